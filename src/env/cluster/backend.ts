@@ -1,0 +1,86 @@
+import type { Rng } from '../rng.js';
+
+/**
+ * The contract between SimEnv and a cluster. SimEnv owns the episode, demand, service model
+ * and reward; a backend owns only the cluster: objects, nodes, pods, scheduling, time.
+ *
+ * Methods return `void` on a synchronous backend (memory) and a Promise on an asynchronous
+ * one (kube); `synchronous` says which, so SimEnv can offer a sync `step()` where it can.
+ */
+export interface ClusterBackend {
+  readonly kind: 'memory' | 'kube';
+  readonly synchronous: boolean;
+
+  /**
+   * Start an episode: rebuild the cluster as the trace has it at `startTimeS` (simulated
+   * seconds since the trace's first event), with the controlled deployment at
+   * `initialReplicas`. Everything stochastic draws from `rng` (one PRNG per episode).
+   */
+  reset(params: BackendResetParams): void | Promise<void>;
+
+  /** Set the controlled deployment's desired replicas (the agent's action), effective now. */
+  setDesiredReplicas(replicas: number): void | Promise<void>;
+
+  /**
+   * Advance simulated time to `timeS`, applying trace events and cluster dynamics on the way.
+   * Calls `onSegment` once per interval over which the controlled deployment's ready and
+   * desired counts were constant (in time order, covering the whole advance), so the service
+   * model can integrate exactly. Must not allocate per call on the memory backend.
+   */
+  advanceTo(timeS: number, onSegment?: SegmentSink): void | Promise<void>;
+
+  /** Fill `out` with the current state (reuses the caller's object; no allocation). */
+  snapshot(out: ClusterSnapshot): void;
+
+  /** Release everything (the kube backend deletes what it created). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface BackendResetParams {
+  startTimeS: number;
+  initialReplicas: number;
+  rng: Rng;
+}
+
+/** Called for each constant interval [t0, t1) of the controlled deployment's state. */
+export type SegmentSink = (t0: number, t1: number, ready: number, desired: number) => void;
+
+/** The cluster as the env observes it; a plain mutable record reused across steps. */
+export interface ClusterSnapshot {
+  /** Simulated seconds since the trace's first event. */
+  timeS: number;
+  /** Controlled deployment: desired replicas (spec.replicas). */
+  desired: number;
+  /** Pods that are Ready. */
+  ready: number;
+  /** Pods not yet scheduled (Pending, no node). */
+  pending: number;
+  /** Pods scheduled but not yet Ready (starting up). */
+  starting: number;
+  /** Pods terminating (within their grace period). */
+  terminating: number;
+  /** CPU request per pod of the controlled deployment, cores. */
+  podCpu: number;
+  /** Cluster-wide allocatable CPU over schedulable nodes, cores. */
+  clusterCpu: number;
+  /** Cluster-wide CPU requested by scheduled pods, cores. */
+  clusterCpuRequested: number;
+  /** Pods in the cluster not yet scheduled (all workloads). */
+  clusterPending: number;
+}
+
+/** A zeroed snapshot, to allocate once and reuse. */
+export function emptySnapshot(): ClusterSnapshot {
+  return {
+    timeS: 0,
+    desired: 0,
+    ready: 0,
+    pending: 0,
+    starting: 0,
+    terminating: 0,
+    podCpu: 0,
+    clusterCpu: 0,
+    clusterCpuRequested: 0,
+    clusterPending: 0,
+  };
+}

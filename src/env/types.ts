@@ -1,0 +1,91 @@
+/**
+ * Shared vocabulary of the Gym surface: what reset and step return, the named observation,
+ * and the reward breakdown. Agents and the runner depend on these types only.
+ */
+
+/** Names of the observation's components, in the order of the `Float32Array`. */
+export const OBSERVATION_FIELDS = [
+  'desired',
+  'ready',
+  'pending',
+  'terminating',
+  'utilisation',
+  'demand',
+  'demandTrend',
+  'freeCpu',
+  'traceProgress',
+] as const;
+export type ObservationField = (typeof OBSERVATION_FIELDS)[number];
+
+/** The observation in physical units (replicas, requests/s, cores, 0..1), for logs and rules. */
+export type NamedObservation = Record<ObservationField, number>;
+
+/** Reward components, already weighted; `total` is their sum. Larger is better. */
+export interface RewardBreakdown {
+  total: number;
+  /** Penalty for unmet demand / SLO violation (<= 0). */
+  slo: number;
+  /** Penalty for CPU cost of the replicas held (<= 0). */
+  cost: number;
+  /** Penalty for replica changes (<= 0). */
+  churn: number;
+}
+
+/** What the service model says about the step's window. */
+export interface ServiceReport {
+  /** Mean demand over the window, requests/s. */
+  demand: number;
+  /** Mean served requests/s. */
+  served: number;
+  /** Mean unmet requests/s. */
+  unmet: number;
+  /** Mean utilisation of ready replicas, 0..1 (1 when saturated). */
+  utilisation: number;
+  /** Latency estimate from the queueing model, milliseconds (mean over the window). */
+  latencyMs: number;
+  /** Whether the window broke the SLO. */
+  sloViolated: boolean;
+  /** CPU-seconds held by the controlled deployment's pods during the window. */
+  cpuSeconds: number;
+}
+
+/**
+ * Extra facts about a step. The env reuses one info object per env: copy what you keep
+ * beyond the next call to step/reset (the runner does).
+ */
+export interface StepInfo {
+  /** Episode index since create (0-based). */
+  episode: number;
+  /** Steps taken in this episode (1 after the first step, 0 after reset). */
+  step: number;
+  /** Simulated seconds since the trace's first event. */
+  timeS: number;
+  /** The trace's Unix timestamp at the current simulated time. */
+  traceTs: number;
+  /** Replicas the agent asked for and the replicas applied (after clipping to bounds). */
+  action: { requested: number; applied: number };
+  /** The replicas production recorded for the controlled deployment at this time. */
+  recordedReplicas: number;
+  observation: NamedObservation;
+  reward: RewardBreakdown;
+  service: ServiceReport;
+}
+
+export interface ResetResult {
+  observation: Float32Array;
+  info: StepInfo;
+}
+
+export interface StepResult {
+  observation: Float32Array;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+/**
+ * An action: an integer of the env's `Discrete` action space (which has a `start`, as in
+ * Gymnasium): a replica count in absolute mode, a replica delta in delta mode.
+ */
+export type Action = number;
