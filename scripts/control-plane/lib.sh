@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/control-plane/{build,up,down}.sh. Source it; do not run it.
+#
+# Everything here binds to 127.0.0.1 only. Paths and ports can be changed with environment
+# variables (see README.md in this directory).
+
+set -euo pipefail
+
+CP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "${CP_DIR}/../.." && pwd)"
+GO_KUBE_MOD="${CP_DIR}/go/kube"
+GO_KWOK_MOD="${CP_DIR}/go/kwok"
+
+# --- versions: read from the wrapper go.mod files, which are the only place they are pinned.
+_mod_version() { # <go.mod> <module path>
+  awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) { v = ($1 == "require") ? $3 : $2; print v; exit }' "$1"
+}
+K8S_VERSION="$(_mod_version "${GO_KUBE_MOD}/go.mod" k8s.io/kubernetes)"
+ETCD_VERSION="$(_mod_version "${GO_KUBE_MOD}/go.mod" go.etcd.io/etcd/server/v3)"
+KWOK_VERSION="$(_mod_version "${GO_KWOK_MOD}/go.mod" sigs.k8s.io/kwok)"
+if [[ -z "${K8S_VERSION}" || -z "${ETCD_VERSION}" || -z "${KWOK_VERSION}" ]]; then
+  echo "control-plane: cannot read pinned versions from ${CP_DIR}/go/*/go.mod" >&2
+  exit 1
+fi
+
+# --- where things live
+SIMENV_CACHE_DIR="${SIMENV_CACHE_DIR:-${HOME}/.cache/simenv}"
+BIN_CACHE_ROOT="${SIMENV_CACHE_DIR}/control-plane"
+BIN_DIR="${BIN_CACHE_ROOT}/${K8S_VERSION}-kwok-${KWOK_VERSION}/bin"
+CLUSTER_DIR="${SIMENV_CLUSTER_DIR:-${REPO_ROOT}/.cluster}"
+
+# Binaries the cluster needs (kubectl is built too: the scripts use it to create nodes).
+CP_BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+
+# --- ports (all on 127.0.0.1)
+APISERVER_PORT="${SIMENV_APISERVER_PORT:-16443}"
+ETCD_CLIENT_PORT="${SIMENV_ETCD_CLIENT_PORT:-12379}"
+ETCD_PEER_PORT="${SIMENV_ETCD_PEER_PORT:-12380}"
+CONTROLLER_MANAGER_PORT="${SIMENV_CONTROLLER_MANAGER_PORT:-10557}"
+SCHEDULER_PORT="${SIMENV_SCHEDULER_PORT:-10559}"
+KWOK_PORT="${SIMENV_KWOK_PORT:-10547}"
+NODE_COUNT="${SIMENV_CLUSTER_NODES:-4}"
+# Allocation ranges only: nothing routes traffic to them (there is no kube-proxy and no kubelet).
+SERVICE_CIDR="${SIMENV_SERVICE_CIDR:-10.96.0.0/16}"
+CLUSTER_CIDR="${SIMENV_CLUSTER_CIDR:-10.244.0.0/16}"
+
+# Components, in start order (down.sh stops them in reverse).
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+# --- output helpers
+_t0="${SECONDS}"
+log() { printf '[control-plane %4ss] %s\n' "$((SECONDS - _t0))" "$*"; }
+warn() { printf '[control-plane %4ss] WARNING: %s\n' "$((SECONDS - _t0))" "$*" >&2; }
+die() { printf '[control-plane %4ss] ERROR: %s\n' "$((SECONDS - _t0))" "$*" >&2; exit 1; }
+
+have_all_binaries() {
+  local b
+  for b in "${CP_BINARIES[@]}"; do
+    [[ -x "${BIN_DIR}/${b}" ]] || return 1
+  done
+  [[ -f "${BIN_DIR}/.complete" ]]
+}
+
+# --- process helpers
+pid_file() { echo "${CLUSTER_DIR}/run/$1.pid"; }
+log_file() { echo "${CLUSTER_DIR}/logs/$1.log"; }
+
+# Prints the pid of a component if its pid file names a live process that is that component.
+component_pid() {
+  local f pid
+  f="$(pid_file "$1")"
+  [[ -f "${f}" ]] || return 1
+  pid="$(cat "${f}" 2>/dev/null || true)"
+  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "${pid}" 2>/dev/null || return 1
+  # Guard against pid reuse: the process must run a binary from our bin dir... or at least
+  # one whose name matches the component.
+  local exe
+  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null || true)"
+  [[ "${exe}" == */"$1" || "${exe}" == */"$1 (deleted)" ]] || return 1
+  echo "${pid}"
+}
+
+# Stops one component: TERM, wait up to $2 seconds (default 15), then KILL.
+stop_component() {
+  local name="$1" wait_s="${2:-15}" pid i
+  pid="$(component_pid "${name}")" || { rm -f "$(pid_file "${name}")"; return 0; }
+  kill -TERM "${pid}" 2>/dev/null || true
+  for ((i = 0; i < wait_s * 10; i++)); do
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "${pid}" 2>/dev/null; then
+    warn "${name} (pid ${pid}) did not stop after ${wait_s}s; sending KILL"
+    kill -KILL "${pid}" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "${pid}" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
+  rm -f "$(pid_file "${name}")"
+  log "stopped ${name} (pid ${pid})"
+}
+
+# Prints the last lines of a component's log to stderr.
+tail_log() {
+  local f
+  f="$(log_file "$1")"
+  if [[ -f "${f}" ]]; then
+    echo "----- last ${2:-40} lines of ${f} -----" >&2
+    tail -n "${2:-40}" "${f}" >&2
+    echo "-----" >&2
+  else
+    echo "(no log at ${f})" >&2
+  fi
+}
+
+# curl against the apiserver as admin, with the admin client cert.
+api_curl() {
+  curl -sS --max-time 5 --cacert "${CLUSTER_DIR}/pki/ca.crt" \
+    --cert "${CLUSTER_DIR}/pki/admin.crt" --key "${CLUSTER_DIR}/pki/admin.key" \
+    "https://127.0.0.1:${APISERVER_PORT}$1"
+}
+
+apiserver_ready() {
+  [[ -f "${CLUSTER_DIR}/pki/admin.crt" ]] || return 1
+  [[ "$(api_curl /readyz 2>/dev/null || true)" == "ok" ]]
+}

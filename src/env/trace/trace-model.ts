@@ -1,0 +1,241 @@
+import { TraceFormatError } from '../errors.js';
+import { parseQuantity } from './quantity.js';
+import { gvkOf, namespacedName, type KubeObject, type Trace, type TraceEvent } from './schema.js';
+
+/**
+ * A queryable view of a trace: events in time order, the objects by GVK and name, and for
+ * each workload its timeline of replicas and pod requests. Built once (in `create()`), read
+ * many times; nothing here is recomputed per step.
+ */
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: string;
+}
+
+/** What the scheduler and the cost model need from a pod template. */
+export interface PodTemplateFacts {
+  /** Sum of container CPU requests, cores. */
+  cpu: number;
+  /** Sum of container memory requests, bytes. */
+  memory: number;
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+  terminationGracePeriodS: number;
+}
+
+/** One applied version of a workload. */
+export interface WorkloadVersion {
+  /** Simulated seconds since the trace's first event. */
+  timeS: number;
+  replicas: number;
+  template: PodTemplateFacts;
+}
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface Workload {
+  gvk: string;
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  /** `namespace/name`. */
+  key: string;
+  /** Applied versions in time order (at least one). */
+  versions: WorkloadVersion[];
+  /** When it was deleted, or null if it lives to the end of the trace. */
+  deletedAtS: number | null;
+}
+
+export interface TraceModel {
+  trace: Trace;
+  /** Unix seconds of the first and last event. */
+  startTs: number;
+  endTs: number;
+  durationS: number;
+  events: readonly TraceEvent[];
+  /** Last applied version of every object, by GVK then `namespace/name`. */
+  objects: Map<string, Map<string, KubeObject>>;
+  /** Every workload, in order of first appearance. */
+  workloads: Workload[];
+  /** Nodes the trace recorded (empty when it recorded none). */
+  nodes: KubeObject[];
+}
+
+const DEFAULT_GRACE_S = 30;
+
+function at(obj: unknown, path: string[]): unknown {
+  let cur = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** The pod template path of a workload kind (SimKube's podSpecTemplatePaths, as segments). */
+function templatePath(kind: WorkloadKind): string[] {
+  switch (kind) {
+    case 'Pod':
+      return [];
+    case 'CronJob':
+      return ['spec', 'jobTemplate', 'spec', 'template'];
+    default:
+      return ['spec', 'template'];
+  }
+}
+
+/** Extract the scheduling and cost facts of a workload's pod template. */
+export function podTemplateFacts(obj: KubeObject, kind: WorkloadKind, path = ''): PodTemplateFacts {
+  const tpl = at(obj, templatePath(kind));
+  const spec = (kind === 'Pod' ? at(obj, ['spec']) : at(tpl, ['spec'])) as Record<string, unknown> | undefined;
+  let cpu = 0;
+  let memory = 0;
+  const containers = Array.isArray(spec?.containers) ? (spec!.containers as unknown[]) : [];
+  containers.forEach((c, i) => {
+    const req = at(c, ['resources', 'requests']) as Record<string, string | number> | undefined;
+    if (req?.cpu !== undefined) cpu += parseQuantity(req.cpu, `${path}.containers[${i}].resources.requests.cpu`);
+    if (req?.memory !== undefined) memory += parseQuantity(req.memory, `${path}.containers[${i}].resources.requests.memory`);
+  });
+  const grace = spec?.terminationGracePeriodSeconds;
+  return {
+    cpu,
+    memory,
+    nodeSelector: (spec?.nodeSelector as Record<string, string> | undefined) ?? {},
+    tolerations: (spec?.tolerations as Toleration[] | undefined) ?? [],
+    terminationGracePeriodS: typeof grace === 'number' ? grace : DEFAULT_GRACE_S,
+  };
+}
+
+function replicasOf(obj: KubeObject, kind: WorkloadKind): number {
+  if (kind === 'Pod') return 1;
+  if (kind === 'Job') {
+    const p = at(obj, ['spec', 'parallelism']);
+    return typeof p === 'number' ? p : 1;
+  }
+  if (kind === 'CronJob') return 0;
+  const r = at(obj, ['spec', 'replicas']);
+  // Kubernetes defaults spec.replicas to 1 when unset.
+  return typeof r === 'number' ? r : 1;
+}
+
+/** Build the model of a validated trace. Throws TraceFormatError on events out of time order. */
+export function buildTraceModel(trace: Trace): TraceModel {
+  const events = trace.events;
+  for (let i = 1; i < events.length; i++) {
+    if (events[i]!.ts < events[i - 1]!.ts) {
+      throw new TraceFormatError(
+        `events[${i}].ts`,
+        `expected events in time order, got ts ${events[i]!.ts} after ${events[i - 1]!.ts}`,
+        { hint: 'sort the events by ts (SimKube writes them in order; the file was edited or corrupted)' },
+      );
+    }
+  }
+  const startTs = events.length > 0 ? events[0]!.ts : 0;
+  const endTs = events.length > 0 ? events[events.length - 1]!.ts : 0;
+  const objects = new Map<string, Map<string, KubeObject>>();
+  const workloads: Workload[] = [];
+  const byKey = new Map<string, Workload>();
+  const nodes = new Map<string, KubeObject>();
+
+  events.forEach((ev, ei) => {
+    const timeS = ev.ts - startTs;
+    ev.applied_objs.forEach((obj, oi) => {
+      const gvk = gvkOf(obj);
+      const name = namespacedName(obj);
+      let m = objects.get(gvk);
+      if (!m) objects.set(gvk, (m = new Map()));
+      m.set(name, obj);
+      if (obj.kind === 'Node') nodes.set(name, obj);
+      const kind = obj.kind as WorkloadKind;
+      if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) return;
+      const key = `${kind}:${name}`;
+      const version: WorkloadVersion = {
+        timeS,
+        replicas: replicasOf(obj, kind),
+        template: podTemplateFacts(obj, kind, `events[${ei}].applied_objs[${oi}].spec`),
+      };
+      let w = byKey.get(key);
+      if (!w || w.deletedAtS !== null) {
+        w = {
+          gvk,
+          kind,
+          namespace: obj.metadata.namespace ?? '',
+          name: obj.metadata.name,
+          key: name,
+          versions: [],
+          deletedAtS: null,
+        };
+        byKey.set(key, w);
+        workloads.push(w);
+      }
+      w.versions.push(version);
+    });
+    for (const obj of ev.deleted_objs) {
+      const name = namespacedName(obj);
+      objects.get(gvkOf(obj))?.delete(name);
+      if (obj.kind === 'Node') nodes.delete(name);
+      const w = byKey.get(`${obj.kind}:${name}`);
+      if (w && w.deletedAtS === null) w.deletedAtS = timeS;
+    }
+  });
+
+  return {
+    trace,
+    startTs,
+    endTs,
+    durationS: endTs - startTs,
+    events,
+    objects,
+    workloads,
+    nodes: [...nodes.values()],
+  };
+}
+
+/** The workloads of one kind (default Deployment), by `namespace/name`. */
+export function workloadsOfKind(model: TraceModel, kind: WorkloadKind = 'Deployment'): Workload[] {
+  return model.workloads.filter((w) => w.kind === kind);
+}
+
+/** Find a workload by `namespace/name` (or bare name when unambiguous). */
+export function findWorkload(model: TraceModel, name: string, kind: WorkloadKind = 'Deployment'): Workload | undefined {
+  const candidates = workloadsOfKind(model, kind);
+  const exact = candidates.filter((w) => w.key === name);
+  if (exact.length > 0) return exact[exact.length - 1];
+  const bare = candidates.filter((w) => w.name === name);
+  const namespaces = new Set(bare.map((w) => w.namespace));
+  return namespaces.size === 1 ? bare[bare.length - 1] : undefined;
+}
+
+/** The version of a workload in force at `timeS` (the first version before it exists). */
+export function versionAt(w: Workload, timeS: number): WorkloadVersion {
+  const v = w.versions;
+  let lo = 0;
+  let hi = v.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (v[mid]!.timeS <= timeS) lo = mid;
+    else hi = mid - 1;
+  }
+  return v[lo]!;
+}
+
+/** Recorded replicas at `timeS`: 0 before creation and after deletion. */
+export function replicasAt(w: Workload, timeS: number): number {
+  if (timeS < w.versions[0]!.timeS) return 0;
+  if (w.deletedAtS !== null && timeS >= w.deletedAtS) return 0;
+  return versionAt(w, timeS).replicas;
+}
+
+/** The replica timeline as [timeS, replicas] change points (only where replicas change). */
+export function replicaTimeline(w: Workload): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const v of w.versions) {
+    if (out.length === 0 || out[out.length - 1]![1] !== v.replicas) out.push([v.timeS, v.replicas]);
+  }
+  if (w.deletedAtS !== null) out.push([w.deletedAtS, 0]);
+  return out;
+}
