@@ -15,7 +15,9 @@ export * from './env/trace/quantity.js';
 export * from './env/types.js';
 export * from './env/rng.js';
 export * from './env/cluster/backend.js';
+export * from './env/spaces.js';
 
 // --- agents ---
+export * from './agents/agent.js';
 
 // --- runner ---

@@ -1,4 +1,5 @@
 import type { Rng } from '../rng.js';
+import type { TraceModel, Workload } from '../trace/trace-model.js';
 
 /**
  * The contract between SimEnv and a cluster. SimEnv owns the episode, demand, service model
@@ -84,3 +85,21 @@ export function emptySnapshot(): ClusterSnapshot {
     clusterPending: 0,
   };
 }
+
+/** What every backend is built from (SimEnv.create builds it once, after validating options). */
+export interface BackendContext {
+  model: TraceModel;
+  /** The deployment the agent controls. */
+  controlled: Workload;
+  /** The trace file, when the trace came from a file (SimKube mode mounts it). */
+  tracePath?: string;
+  /** Where a backend reports the choices it made and its progress; never the console directly. */
+  log: (message: string) => void;
+}
+
+/**
+ * The kube backend's factory, loaded lazily by SimEnv.create so the memory path never loads
+ * @kubernetes/client-node. `options` is the env's `kube` options object, validated by the
+ * kube module's own zod schema; it runs preflight before creating anything.
+ */
+export type KubeBackendFactory = (ctx: BackendContext, options: unknown) => Promise<ClusterBackend>;
