@@ -126,3 +126,63 @@ apiserver_ready() {
   [[ -f "${CLUSTER_DIR}/pki/admin.crt" ]] || return 1
   [[ "$(api_curl /readyz 2>/dev/null || true)" == "ok" ]]
 }
+
+# Pids of processes started from our bin dir whose command line names our state dir: strays
+# left behind when the pid files were lost (state dir deleted by hand, crash mid-start).
+stray_pids() {
+  local p exe
+  for p in /proc/[0-9]*; do
+    exe="$(readlink "${p}/exe" 2>/dev/null || true)"
+    [[ "${exe}" == "${BIN_DIR}/"* ]] || continue
+    if tr '\0' ' ' <"${p}/cmdline" 2>/dev/null | grep -qF -- "${CLUSTER_DIR}/"; then
+      echo "${p#/proc/}"
+    fi
+  done
+}
+
+# Stops every component (reverse start order) and any strays.
+stop_all() {
+  local i pid
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+    stop_component "${COMPONENTS[i]}" "${1:-15}"
+  done
+  for pid in $(stray_pids); do
+    warn "stopping stray process ${pid}: $(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | cut -c1-120)"
+    kill -TERM "${pid}" 2>/dev/null || true
+  done
+  for i in $(seq 1 50); do
+    [[ -z "$(stray_pids)" ]] && break
+    sleep 0.2
+  done
+  for pid in $(stray_pids); do
+    kill -KILL "${pid}" 2>/dev/null || true
+  done
+}
+
+# True when every component's pid file names a live process.
+all_components_alive() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    component_pid "${c}" >/dev/null || return 1
+  done
+}
+
+any_component_state() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    [[ -f "$(pid_file "${c}")" ]] && return 0
+  done
+  [[ -n "$(stray_pids)" ]]
+}
+
+# Serialises up.sh/down.sh runs on the same state dir.
+lock_cluster() {
+  mkdir -p "${BIN_CACHE_ROOT}"
+  local key
+  key="$(printf '%s' "${CLUSTER_DIR}" | md5sum | cut -c1-12)"
+  exec 8>"${BIN_CACHE_ROOT}/.cluster-${key}.lock"
+  if ! flock -n 8; then
+    log "another up/down run holds ${BIN_CACHE_ROOT}/.cluster-${key}.lock; waiting for it"
+    flock 8
+  fi
+}

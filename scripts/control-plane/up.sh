@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# Starts (or reuses) a real Kubernetes control plane on 127.0.0.1, with KWOK virtual nodes:
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok.
+# Builds the binaries first if they are not cached (see build.sh). Idempotent: when the
+# control plane is already running and healthy it says so and exits at once; stale state from
+# a crash is cleaned up and the cluster started fresh.
+#
+# Environment: SIMENV_CLUSTER_DIR (state dir, default <repo>/.cluster), SIMENV_CACHE_DIR,
+# SIMENV_CLUSTER_NODES (default 4), SIMENV_APISERVER_PORT (default 16443), and the other ports
+# in lib.sh. Options: --fresh (stop and wipe a running cluster first).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${CP_DIR}/pki.sh"
+
+FRESH=0
+for arg in "$@"; do
+  case "${arg}" in
+    --fresh) FRESH=1 ;;
+    -h | --help)
+      sed -n '2,10p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown argument: ${arg}" ;;
+  esac
+done
+
+START_TIMEOUT="${SIMENV_CLUSTER_START_TIMEOUT:-120}"
+KUBECONFIG_PATH="${CLUSTER_DIR}/kubeconfig"
+
+print_usage_hint() {
+  log "kubeconfig: ${KUBECONFIG_PATH}"
+  echo "    export KUBECONFIG=${KUBECONFIG_PATH}"
+}
+
+lock_cluster
+
+# --- already running?
+if [[ "${FRESH}" == 0 ]] && all_components_alive && apiserver_ready; then
+  log "control plane already running and healthy in ${CLUSTER_DIR} (apiserver https://127.0.0.1:${APISERVER_PORT})"
+  print_usage_hint
+  exit 0
+fi
+
+# --- host tools (a fresh Debian machine may lack them)
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v flock >/dev/null || missing+=(util-linux)
+if ((${#missing[@]})); then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    die "missing tools: ${missing[*]} (install them, e.g. sudo apt-get install ${missing[*]})"
+  fi
+fi
+
+# --- binaries
+if have_all_binaries; then built_now=0; else built_now=1; fi
+bash "${CP_DIR}/build.sh"
+
+up_start="${SECONDS}"
+
+# --- stale state from an earlier run
+if any_component_state || [[ -d "${CLUSTER_DIR}" ]]; then
+  if [[ "${FRESH}" == 1 ]]; then
+    log "--fresh: stopping the running control plane and wiping ${CLUSTER_DIR}"
+  else
+    log "found stale state in ${CLUSTER_DIR} (not all components running/healthy); cleaning it up and starting fresh"
+  fi
+  stop_all 10
+  rm -rf "${CLUSTER_DIR}"
+fi
+
+# --- ports must be free (another cluster, another tool)
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CONTROLLER_MANAGER_PORT}" "${SCHEDULER_PORT}" "${KWOK_PORT}"; do
+  if port_in_use "${port}"; then
+    die "port 127.0.0.1:${port} is already in use (another control plane? run 'npm run cluster:down', or choose other ports: see scripts/control-plane/README.md)"
+  fi
+done
+
+mkdir -p "${CLUSTER_DIR}"/{run,logs,etcd,config}
+chmod 700 "${CLUSTER_DIR}"
+
+log "generating certificates and kubeconfigs in ${CLUSTER_DIR}/pki"
+generate_pki
+write_kubeconfig "${KUBECONFIG_PATH}" simenv-admin admin
+write_kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+write_kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" system:kube-scheduler scheduler
+write_kubeconfig "${CLUSTER_DIR}/config/kwok.kubeconfig" kwok-controller kwok
+
+# --- process start/wait helpers
+start_component() { # <name> <args...>
+  local name="$1"
+  shift
+  local bin="${BIN_DIR}/${name}" pf lf
+  pf="$(pid_file "${name}")"
+  lf="$(log_file "${name}")"
+  echo "=== $(date -u +%FT%TZ) starting ${name}: ${bin} $*" >>"${lf}"
+  # setsid: the component outlives this script and the terminal or test runner that ran it.
+  # The lock descriptors (8, 9) are closed so a running cluster never holds the up/down lock.
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "${pf}" "${bin}" "$@" \
+    </dev/null >>"${lf}" 2>&1 8>&- 9>&- &
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -s "${pf}" ]] && break
+    sleep 0.1
+  done
+  log "started ${name} (pid $(cat "${pf}" 2>/dev/null || echo '?'), log ${lf})"
+}
+
+# <name> <description> <check command...>: polls until the check passes, the process dies,
+# or START_TIMEOUT passes.
+wait_for() {
+  local name="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + START_TIMEOUT)) start="${SECONDS}"
+  until "$@" >/dev/null 2>&1; do
+    if ! component_pid "${name}" >/dev/null; then
+      tail_log "${name}"
+      die "${name} exited while waiting for ${what}; its log: $(log_file "${name}")"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail_log "${name}"
+      die "timed out after ${START_TIMEOUT}s waiting for ${name}: ${what}; its log: $(log_file "${name}")"
+    fi
+    sleep 0.25
+  done
+  log "${name}: ${what} ($((SECONDS - start))s)"
+}
+
+http_ok() { [[ "$(curl -sS --max-time 3 "$1" 2>/dev/null)" == "$2" ]]; }
+https_ok() { [[ "$(curl -sSk --max-time 3 "$1" 2>/dev/null)" == "ok" ]]; }
+
+KUBECTL=("${BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" --request-timeout=20s)
+
+# --- etcd
+start_component etcd \
+  --name simenv \
+  --data-dir "${CLUSTER_DIR}/etcd" \
+  --listen-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+  --advertise-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+  --listen-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" \
+  --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" \
+  --initial-cluster "simenv=http://127.0.0.1:${ETCD_PEER_PORT}" \
+  --initial-cluster-state new \
+  --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
+  --unsafe-no-fsync \
+  --log-level warn
+wait_for etcd "healthy on 127.0.0.1:${ETCD_CLIENT_PORT}" \
+  bash -c "curl -sS --max-time 3 http://127.0.0.1:${ETCD_CLIENT_PORT}/health | grep -q '\"health\":\"true\"'"
+
+# --- kube-apiserver
+P="${CLUSTER_DIR}/pki"
+start_component kube-apiserver \
+  --etcd-servers "http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+  --bind-address 127.0.0.1 \
+  --secure-port "${APISERVER_PORT}" \
+  --advertise-address 127.0.0.1 \
+  --endpoint-reconciler-type none \
+  --service-cluster-ip-range "${SERVICE_CIDR}" \
+  --client-ca-file "${P}/ca.crt" \
+  --tls-cert-file "${P}/apiserver.crt" \
+  --tls-private-key-file "${P}/apiserver.key" \
+  --kubelet-client-certificate "${P}/apiserver-kubelet-client.crt" \
+  --kubelet-client-key "${P}/apiserver-kubelet-client.key" \
+  --authorization-mode Node,RBAC \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "${P}/sa.pub" \
+  --service-account-signing-key-file "${P}/sa.key" \
+  --allow-privileged=true \
+  --profiling=false \
+  --max-requests-inflight 800 \
+  --max-mutating-requests-inflight 400 \
+  --event-ttl 15m \
+  --v 1
+wait_for kube-apiserver "/readyz ok on https://127.0.0.1:${APISERVER_PORT}" apiserver_ready
+
+# --- kube-controller-manager
+start_component kube-controller-manager \
+  --kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" \
+  --authentication-kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" \
+  --authorization-kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" \
+  --bind-address 127.0.0.1 \
+  --secure-port "${CONTROLLER_MANAGER_PORT}" \
+  --leader-elect=false \
+  --controllers '*' \
+  --use-service-account-credentials=true \
+  --service-account-private-key-file "${P}/sa.key" \
+  --root-ca-file "${P}/ca.crt" \
+  --cluster-signing-cert-file "${P}/ca.crt" \
+  --cluster-signing-key-file "${P}/ca.key" \
+  --service-cluster-ip-range "${SERVICE_CIDR}" \
+  --cluster-cidr "${CLUSTER_CIDR}" \
+  --allocate-node-cidrs=false \
+  --kube-api-qps 100 \
+  --kube-api-burst 200 \
+  --profiling=false \
+  --v 1
+
+# --- kube-scheduler
+start_component kube-scheduler \
+  --kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" \
+  --authentication-kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" \
+  --authorization-kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" \
+  --bind-address 127.0.0.1 \
+  --secure-port "${SCHEDULER_PORT}" \
+  --leader-elect=false \
+  --kube-api-qps 100 \
+  --kube-api-burst 200 \
+  --profiling=false \
+  --v 1
+
+# --- kwok: manages nodes annotated kwok.x-k8s.io/node=fake, with SimKube's pod Stages and
+# KWOK's default node Stages (scripts/control-plane/kwok/*.yml).
+kwok_configs=()
+for f in "${CP_DIR}"/kwok/*.yml; do
+  kwok_configs+=(--config "${f}")
+done
+start_component kwok \
+  --kubeconfig "${CLUSTER_DIR}/config/kwok.kubeconfig" \
+  "${kwok_configs[@]}" \
+  --manage-all-nodes=false \
+  --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+  --server-address "127.0.0.1:${KWOK_PORT}" \
+  --cidr 10.244.0.1/16 \
+  --node-ip 127.0.0.1 \
+  --node-lease-duration-seconds 40
+
+wait_for kube-controller-manager "/healthz ok on 127.0.0.1:${CONTROLLER_MANAGER_PORT}" \
+  https_ok "https://127.0.0.1:${CONTROLLER_MANAGER_PORT}/healthz"
+wait_for kube-scheduler "/healthz ok on 127.0.0.1:${SCHEDULER_PORT}" \
+  https_ok "https://127.0.0.1:${SCHEDULER_PORT}/healthz"
+wait_for kwok "/healthz ok on 127.0.0.1:${KWOK_PORT}" \
+  http_ok "http://127.0.0.1:${KWOK_PORT}/healthz" ok
+
+# --- virtual nodes, in SimKube's shape
+nodes_yaml="${CLUSTER_DIR}/config/nodes.yaml"
+: >"${nodes_yaml}"
+for ((i = 0; i < NODE_COUNT; i++)); do
+  cat >>"${nodes_yaml}" <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-${i}
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: virtual
+    kubernetes.io/arch: amd64
+    kubernetes.io/os: linux
+    kubernetes.io/hostname: kwok-node-${i}
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+spec:
+  taints:
+  - key: kwok-provider
+    value: "true"
+    effect: NoSchedule
+status:
+  capacity:
+    cpu: "36"
+    memory: 72Gi
+    pods: "110"
+  allocatable:
+    cpu: "35"
+    memory: 71Gi
+    pods: "110"
+EOF
+done
+"${KUBECTL[@]}" apply -f "${nodes_yaml}" >>"$(log_file kubectl)" 2>&1 ||
+  { tail -n 20 "$(log_file kubectl)" >&2; die "creating the virtual nodes failed (see $(log_file kubectl))"; }
+log "created ${NODE_COUNT} virtual node(s) kwok-node-0..$((NODE_COUNT - 1))"
+
+nodes_ready() {
+  local n
+  n="$("${KUBECTL[@]}" get nodes -l type=virtual \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$' || true)"
+  [[ "${n}" -ge "${NODE_COUNT}" ]]
+}
+wait_for kwok "${NODE_COUNT} virtual node(s) Ready" nodes_ready
+
+# The default ServiceAccount in `default` shows that the controller manager's service-account
+# controller runs (pods cannot be created in a namespace before it exists).
+wait_for kube-controller-manager "ServiceAccount default/default exists" \
+  "${KUBECTL[@]}" get serviceaccount default -n default
+
+if [[ "${built_now}" == 1 ]]; then
+  log "control plane up in $((SECONDS - up_start))s after the build ($((SECONDS - _t0))s in all)"
+else
+  log "warm start took $((SECONDS - up_start))s (binaries were cached)"
+fi
+log "apiserver https://127.0.0.1:${APISERVER_PORT}; state, logs and pid files in ${CLUSTER_DIR}"
+print_usage_hint
