@@ -16,6 +16,12 @@ export * from './env/types.js';
 export * from './env/rng.js';
 export * from './env/cluster/backend.js';
 export * from './env/spaces.js';
+export * from './env/options.js';
+export * from './env/sim-env.js';
+export * from './env/observation.js';
+export * from './env/reward.js';
+export * from './env/service-model.js';
+export * from './env/demand.js';
 
 // --- agents ---
 export * from './agents/agent.js';

@@ -81,25 +81,47 @@ component_pid() {
   echo "${pid}"
 }
 
-# Stops one component: TERM, wait up to $2 seconds (default 15), then KILL.
-stop_component() {
-  local name="$1" wait_s="${2:-15}" pid i
-  pid="$(component_pid "${name}")" || { rm -f "$(pid_file "${name}")"; return 0; }
-  kill -TERM "${pid}" 2>/dev/null || true
+# Stops components in parallel: TERM, wait up to $1 seconds, then KILL. Usage:
+#   stop_components <wait seconds> <name>...
+stop_components() {
+  local wait_s="$1" name pid i alive
+  shift
+  local -a names=() pids=()
+  for name in "$@"; do
+    if pid="$(component_pid "${name}")"; then
+      kill -TERM "${pid}" 2>/dev/null || true
+      names+=("${name}")
+      pids+=("${pid}")
+    else
+      rm -f "$(pid_file "${name}")"
+    fi
+  done
+  ((${#pids[@]})) || return 0
   for ((i = 0; i < wait_s * 10; i++)); do
-    kill -0 "${pid}" 2>/dev/null || break
+    alive=0
+    for pid in "${pids[@]}"; do
+      if kill -0 "${pid}" 2>/dev/null; then alive=1; fi
+    done
+    ((alive)) || break
     sleep 0.1
   done
-  if kill -0 "${pid}" 2>/dev/null; then
-    warn "${name} (pid ${pid}) did not stop after ${wait_s}s; sending KILL"
-    kill -KILL "${pid}" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
+  for i in "${!pids[@]}"; do
+    pid="${pids[i]}"
+    if kill -0 "${pid}" 2>/dev/null; then
+      warn "${names[i]} (pid ${pid}) did not stop within ${wait_s}s of TERM; sending KILL"
+      kill -KILL "${pid}" 2>/dev/null || true
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    pid="${pids[i]}"
+    local j
+    for ((j = 0; j < 50; j++)); do
       kill -0 "${pid}" 2>/dev/null || break
       sleep 0.1
     done
-  fi
-  rm -f "$(pid_file "${name}")"
-  log "stopped ${name} (pid ${pid})"
+    rm -f "$(pid_file "${names[i]}")"
+    log "stopped ${names[i]} (pid ${pid})"
+  done
 }
 
 # Prints the last lines of a component's log to stderr.
@@ -140,12 +162,13 @@ stray_pids() {
   done
 }
 
-# Stops every component (reverse start order) and any strays.
+# Stops every component and any strays: first the API clients (kwok, scheduler, controller
+# manager) together, then kube-apiserver, then etcd.
 stop_all() {
-  local i pid
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    stop_component "${COMPONENTS[i]}" "${1:-15}"
-  done
+  local wait_s="${1:-15}" i pid
+  stop_components "${wait_s}" kwok kube-scheduler kube-controller-manager
+  stop_components "${wait_s}" kube-apiserver
+  stop_components "${wait_s}" etcd
   for pid in $(stray_pids); do
     warn "stopping stray process ${pid}: $(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | cut -c1-120)"
     kill -TERM "${pid}" 2>/dev/null || true

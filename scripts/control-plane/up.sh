@@ -69,6 +69,7 @@ if any_component_state || [[ -d "${CLUSTER_DIR}" ]]; then
   fi
   stop_all 10
   rm -rf "${CLUSTER_DIR}"
+  up_start="${SECONDS}"
 fi
 
 # --- ports must be free (another cluster, another tool)
@@ -79,8 +80,8 @@ for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CON
   fi
 done
 
-mkdir -p "${CLUSTER_DIR}"/{run,logs,etcd,config}
-chmod 700 "${CLUSTER_DIR}"
+mkdir -p "${CLUSTER_DIR}"/{run,logs,etcd,config,flexvolume}
+chmod 700 "${CLUSTER_DIR}" "${CLUSTER_DIR}/etcd"
 
 log "generating certificates and kubeconfigs in ${CLUSTER_DIR}/pki"
 generate_pki
@@ -164,6 +165,13 @@ start_component kube-apiserver \
   --tls-private-key-file "${P}/apiserver.key" \
   --kubelet-client-certificate "${P}/apiserver-kubelet-client.crt" \
   --kubelet-client-key "${P}/apiserver-kubelet-client.key" \
+  --requestheader-client-ca-file "${P}/front-proxy-ca.crt" \
+  --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User \
+  --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "${P}/front-proxy-client.crt" \
+  --proxy-client-key-file "${P}/front-proxy-client.key" \
   --authorization-mode Node,RBAC \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "${P}/sa.pub" \
@@ -193,6 +201,7 @@ start_component kube-controller-manager \
   --service-cluster-ip-range "${SERVICE_CIDR}" \
   --cluster-cidr "${CLUSTER_CIDR}" \
   --allocate-node-cidrs=false \
+  --flex-volume-plugin-dir "${CLUSTER_DIR}/flexvolume" \
   --kube-api-qps 100 \
   --kube-api-burst 200 \
   --profiling=false \
@@ -225,7 +234,8 @@ start_component kwok \
   --server-address "127.0.0.1:${KWOK_PORT}" \
   --cidr 10.244.0.1/16 \
   --node-ip 127.0.0.1 \
-  --node-lease-duration-seconds 40
+  --node-lease-duration-seconds 40 \
+  --v "${SIMENV_KWOK_LOG_LEVEL:-WARN}"
 
 wait_for kube-controller-manager "/healthz ok on 127.0.0.1:${CONTROLLER_MANAGER_PORT}" \
   https_ok "https://127.0.0.1:${CONTROLLER_MANAGER_PORT}/healthz"

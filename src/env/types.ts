@@ -47,6 +47,12 @@ export interface ServiceReport {
   sloViolated: boolean;
   /** CPU-seconds held by the controlled deployment's pods during the window. */
   cpuSeconds: number;
+  /** Length of the window, simulated seconds. */
+  windowS: number;
+  /** Integral of the SLO penalty rate (unmet fraction + latency excess) over the window, seconds. */
+  sloPenaltyS: number;
+  /** Seconds of the window in which the SLO was broken (unmet demand or latency above the SLO). */
+  violationS: number;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, SimEnvError, UsageError } from '../env/errors.js';
 import { SIMENV_VERSION } from './version.js';
 import { registerTraceCommands } from './commands/trace.js';
+import { registerRunnerCommands } from './commands/runner.js';
 
 /**
  * The `simenv` CLI. Each command group lives in src/runner/commands/<group>.ts and exports a
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   registerTraceCommands(program);
+  registerRunnerCommands(program);
   // Other command groups register here (one line each).
   return program;
 }

@@ -21,10 +21,8 @@ export const HashSchema = z
   .transform((v) => (typeof v === 'bigint' ? v : BigInt(v)))
   .refine((v) => v >= 0n && v < 1n << 64n, { message: 'expected an unsigned 64-bit integer' });
 
-/** Unix time in seconds. */
-export const TimestampSchema = z
-  .union([z.number().int(), z.bigint()])
-  .transform((v) => (typeof v === 'bigint' ? Number(v) : v));
+/** Unix time in seconds (SimKube's i64; held as a number, so limited to +-2^53). */
+export const TimestampSchema = z.int();
 
 export const ObjectMetaSchema = z.looseObject({
   name: z.string().min(1, 'expected a non-empty name'),
@@ -52,7 +50,8 @@ export type TraceEvent = z.infer<typeof TraceEventSchema>;
  * unreadable to SimKube.
  */
 export const TrackedObjectConfigSchema = z.strictObject({
-  podSpecTemplatePaths: z.array(z.string()).optional(),
+  /** SimKube writes nil when it has none (an `Option` without skip), so null is kept. */
+  podSpecTemplatePaths: z.array(z.string()).nullable().optional(),
   trackLifecycle: z.boolean().optional(),
   skipOwned: z.boolean().optional(),
 });
@@ -66,8 +65,8 @@ export type TraceConfig = z.infer<typeof TraceConfigSchema>;
 /** A pod lifecycle: SimKube's externally tagged enum, as a discriminated union. */
 export const PodLifecycleSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('Empty') }),
-  z.object({ state: z.literal('Running'), start: z.number().int() }),
-  z.object({ state: z.literal('Finished'), start: z.number().int(), end: z.number().int() }),
+  z.object({ state: z.literal('Running'), start: TimestampSchema }),
+  z.object({ state: z.literal('Finished'), start: TimestampSchema, end: TimestampSchema }),
 ]);
 export type PodLifecycle = z.infer<typeof PodLifecycleSchema>;
 

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ConfigError } from '../env/errors.js';
+import type { Action, StepInfo } from '../env/types.js';
+import { actionForReplicas, type Agent, type AgentContext } from './agent.js';
+import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
+import type { AggregateMetrics } from './hpa/replica-calculator.js';
+
+/**
+ * The Kubernetes Horizontal Pod Autoscaler as an agent: the real algorithm (hpa/), fed from the
+ * env's named observation, reconciling on its own sync period of simulated time.
+ *
+ * Mapping from the observation (documented in docs/agents.md):
+ * - currentReplicas = `desired` (the target's spec.replicas, as the controller reads it)
+ * - ready pods with metrics = `ready`; unready pods = desired - ready (Pending or starting)
+ * - CPU utilisation of the ready pods = `utilisation` (service utilisation of ready replicas,
+ *   0..1; the CPU a pod burns is taken to be proportional to the requests it serves)
+ * - metrics are never missing in simulation, so the "missing metrics" branch is not exercised
+ *   by the env (it is by the unit tests).
+ */
+export class HpaAgent implements Agent {
+  readonly name = 'hpa';
+  readonly options: HpaOptions;
+  private readonly controller: HpaController;
+  private nextSyncS = Number.NEGATIVE_INFINITY;
+  private held: number | undefined;
+  private lastDecision: HpaDecision | undefined;
+  private readonly metrics: AggregateMetrics = { readyWithMetrics: 0, readyUsage: 0, readyRequest: 0, unready: 0, missing: 0, podRequest: 1 };
+
+  constructor(
+    private readonly ctx: AgentContext,
+    options: HpaOptionsInput = {},
+  ) {
+    const parsed = HpaOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = ['hpa', ...issue.path.map(String)].join('.');
+      throw new ConfigError(field, `${issue.message}`, { hint: 'see docs/agents.md for the HPA options (autoscaling/v2 names)' });
+    }
+    this.options = parsed.data;
+    const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
+    const max = this.options.maxReplicas ?? ctx.maxReplicas;
+    if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);
+    this.controller = new HpaController(resolveBehavior(this.options), min, max, this.options.targetUtilisation);
+  }
+
+  /** A fresh HPA per episode: no recommendation history, no scale events. */
+  reset(_seed: number): void {
+    this.controller.reset();
+    this.nextSyncS = Number.NEGATIVE_INFINITY;
+    this.held = undefined;
+    this.lastDecision = undefined;
+  }
+
+  /** Reconcile when a sync period has elapsed in simulated time; otherwise hold the last decision. */
+  act(_observation: Float32Array, info: StepInfo): Action {
+    const o = info.observation;
+    const current = Math.round(o.desired);
+    // Small epsilon: step times are sums of floats and must not miss a sync by a rounding error.
+    if (info.timeS + 1e-6 >= this.nextSyncS) {
+      const ready = Math.max(0, Math.round(o.ready));
+      this.metrics.readyWithMetrics = ready;
+      this.metrics.readyUsage = ready * Math.max(0, o.utilisation);
+      this.metrics.readyRequest = ready;
+      this.metrics.unready = Math.max(0, current - ready);
+      this.lastDecision = this.controller.reconcile(info.timeS, { currentReplicas: current, metrics: this.metrics });
+      this.held = this.lastDecision.replicas;
+      this.nextSyncS = (Number.isFinite(this.nextSyncS) ? this.nextSyncS : info.timeS) + this.options.syncPeriodSeconds;
+      // If the env steps slower than the sync period, resynchronise rather than reconcile in a burst on stale metrics.
+      if (this.nextSyncS <= info.timeS) this.nextSyncS = info.timeS + this.options.syncPeriodSeconds;
+    }
+    return actionForReplicas(this.ctx, current, this.held ?? current);
+  }
+
+  /** The last reconcile's numbers (recommendation, stabilised value, limiting reason). */
+  get decision(): HpaDecision | undefined {
+    return this.lastDecision;
+  }
+
+  describe(): Record<string, unknown> {
+    return { agent: this.name, ...this.options, minReplicas: this.controller.minReplicas, maxReplicas: this.controller.maxReplicas };
+  }
+}
+
+/** Parse a `--target` value for the HPA: integer percent of the CPU request. */
+export const HpaTargetSchema = z.number().int().min(1).max(1000);

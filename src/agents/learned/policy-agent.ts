@@ -1,0 +1,85 @@
+import { PolicyError } from '../../env/errors.js';
+import type { Action, StepInfo } from '../../env/types.js';
+import type { Agent, AgentContext } from '../agent.js';
+import { initTfBackend, type LogFn, type Tf, type TfBackendPreference } from '../tf-backend.js';
+import { argmax, type LayersModel } from './networks.js';
+import { checkPolicyFits, readPolicyMetadata, type PolicyMetadata } from './policy-metadata.js';
+import { loadModel, writePolicyDir } from './policy-io.js';
+
+/**
+ * A trained policy acting greedily: the action with the largest Q-value (DQN) or logit (PPO).
+ * The same weights and observation always give the same action.
+ */
+export class PolicyAgent implements Agent {
+  readonly name: string;
+  private readonly input: Float32Array;
+  private readonly nActions: number;
+
+  constructor(
+    private readonly tf: Tf,
+    readonly model: LayersModel,
+    readonly metadata: PolicyMetadata,
+  ) {
+    this.name = metadata.agent;
+    this.input = new Float32Array(metadata.observation.shape[0]!);
+    this.nActions = metadata.action.n;
+  }
+
+  /** Scale the observation into the network's input buffer. */
+  private scale(observation: Float32Array): Float32Array {
+    const { offset, scale } = this.metadata.scaling;
+    for (let i = 0; i < this.input.length; i++) this.input[i] = (observation[i]! - offset[i]!) / scale[i]!;
+    return this.input;
+  }
+
+  /** The network's raw outputs (Q-values or logits) for one observation. */
+  outputs(observation: Float32Array): Float32Array {
+    const x = this.scale(observation);
+    return this.tf.tidy(() => {
+      const out = this.model.predict(this.tf.tensor2d(x, [1, x.length])) as import('@tensorflow/tfjs').Tensor;
+      return out.dataSync() as Float32Array;
+    });
+  }
+
+  /** Greedy action: start + argmax of the outputs. */
+  act(observation: Float32Array, _info: StepInfo): Action {
+    const out = this.outputs(observation);
+    return this.metadata.action.start + argmax(out, 0, this.nActions);
+  }
+
+  async save(dir: string): Promise<void> {
+    await writePolicyDir(this.tf, dir, { model: this.model, metadata: this.metadata });
+  }
+
+  describe(): Record<string, unknown> {
+    return { agent: this.name, head: this.metadata.head, training: this.metadata.training, tfBackend: this.metadata.tfBackend };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Options for loading a policy. */
+export interface LoadPolicyOptions {
+  tfBackend?: TfBackendPreference;
+  log?: LogFn;
+}
+
+/** Load a saved policy directory as a greedy agent, after checking it fits `ctx`. */
+export async function loadPolicyAgent(dir: string, ctx: AgentContext, options: LoadPolicyOptions = {}): Promise<PolicyAgent> {
+  const meta = await readPolicyMetadata(dir);
+  checkPolicyFits(meta, ctx, dir);
+  const { tf } = await initTfBackend({ prefer: options.tfBackend, log: options.log });
+  const model = await loadModel(tf, dir);
+  const inShape = (model.inputs[0]?.shape ?? []).slice(1);
+  const outShape = (model.outputs[0]?.shape ?? []).slice(1);
+  if (inShape.join(',') !== meta.observation.shape.join(',') || outShape.join(',') !== String(meta.action.n)) {
+    model.dispose();
+    throw new PolicyError(
+      `${dir}: expected a network from [${meta.observation.shape.join(', ')}] to [${meta.action.n}] as policy.json says, got [${inShape.join(', ')}] to [${outShape.join(', ')}]`,
+      { hint: 'model.json and policy.json do not belong together: use another checkpoint or retrain' },
+    );
+  }
+  return new PolicyAgent(tf, model, meta);
+}

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PolicyError } from '../../env/errors.js';
+import { OBSERVATION_FIELDS } from '../../env/types.js';
+import type { AgentContext } from '../agent.js';
+
+/**
+ * `policy.json`: what a saved policy was trained for. Loading checks it against the env before
+ * any weights are read, so a policy never acts on an observation it was not trained on.
+ */
+
+export const POLICY_METADATA_FILE = 'policy.json';
+export const POLICY_FORMAT_VERSION = 1;
+
+/** How observations are scaled before the network sees them (fixed at training start). */
+export const ObservationScalingSchema = z.strictObject({
+  /** Subtracted from each component. */
+  offset: z.array(z.number()),
+  /** Each component is divided by this (always > 0). */
+  scale: z.array(z.number().positive()),
+});
+export type ObservationScaling = z.infer<typeof ObservationScalingSchema>;
+
+export const PolicyMetadataSchema = z.looseObject({
+  format: z.literal(POLICY_FORMAT_VERSION),
+  agent: z.enum(['dqn', 'ppo']),
+  /** The network's output: `q` (action values, DQN) or `logits` (policy head, PPO). */
+  head: z.enum(['q', 'logits']),
+  observation: z.strictObject({
+    shape: z.array(z.number().int().positive()),
+    fields: z.array(z.string()),
+  }),
+  action: z.strictObject({
+    type: z.literal('Discrete'),
+    n: z.number().int().positive(),
+    start: z.number().int(),
+    mode: z.enum(['absolute', 'delta']),
+  }),
+  scaling: ObservationScalingSchema,
+  /** The env options it was trained with (SimEnv's resolved options, JSON). */
+  envOptions: z.record(z.string(), z.unknown()),
+  /** Training settings (algorithm hyper-parameters, seed, steps). */
+  training: z.record(z.string(), z.unknown()),
+  simenvVersion: z.string(),
+  /** Which tfjs backend trained it (informational). */
+  tfBackend: z.string().optional(),
+});
+export type PolicyMetadata = z.infer<typeof PolicyMetadataSchema>;
+
+/** Read and validate `policy.json` from a policy directory. */
+export async function readPolicyMetadata(dir: string): Promise<PolicyMetadata> {
+  const path = join(dir, POLICY_METADATA_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PolicyError(`expected a policy directory with ${POLICY_METADATA_FILE}, got ${code === 'ENOENT' ? 'no such file' : String(code)} at ${path}`, {
+      hint: 'pass the --out directory of `simenv train` (or its final/ or a checkpoint-* subdirectory)',
+      cause: err,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyError(`expected JSON in ${path}, got unparseable text (${(err as Error).message})`, { hint: 'the policy is corrupt: retrain or use another checkpoint', cause: err });
+  }
+  const parsed = PolicyMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PolicyError(`${path} at ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'the policy metadata is corrupt or from another simenv version: retrain' });
+  }
+  const m = parsed.data;
+  if (m.scaling.offset.length !== m.observation.shape[0] || m.scaling.scale.length !== m.observation.shape[0]) {
+    throw new PolicyError(`${path}: expected scaling of length ${m.observation.shape[0]}, got ${m.scaling.offset.length}/${m.scaling.scale.length}`, { hint: 'the policy metadata is corrupt: retrain' });
+  }
+  return m;
+}
+
+/** Describe a Discrete action space compactly: `Discrete(5, start=-2)`. */
+function describeActions(n: number, start: number, mode: string): string {
+  return `${mode} Discrete(${n}, start=${start})`;
+}
+
+/** PolicyError naming both shapes when the policy does not fit the env. */
+export function checkPolicyFits(meta: PolicyMetadata, ctx: AgentContext, dir: string): void {
+  const envObs = `[${ctx.observationSpace.shape.join(', ')}]`;
+  const polObs = `[${meta.observation.shape.join(', ')}]`;
+  if (envObs !== polObs) {
+    throw new PolicyError(`policy ${dir} expects observations of shape ${polObs}, got an env with shape ${envObs}`, {
+      hint: 'evaluate it with the env options it was trained with (see envOptions in policy.json), or retrain',
+    });
+  }
+  const envFields = ctx.observationSpace.shape[0] === OBSERVATION_FIELDS.length ? OBSERVATION_FIELDS.join(',') : undefined;
+  if (envFields !== undefined && meta.observation.fields.join(',') !== envFields) {
+    throw new PolicyError(`policy ${dir} expects observation fields ${meta.observation.fields.join(', ')}, got ${OBSERVATION_FIELDS.join(', ')}`, {
+      hint: 'the policy was trained by another simenv version: retrain',
+    });
+  }
+  const a = ctx.actionSpace;
+  if (meta.action.n !== a.n || meta.action.start !== a.start || meta.action.mode !== ctx.actionMode) {
+    throw new PolicyError(
+      `policy ${dir} acts in ${describeActions(meta.action.n, meta.action.start, meta.action.mode)}, got an env with ${describeActions(a.n, a.start, ctx.actionMode)}`,
+      { hint: 'evaluate with the same --action-mode/--max-delta (or min/max replicas) it was trained with, or retrain' },
+    );
+  }
+}
+
+/** Identity scaling: SimEnv's observations are already normalised (see src/env/observation.ts). */
+export function identityScaling(size: number): ObservationScaling {
+  return { offset: new Array<number>(size).fill(0), scale: new Array<number>(size).fill(1) };
+}
+
+/** Build the metadata of a policy trained in an env of context `ctx`. */
+export function makePolicyMetadata(params: {
+  agent: 'dqn' | 'ppo';
+  head: 'q' | 'logits';
+  ctx: AgentContext;
+  envOptions: Record<string, unknown>;
+  training: Record<string, unknown>;
+  simenvVersion: string;
+  tfBackend?: string;
+  fields?: readonly string[];
+}): PolicyMetadata {
+  const size = params.ctx.observationSpace.shape[0]!;
+  return {
+    format: POLICY_FORMAT_VERSION,
+    agent: params.agent,
+    head: params.head,
+    observation: { shape: [...params.ctx.observationSpace.shape], fields: [...(params.fields ?? (size === OBSERVATION_FIELDS.length ? OBSERVATION_FIELDS : []))] },
+    action: { type: 'Discrete', n: params.ctx.actionSpace.n, start: params.ctx.actionSpace.start, mode: params.ctx.actionMode },
+    scaling: identityScaling(size),
+    envOptions: params.envOptions,
+    training: params.training,
+    simenvVersion: params.simenvVersion,
+    tfBackend: params.tfBackend,
+  };
+}

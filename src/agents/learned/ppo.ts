@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import type * as TfModule from '@tensorflow/tfjs';
+import { Rng } from '../../env/rng.js';
+import type { Tf } from '../tf-backend.js';
+import { clipByGlobalNorm } from './dqn.js';
+import type { Learner, UpdateStats } from './learner.js';
+import { buildMlp, type LayersModel } from './networks.js';
+import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
+
+/**
+ * Proximal Policy Optimisation (Schulman et al. 2017) for a Discrete action space, structured
+ * like CleanRL's ppo.py: roll out `numSteps` vector steps, compute GAE advantages, then
+ * `updateEpochs` passes over shuffled minibatches with the clipped surrogate objective, a
+ * (clipped) value loss and an entropy bonus; separate actor and critic MLPs.
+ */
+
+export const PpoConfigSchema = z.strictObject({
+  learningRate: z.number().positive().default(2.5e-4),
+  /** Linearly anneal the learning rate to 0 over the run. */
+  annealLr: z.boolean().default(true),
+  /** Vector steps per rollout (each collects numEnvs transitions). */
+  numSteps: z.number().int().positive().default(128),
+  gamma: z.number().min(0).max(1).default(0.99),
+  gaeLambda: z.number().min(0).max(1).default(0.95),
+  numMinibatches: z.number().int().positive().default(4),
+  updateEpochs: z.number().int().positive().default(4),
+  normAdv: z.boolean().default(true),
+  clipCoef: z.number().positive().default(0.2),
+  clipVloss: z.boolean().default(true),
+  entCoef: z.number().nonnegative().default(0.01),
+  vfCoef: z.number().nonnegative().default(0.5),
+  maxGradNorm: z.number().nonnegative().default(0.5),
+  /** Stop the epoch loop early when the approximate KL exceeds this (0: off). */
+  targetKl: z.number().nonnegative().default(0),
+  hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
+  rewardScale: z.number().positive().default(1),
+});
+export type PpoConfigInput = z.input<typeof PpoConfigSchema>;
+export type PpoConfig = z.output<typeof PpoConfigSchema>;
+
+type Tensor = TfModule.Tensor;
+type Variable = TfModule.Variable;
+
+/** Softmax of `logits[offset .. offset+n)` into `out` (numerically stable). */
+export function softmaxInto(logits: ArrayLike<number>, offset: number, n: number, out: Float64Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(logits[offset + i]! - max);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < n; i++) out[i]! /= sum;
+}
+
+/** PPO learner over a RolloutEnv with a Discrete action space. */
+export class PpoLearner implements Learner {
+  readonly kind = 'ppo' as const;
+  readonly head = 'logits' as const;
+  readonly cfg: PpoConfig;
+  readonly policyModel: LayersModel;
+  private readonly critic: LayersModel;
+  private readonly optimizer: TfModule.Optimizer;
+  private readonly vars: Variable[];
+  private readonly rng: Rng;
+  private updates = 0;
+  // Rollout storage, [numSteps x numEnvs (x obsSize)].
+  private readonly obsBuf: Float32Array;
+  private readonly actBuf: Int32Array;
+  private readonly logpBuf: Float32Array;
+  private readonly rewBuf: Float32Array;
+  private readonly doneBuf: Float32Array;
+  private readonly valBuf: Float32Array;
+  private readonly advBuf: Float32Array;
+  private readonly retBuf: Float32Array;
+  private readonly probs: Float64Array;
+  private readonly actions: Int32Array;
+  private readonly batchSize: number;
+  private readonly minibatchSize: number;
+  private readonly mbObs: Float32Array;
+  private readonly mbAct: Int32Array;
+  private readonly mbLogp: Float32Array;
+  private readonly mbAdv: Float32Array;
+  private readonly mbRet: Float32Array;
+  private readonly mbVal: Float32Array;
+  private readonly order: Int32Array;
+  /** Done flags of the current observations (1: the env just auto-reset). */
+  private readonly nextDone: Float32Array;
+
+  constructor(
+    readonly tf: Tf,
+    private readonly obsSize: number,
+    private readonly nActions: number,
+    private readonly numEnvs: number,
+    seed: number,
+    config: PpoConfigInput = {},
+  ) {
+    this.cfg = PpoConfigSchema.parse(config);
+    const c = this.cfg;
+    this.policyModel = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: nActions, activation: 'tanh', outputGain: 0.01, seed, name: 'actor' });
+    this.critic = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: 1, activation: 'tanh', outputGain: 1, seed: seed + 1000, name: 'critic' });
+    this.vars = [...this.policyModel.trainableWeights, ...this.critic.trainableWeights].map((w) => w.read() as Variable);
+    // eps 1e-5 as in CleanRL (PyTorch's Adam default is 1e-8; tfjs' is 1e-7).
+    this.optimizer = tf.train.adam(c.learningRate, 0.9, 0.999, 1e-5);
+    this.rng = new Rng(seed ^ 0x9e37);
+    const T = c.numSteps;
+    const N = numEnvs;
+    this.batchSize = T * N;
+    this.minibatchSize = Math.max(1, Math.floor(this.batchSize / c.numMinibatches));
+    this.obsBuf = new Float32Array(T * N * obsSize);
+    this.actBuf = new Int32Array(T * N);
+    this.logpBuf = new Float32Array(T * N);
+    this.rewBuf = new Float32Array(T * N);
+    this.doneBuf = new Float32Array(T * N);
+    this.valBuf = new Float32Array(T * N);
+    this.advBuf = new Float32Array(T * N);
+    this.retBuf = new Float32Array(T * N);
+    this.probs = new Float64Array(nActions);
+    this.actions = new Int32Array(N);
+    this.mbObs = new Float32Array(this.minibatchSize * obsSize);
+    this.mbAct = new Int32Array(this.minibatchSize);
+    this.mbLogp = new Float32Array(this.minibatchSize);
+    this.mbAdv = new Float32Array(this.minibatchSize);
+    this.mbRet = new Float32Array(this.minibatchSize);
+    this.mbVal = new Float32Array(this.minibatchSize);
+    this.order = new Int32Array(this.batchSize);
+    this.nextDone = new Float32Array(N);
+  }
+
+  /** Logits and values for a batch of observations (one predict each). */
+  private forward(obs: Float32Array, rows: number): { logits: Float32Array; values: Float32Array } {
+    const tf = this.tf;
+    return tf.tidy(() => {
+      const x = tf.tensor2d(obs, [rows, this.obsSize]);
+      const logits = (this.policyModel.predict(x) as Tensor).dataSync() as Float32Array;
+      const values = (this.critic.predict(x) as Tensor).dataSync() as Float32Array;
+      return { logits, values };
+    });
+  }
+
+  /** One rollout of numSteps vector steps, then the PPO update. */
+  iterate(env: RolloutEnv, totalSteps: number, onEpisode: (e: EpisodeStats) => void): UpdateStats {
+    const c = this.cfg;
+    const N = this.numEnvs;
+    const k = this.obsSize;
+    const T = c.numSteps;
+    const lr = c.annealLr ? c.learningRate * Math.max(0, 1 - env.steps / Math.max(1, totalSteps)) : c.learningRate;
+    // Adam reads learningRate on every step, so annealing is a plain assignment.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+
+    for (let t = 0; t < T; t++) {
+      const row = t * N;
+      this.obsBuf.set(env.obs, row * k);
+      this.doneBuf.set(this.nextDone, row);
+      const { logits, values } = this.forward(env.obs, N);
+      for (let i = 0; i < N; i++) {
+        softmaxInto(logits, i * this.nActions, this.nActions, this.probs);
+        let u = this.rng.next();
+        let a = this.nActions - 1;
+        for (let j = 0; j < this.nActions; j++) {
+          u -= this.probs[j]!;
+          if (u < 0) {
+            a = j;
+            break;
+          }
+        }
+        this.actions[i] = a;
+        this.actBuf[row + i] = a;
+        this.logpBuf[row + i] = Math.log(Math.max(this.probs[a]!, 1e-12));
+        this.valBuf[row + i] = values[i]!;
+      }
+      env.step(this.actions, onEpisode);
+      let truncatedAny = false;
+      for (let i = 0; i < N; i++) if (env.truncated[i] === 1 && env.terminated[i] === 0) truncatedAny = true;
+      // Truncation is not termination: fold gamma * V(final observation) into the reward.
+      const finalValues = truncatedAny ? this.forward(env.finalObs, N).values : undefined;
+      for (let i = 0; i < N; i++) {
+        let r = env.rewards[i]! * c.rewardScale;
+        if (finalValues && env.truncated[i] === 1 && env.terminated[i] === 0) r += c.gamma * finalValues[i]!;
+        this.rewBuf[row + i] = r;
+        this.nextDone[i] = env.terminated[i] === 1 || env.truncated[i] === 1 ? 1 : 0;
+      }
+    }
+
+    // GAE(lambda), bootstrapped from the value of the observations after the rollout.
+    const nextValues = this.forward(env.obs, N).values;
+    for (let i = 0; i < N; i++) {
+      let lastGae = 0;
+      for (let t = T - 1; t >= 0; t--) {
+        const idx = t * N + i;
+        const nonTerminal = t === T - 1 ? 1 - this.nextDone[i]! : 1 - this.doneBuf[idx + N]!;
+        const nextValue = t === T - 1 ? nextValues[i]! : this.valBuf[idx + N]!;
+        const delta = this.rewBuf[idx]! + c.gamma * nextValue * nonTerminal - this.valBuf[idx]!;
+        lastGae = delta + c.gamma * c.gaeLambda * nonTerminal * lastGae;
+        this.advBuf[idx] = lastGae;
+        this.retBuf[idx] = lastGae + this.valBuf[idx]!;
+      }
+    }
+
+    let lossSum = 0;
+    let pgSum = 0;
+    let vSum = 0;
+    let entSum = 0;
+    let klSum = 0;
+    let clipSum = 0;
+    let ran = 0;
+    for (let i = 0; i < this.batchSize; i++) this.order[i] = i;
+    epochs: for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+      // Fisher-Yates with the learner's seeded stream.
+      for (let i = this.batchSize - 1; i > 0; i--) {
+        const j = Math.floor(this.rng.next() * (i + 1));
+        const tmp = this.order[i]!;
+        this.order[i] = this.order[j]!;
+        this.order[j] = tmp;
+      }
+      for (let start = 0; start + this.minibatchSize <= this.batchSize; start += this.minibatchSize) {
+        this.gatherMinibatch(start);
+        const s = this.updateMinibatch();
+        lossSum += s.loss;
+        pgSum += s.pg;
+        vSum += s.v;
+        entSum += s.ent;
+        klSum += s.kl;
+        clipSum += s.clip;
+        ran++;
+        this.updates++;
+        if (c.targetKl > 0 && s.kl > c.targetKl) break epochs;
+      }
+    }
+    return {
+      updates: this.updates,
+      loss: lossSum / ran,
+      policyLoss: pgSum / ran,
+      valueLoss: vSum / ran,
+      entropy: entSum / ran,
+      approxKl: klSum / ran,
+      clipFraction: clipSum / ran,
+      learningRate: lr,
+    };
+  }
+
+  private gatherMinibatch(start: number): void {
+    const k = this.obsSize;
+    const M = this.minibatchSize;
+    let mean = 0;
+    for (let m = 0; m < M; m++) {
+      const j = this.order[start + m]!;
+      this.mbObs.set(this.obsBuf.subarray(j * k, j * k + k), m * k);
+      this.mbAct[m] = this.actBuf[j]!;
+      this.mbLogp[m] = this.logpBuf[j]!;
+      this.mbAdv[m] = this.advBuf[j]!;
+      this.mbRet[m] = this.retBuf[j]!;
+      this.mbVal[m] = this.valBuf[j]!;
+      mean += this.advBuf[j]!;
+    }
+    if (this.cfg.normAdv && M > 1) {
+      mean /= M;
+      let v = 0;
+      for (let m = 0; m < M; m++) v += (this.mbAdv[m]! - mean) ** 2;
+      const std = Math.sqrt(v / (M - 1));
+      for (let m = 0; m < M; m++) this.mbAdv[m] = (this.mbAdv[m]! - mean) / (std + 1e-8);
+    }
+  }
+
+  private updateMinibatch(): { loss: number; pg: number; v: number; ent: number; kl: number; clip: number } {
+    const tf = this.tf;
+    const c = this.cfg;
+    const M = this.minibatchSize;
+    const out = tf.tidy(() => {
+      const obs = tf.tensor2d(this.mbObs, [M, this.obsSize]);
+      const mask = tf.oneHot(tf.tensor1d(this.mbAct, 'int32'), this.nActions);
+      const oldLogp = tf.tensor1d(this.mbLogp);
+      const adv = tf.tensor1d(this.mbAdv);
+      const ret = tf.tensor1d(this.mbRet);
+      const oldVal = tf.tensor1d(this.mbVal);
+      let parts: Tensor[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = this.policyModel.apply(obs, { training: true }) as Tensor;
+        const logProbs = tf.logSoftmax(logits);
+        const newLogp = tf.sum(tf.mul(logProbs, mask), 1);
+        const logRatio = tf.sub(newLogp, oldLogp);
+        const ratio = tf.exp(logRatio);
+        const pg1 = tf.mul(tf.neg(adv), ratio);
+        const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipCoef, 1 + c.clipCoef));
+        const pgLoss = tf.mean(tf.maximum(pg1, pg2));
+        const newValue = tf.reshape(this.critic.apply(obs, { training: true }) as Tensor, [M]);
+        let vLoss: Tensor;
+        if (c.clipVloss) {
+          const unclipped = tf.square(tf.sub(newValue, ret));
+          const clippedV = tf.add(oldVal, tf.clipByValue(tf.sub(newValue, oldVal), -c.clipCoef, c.clipCoef));
+          const clipped = tf.square(tf.sub(clippedV, ret));
+          vLoss = tf.mul(0.5, tf.mean(tf.maximum(unclipped, clipped)));
+        } else {
+          vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(newValue, ret))));
+        }
+        const entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), 1)));
+        // Diagnostics (no gradient needed): approx KL = E[(r - 1) - log r], clip fraction.
+        const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+        const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32'));
+        parts = [pgLoss, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
+        return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entropy)), tf.mul(c.vfCoef, vLoss)) as TfModule.Scalar;
+      }, this.vars);
+      const clipped = c.maxGradNorm > 0 ? clipByGlobalNorm(tf, grads, c.maxGradNorm) : grads;
+      this.optimizer.applyGradients(clipped);
+      const stats = tf.stack([value, ...parts.map((p) => tf.reshape(p, []))]);
+      // kept tensors escape every tidy scope: release them explicitly
+      for (const p of parts) p.dispose();
+      return stats;
+    });
+    const v = out.dataSync();
+    out.dispose();
+    return { loss: v[0]!, pg: v[1]!, v: v[2]!, ent: v[3]!, kl: v[4]!, clip: v[5]! };
+  }
+
+  extraModels(): Record<string, LayersModel> {
+    return { critic: this.critic };
+  }
+
+  config(): Record<string, unknown> {
+    return { algorithm: 'ppo', ...this.cfg };
+  }
+
+  dispose(): void {
+    this.policyModel.dispose();
+    this.critic.dispose();
+    this.optimizer.dispose();
+  }
+}

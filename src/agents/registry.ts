@@ -1,0 +1,75 @@
+import { ConfigError } from '../env/errors.js';
+import type { Agent, AgentContext } from './agent.js';
+import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
+import type { HpaOptionsInput } from './hpa/hpa-config.js';
+import { RandomAgent } from './random-agent.js';
+import { StaticAgent } from './static-agent.js';
+import { TraceAgent } from './trace-agent.js';
+
+/**
+ * Agents by name, for the runner and the CLI. Baselines are built from options; learned agents
+ * (dqn, ppo) are loaded from a trained policy directory with `loadAgent`.
+ */
+
+/** Agents `createAgent` can build from options alone. */
+export const BASELINE_AGENT_NAMES = ['static', 'random', 'trace', 'hpa'] as const;
+/** Agents that come from training (`simenv train`), loaded with `loadAgent(dir)`. */
+export const LEARNED_AGENT_NAMES = ['dqn', 'ppo'] as const;
+/** Every agent name simenv knows. */
+export const AGENT_NAMES = [...BASELINE_AGENT_NAMES, ...LEARNED_AGENT_NAMES] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
+
+/** Options understood by `createAgent`; unknown keys are ignored by agents that do not use them. */
+export interface CreateAgentOptions {
+  /** Seeds the random agent (and is recorded by the others). */
+  seed: number;
+  /** static: replicas to hold (default: the count the episode starts with); hpa: target CPU utilisation in percent (default 60). */
+  target?: number;
+  /** hpa: full HPA settings (autoscaling/v2 names), see docs/agents.md. */
+  hpa?: HpaOptionsInput;
+  [k: string]: unknown;
+}
+
+/** Build a baseline agent by name; ConfigError(`agent`) listing the known names otherwise. */
+export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOptions): Agent {
+  switch (name) {
+    case 'static':
+      return new StaticAgent(ctx, opts.target);
+    case 'random':
+      return new RandomAgent(ctx, opts.seed);
+    case 'trace':
+      return new TraceAgent(ctx);
+    case 'hpa': {
+      const hpa: HpaOptionsInput = { ...(opts.hpa ?? {}) };
+      if (opts.target !== undefined) {
+        const t = HpaTargetSchema.safeParse(opts.target);
+        if (!t.success) {
+          throw new ConfigError('target', `expected the HPA's target CPU utilisation as an integer percent 1..1000, got ${opts.target}`, {
+            hint: 'pass e.g. --target 60 for 60% of the CPU request',
+          });
+        }
+        hpa.targetUtilisation = t.data;
+      }
+      return new HpaAgent(ctx, hpa);
+    }
+    case 'dqn':
+    case 'ppo':
+      throw new ConfigError('agent', `expected a trained policy for the learned agent "${name}", got only its name`, {
+        hint: `train one with \`simenv train --agent ${name} ... --out DIR\` and pass --policy DIR`,
+      });
+    default:
+      throw new ConfigError('agent', `expected one of ${AGENT_NAMES.join(', ')}, got "${name}"`, {
+        hint: `baselines: ${BASELINE_AGENT_NAMES.join(', ')}; learned agents (${LEARNED_AGENT_NAMES.join(', ')}) load with --policy DIR`,
+      });
+  }
+}
+
+/**
+ * Load a trained policy directory (model.json + weights + policy.json) as an agent that acts
+ * greedily. PolicyError when the directory is missing, corrupt, or was trained for another
+ * observation or action shape than `ctx`'s. TensorFlow.js is imported only here, on demand.
+ */
+export async function loadAgent(policyDir: string, ctx: AgentContext): Promise<Agent> {
+  const { loadPolicyAgent } = await import('./learned/policy-agent.js');
+  return loadPolicyAgent(policyDir, ctx);
+}

@@ -1,0 +1,142 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type * as TfModule from '@tensorflow/tfjs';
+import { ConfigError } from '../env/errors.js';
+
+/**
+ * Chooses the TensorFlow.js backend for the learned agents, once per process:
+ * `@tensorflow/tfjs-node` (native TensorFlow) when it is installed and loads, else
+ * `@tensorflow/tfjs` with the WebAssembly backend, else tfjs' pure-JS CPU backend.
+ *
+ * tfjs-node is an optional dependency: its install downloads a native library from outside
+ * the npm registry, which fails offline, so nothing here may require it to exist.
+ */
+
+export type Tf = typeof TfModule;
+/** Backends in order of preference; `tensorflow` is tfjs-node's name for its native backend. */
+export const TF_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type TfBackendName = (typeof TF_BACKENDS)[number];
+/** What the user may ask for: `auto` tries them in order; `node` is the tfjs-node backend. */
+export type TfBackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
+
+/** The chosen backend and why the others were not. */
+export interface TfBackendChoice {
+  tf: Tf;
+  backend: TfBackendName;
+  /** One line per backend tried: `tensorflow: unavailable (Cannot find package ...)`. */
+  attempts: string[];
+}
+
+/** A logger for one-line messages (the CLI passes stderr; library code never prints). */
+export type LogFn = (message: string) => void;
+
+let tfjsModule: Tf | undefined;
+let nodeModule: Tf | undefined | null;
+let wasmRegistered = false;
+let current: TfBackendChoice | undefined;
+
+async function loadTfjs(): Promise<Tf> {
+  if (!tfjsModule) {
+    tfjsModule = (await import('@tensorflow/tfjs')) as Tf;
+    // PROD mode silences tfjs' console banner ("looks like you are running TensorFlow.js in
+    // Node.js") and skips debug-only checks; simenv reports the backend itself.
+    tfjsModule.env().set('PROD', true);
+  }
+  return tfjsModule;
+}
+
+async function tryNode(): Promise<Tf> {
+  if (nodeModule === null) throw new Error('failed to load earlier');
+  if (!nodeModule) {
+    // A variable specifier keeps TypeScript and bundlers from resolving the optional package.
+    const specifier = '@tensorflow/tfjs-node';
+    try {
+      nodeModule = (await import(specifier)) as Tf;
+    } catch (err) {
+      nodeModule = null;
+      throw err;
+    }
+  }
+  const tf = nodeModule;
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend(tensorflow) returned false');
+  await tf.ready();
+  tfjsModule ??= tf;
+  return tf;
+}
+
+async function tryWasm(): Promise<Tf> {
+  const tf = await loadTfjs();
+  if (!wasmRegistered) {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // In Node the .wasm binaries are read from the package's dist/ directory by file path.
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+    wasmRegistered = true;
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
+  await tf.ready();
+  return tf;
+}
+
+async function tryCpu(): Promise<Tf> {
+  const tf = await loadTfjs();
+  if (!(await tf.setBackend('cpu'))) throw new Error('setBackend(cpu) returned false');
+  await tf.ready();
+  return tf;
+}
+
+const loaders: Record<TfBackendName, () => Promise<Tf>> = { tensorflow: tryNode, wasm: tryWasm, cpu: tryCpu };
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 160);
+}
+
+/**
+ * Select a backend (`auto`: tensorflow, then wasm, then cpu) and log the choice. Calling it
+ * again with the same preference returns the cached choice; another preference switches.
+ */
+export async function initTfBackend(options: { prefer?: TfBackendPreference; log?: LogFn } = {}): Promise<TfBackendChoice> {
+  const prefer = options.prefer ?? 'auto';
+  const order: TfBackendName[] =
+    prefer === 'auto' ? [...TF_BACKENDS] : [prefer === 'node' ? 'tensorflow' : prefer];
+  if (current && order[0] === current.backend) return current;
+  if (current && prefer === 'auto') return current;
+  const attempts: string[] = [];
+  for (const name of order) {
+    try {
+      const tf = await loaders[name]();
+      attempts.push(`${name}: ok`);
+      current = { tf, backend: name, attempts };
+      options.log?.(`tfjs backend: ${name}${attempts.length > 1 ? ` (${attempts.slice(0, -1).join('; ')})` : ''}`);
+      return current;
+    } catch (err) {
+      attempts.push(`${name}: unavailable (${firstLine(err)})`);
+    }
+  }
+  throw new ConfigError('tfBackend', `expected a loadable TensorFlow.js backend (${prefer}), got: ${attempts.join('; ')}`, {
+    hint: prefer === 'node' ? 'install @tensorflow/tfjs-node (needs network access to its binary host) or use --tf-backend auto' : 'reinstall dependencies with npm ci',
+  });
+}
+
+/** The backend chosen so far, if any. */
+export function currentTfBackend(): TfBackendChoice | undefined {
+  return current;
+}
+
+/** Which backends load in this process (for benchmarks): tries each, then restores the current one. */
+export async function availableTfBackends(): Promise<TfBackendName[]> {
+  const before = current?.backend;
+  const ok: TfBackendName[] = [];
+  for (const name of TF_BACKENDS) {
+    try {
+      await loaders[name]();
+      ok.push(name);
+    } catch {
+      // not available here
+    }
+  }
+  if (before) await loaders[before]();
+  else current = undefined;
+  return ok;
+}

@@ -1,0 +1,170 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { ClusterError } from '../../errors.js';
+import type { ClusterSnapshot } from '../backend.js';
+import type { KubeClient } from './kube-client.js';
+import { countPods, nodeCpu, nodeSchedulable, podCpuRequest, podPhase, type PodCounts } from './pod-state.js';
+import { WatchCache } from './watch-cache.js';
+
+/**
+ * What the kube backend sees of the cluster, kept current by two watches (the pods of one
+ * namespace, the nodes) instead of a list per step: the controlled workload's pods by
+ * phase, a log of when its ready count changed (for the env's exact service integral), and
+ * cluster CPU for the snapshot.
+ */
+
+export interface ObserverOptions {
+  client: KubeClient;
+  /** Namespace whose pods are watched (replay: the run's; SimKube: `virtual-<ns>`). */
+  namespace: string;
+  /** Restrict the pod watch (replay: the run label). */
+  podLabelSelector?: string;
+  /** Which watched pods belong to the controlled workload. */
+  isControlled: (pod: V1Pod) => boolean;
+  /** Nodes that count towards cluster CPU (the virtual nodes the pods are steered to). */
+  nodeSelector: Record<string, string>;
+  syncTimeoutMs: number;
+  log: (message: string) => void;
+}
+
+/** A change of the controlled workload's ready count, at a monotonic clock time. */
+export interface ReadyChange {
+  atMs: number;
+  ready: number;
+}
+
+/** See the module comment. */
+export class ClusterObserver {
+  readonly pods: WatchCache<V1Pod>;
+  readonly nodes: WatchCache<V1Node>;
+  private readonly controlledPods = new Map<string, V1Pod>();
+  private readonly counts: PodCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
+  private readyLog: ReadyChange[] = [];
+  private listeners: Array<() => void> = [];
+
+  constructor(private readonly opts: ObserverOptions) {
+    const { client, namespace } = opts;
+    const retry = { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 };
+    const podCall = { verb: 'list', resource: 'pods', namespace };
+    this.pods = new WatchCache<V1Pod>({
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      labelSelector: opts.podLabelSelector,
+      list: () =>
+        client.call(podCall, (a) => a.core.listNamespacedPod({ namespace, labelSelector: opts.podLabelSelector })),
+      watch: client.watch,
+      clock: client.clock,
+      retry,
+      what: { verb: 'watch', resource: 'pods', namespace },
+      server: client.server,
+      onChange: (type, pod) => this.onPod(type, pod),
+      log: opts.log,
+    });
+    this.nodes = new WatchCache<V1Node>({
+      path: '/api/v1/nodes',
+      list: () => client.call({ verb: 'list', resource: 'nodes' }, (a) => a.core.listNode({})),
+      watch: client.watch,
+      clock: client.clock,
+      retry,
+      what: { verb: 'watch', resource: 'nodes' },
+      server: client.server,
+      onChange: () => this.notify(),
+      log: opts.log,
+    });
+  }
+
+  /** Start both watches; resolves when both caches hold their first list. */
+  async start(): Promise<void> {
+    await Promise.all([this.pods.start(this.opts.syncTimeoutMs), this.nodes.start(this.opts.syncTimeoutMs)]);
+  }
+
+  /** Stop watching. Idempotent. */
+  stop(): void {
+    this.pods.stop();
+    this.nodes.stop();
+    this.listeners = [];
+  }
+
+  /** A watch that has failed since it last worked, as a ClusterError (the caller decides when it matters). */
+  watchFailure(minFailures = 1): ClusterError | undefined {
+    const failing = [this.pods, this.nodes].find((w) => w.error !== undefined && w.consecutiveFailures >= minFailures);
+    const err = failing?.error;
+    if (err === undefined) return undefined;
+    return err instanceof ClusterError ? err : new ClusterError(`the watch of pods or nodes at ${this.opts.client.server} keeps failing: ${String((err as Error).message ?? err)}`);
+  }
+
+  /** The controlled workload's pods by phase (live object: copy what you keep). */
+  get controlled(): Readonly<PodCounts> {
+    return this.counts;
+  }
+
+  /** Ready-count changes recorded since the last drain, oldest first (the log is emptied). */
+  drainReadyChanges(): ReadyChange[] {
+    const out = this.readyLog;
+    this.readyLog = [];
+    return out;
+  }
+
+  /** Resolve when `predicate()` holds (checked after every watch event), or reject after `timeoutMs`. */
+  waitUntil(predicate: () => boolean, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(onTimeout());
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== check);
+      };
+      this.listeners.push(check);
+    });
+  }
+
+  /** Fill the cluster-wide fields of a snapshot and the controlled workload's pod counts. */
+  fillSnapshot(out: ClusterSnapshot): void {
+    out.ready = this.counts.ready;
+    out.pending = this.counts.pending;
+    out.starting = this.counts.starting;
+    out.terminating = this.counts.terminating;
+    let cpu = 0;
+    for (const n of this.nodes.objects.values()) if (nodeSchedulable(n, this.opts.nodeSelector)) cpu += nodeCpu(n);
+    let requested = 0;
+    let pending = 0;
+    for (const p of this.pods.objects.values()) {
+      const ph = podPhase(p);
+      if (ph === 'finished') continue;
+      if (ph === 'pending') pending++;
+      else requested += podCpuRequest(p);
+    }
+    out.clusterCpu = cpu;
+    out.clusterCpuRequested = requested;
+    out.clusterPending = pending;
+  }
+
+  /** Virtual nodes that take pods now, for preflight-style messages. */
+  schedulableNodeCount(): number {
+    let n = 0;
+    for (const node of this.nodes.objects.values()) if (nodeSchedulable(node, this.opts.nodeSelector)) n++;
+    return n;
+  }
+
+  private onPod(type: string, pod: V1Pod | null): void {
+    if (pod) {
+      const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledPods.delete(key);
+      else this.controlledPods.set(key, pod);
+      const before = this.counts.ready;
+      countPods(this.controlledPods.values(), this.counts);
+      if (this.counts.ready !== before) this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready });
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

@@ -1,0 +1,62 @@
+import { ConfigError } from '../../errors.js';
+import type { BackendContext, KubeBackendFactory } from '../backend.js';
+import { KubeClient } from './kube-client.js';
+import { parseKubeOptions } from './kube-options.js';
+import { generateRunId } from './labels.js';
+import { driverTracePath, preflightError, runPreflight } from './preflight.js';
+import type { RealtimeBackend } from './realtime-backend.js';
+import { ReplayBackend } from './replay-backend.js';
+import { buildReplayPlan } from './replay-plan.js';
+import { resolveRunScope } from './run-scope.js';
+import { SimKubeBackend } from './simkube-backend.js';
+
+/**
+ * The kube backend's entry point, loaded lazily by SimEnv.create for `backend: 'kube'`:
+ * validates `options.kube`, connects, runs preflight (nothing is created before it passes),
+ * and returns the replay or SimKube backend. Objects are created at the first reset.
+ */
+export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext, rawOptions: unknown) => {
+  const options = parseKubeOptions(rawOptions);
+  const scope = resolveRunScope(options, ctx.model, ctx.controlled);
+  const plan = options.mode === 'replay' ? buildReplayPlan(ctx.model, ctx.controlled, { workloads: options.workloads }) : undefined;
+  const client = KubeClient.load({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    requestTimeoutMs: options.timeouts.requestMs,
+    retry: options.retry,
+    log: ctx.log,
+  });
+  if (options.preflight) {
+    const report = await runPreflight({ options, model: ctx.model, tracePath: ctx.tracePath, controlled: ctx.controlled, client });
+    const failure = preflightError(report);
+    if (failure) throw failure;
+    for (const r of report.results) if (r.status === 'warn') ctx.log(`kube preflight warning: ${r.check}: ${r.message}${r.fix ? ` (fix: ${r.fix})` : ''}`);
+  }
+  const runId = options.runId ?? generateRunId();
+  let backend: RealtimeBackend;
+  if (plan) {
+    backend = new ReplayBackend(client, options, scope, ctx, plan, runId);
+  } else {
+    const tracePath = driverTracePath(options, ctx.tracePath);
+    if (!tracePath) {
+      throw new ConfigError('kube.tracePath', 'expected a trace file for SimKube mode, got a decoded trace object', {
+        hint: 'pass the trace as a path, or kube.tracePath (file://, s3://, gs://, azure://)',
+      });
+    }
+    backend = new SimKubeBackend(client, options, scope, ctx, controlledSelector(ctx), runId, tracePath);
+  }
+  ctx.log(`kube: ${backend.describe()}`);
+  return backend;
+};
+
+/** The controlled deployment's pod selector as recorded (its matchLabels, else its template labels). */
+function controlledSelector(ctx: BackendContext): Record<string, string> {
+  const obj = ctx.model.objects.get(ctx.controlled.gvk)?.get(ctx.controlled.key) as
+    | { spec?: { selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } } }
+    | undefined;
+  const labels = obj?.spec?.selector?.matchLabels ?? obj?.spec?.template?.metadata?.labels;
+  if (!labels || Object.keys(labels).length === 0) {
+    throw new ConfigError('deployment', `expected the controlled ${ctx.controlled.kind} ${ctx.controlled.key} to have a label selector in the trace, got none`);
+  }
+  return labels;
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
+
+/**
+ * Options of the kube backend (`SimEnvOptions.kube`, the CLI's `--kubeconfig --context --ns
+ * --mode --speed --driver-image`, and `simenv preflight/setup`). Validated here, not by
+ * SimEnv, so the memory path never depends on this module.
+ */
+
+/** SimKube's default driver image (the version the CRD in test/cluster/fixtures comes from). */
+export const DEFAULT_DRIVER_IMAGE = 'quay.io/appliedcomputing/sk-driver:v2.4.1';
+/** The ServiceAccount SimKube's driver Job runs as (the prototype's `sk-ctrl-sa`). */
+export const DEFAULT_SERVICE_ACCOUNT = 'sk-ctrl-sa';
+
+// RFC 1123 label (namespaces, most names) and Kubernetes label values.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `expected a ${what} of at most 63 characters`)
+    .regex(DNS_LABEL, `expected a ${what} of lower-case letters, digits and '-' (RFC 1123 label)`);
+
+const dnsSubdomain = (what: string) =>
+  z.string().max(253).regex(DNS_SUBDOMAIN, `expected a ${what} of lower-case letters, digits, '-' and '.'`);
+
+export const KubeTimeoutsSchema = z.strictObject({
+  /** One API request (connect + response headers). */
+  requestMs: z.number().int().positive().default(10_000),
+  /** The first reachability probe: short, so an unreachable API server fails fast. */
+  connectMs: z.number().int().positive().default(5_000),
+  /** Waiting for the episode's initial objects to be ready after reset. */
+  settleMs: z.number().int().positive().default(120_000),
+  /** Waiting for watches to list their objects. */
+  syncMs: z.number().int().positive().default(30_000),
+  /** Teardown: deleting everything with the run label and waiting until it is gone. */
+  teardownMs: z.number().int().positive().default(60_000),
+  /** SimKube mode: waiting for the Simulation to reach `Running`. */
+  simulationStartMs: z.number().int().positive().default(120_000),
+});
+export type KubeTimeouts = z.infer<typeof KubeTimeoutsSchema>;
+
+export const KubeRetrySchema = z.strictObject({
+  /** Attempts per request, the first included (1 disables retries). */
+  attempts: z.number().int().min(1).max(20).default(5),
+  baseDelayMs: z.number().int().min(0).default(200),
+  maxDelayMs: z.number().int().min(0).default(5_000),
+});
+export type KubeRetry = z.infer<typeof KubeRetrySchema>;
+
+export const KubeOptionsSchema = z.strictObject({
+  /** Path of the kubeconfig file; default: $KUBECONFIG, then ~/.kube/config. */
+  kubeconfig: z.string().min(1).optional(),
+  /** Context in the kubeconfig; default: its current-context. */
+  context: z.string().min(1).optional(),
+  /**
+   * Replay mode: the namespace every trace object is created in (default: the controlled
+   * deployment's namespace in the trace). SimKube mode: the driver's namespace.
+   */
+  namespace: dnsLabel('namespace').optional(),
+  /** `replay`: the SDK replays the trace itself; `simkube`: a SimKube Simulation does. */
+  mode: z.enum(['replay', 'simkube']).default('replay'),
+  /** Simulated seconds per real second. */
+  speed: z.number().positive().max(1000).default(1),
+  /** Value of the `simenv.io/run` label on everything this run creates; default: generated. */
+  runId: z.string().min(1).max(63).regex(LABEL_VALUE, 'expected a Kubernetes label value').optional(),
+  /**
+   * A ServiceAccount that must exist in the namespace with the run's RBAC (the driver's
+   * identity). Default: `sk-ctrl-sa` in SimKube mode, none (not checked) in replay mode.
+   */
+  serviceAccount: dnsSubdomain('ServiceAccount name').optional(),
+  /** Secrets the run needs in the namespace (SimKube's driver mounts them, e.g. `simkube`). */
+  secrets: z.array(dnsSubdomain('Secret name')).default([]),
+  /** Create the namespace when missing (needs `create namespaces`); else preflight fails. */
+  createNamespace: z.boolean().default(false),
+  /** Replay mode: which trace workloads to replay besides the controlled one (names or `ns/name`). */
+  workloads: z.union([z.literal('all'), z.array(z.string().min(1))]).default('all'),
+  /** Nodes the replayed pods may use (KWOK virtual nodes in SimKube's shape by default). */
+  nodeSelector: z.record(z.string(), z.string()).default({ type: 'virtual' }),
+  /** Add SimKube's KWOK toleration (`kwok-provider`) to every replayed pod template. */
+  kwokToleration: z.boolean().default(true),
+  /** Simulated seconds before a started pod reports Ready (KWOK's ready-delay annotation, scaled by speed). */
+  podReadyDelayS: z.number().min(0).default(0),
+  /** SimKube mode: the driver image. */
+  driverImage: z.string().min(1).default(DEFAULT_DRIVER_IMAGE),
+  /** SimKube mode: the driver's port. */
+  driverPort: z.number().int().min(1).max(65535).default(8888),
+  /** SimKube mode: where the driver reads the trace (`file://`, `s3://`, `gs://`, `azure://`); default `file://<trace path>`. */
+  tracePath: z
+    .string()
+    .regex(/^(file|s3|gs|azure):\/\/./, 'expected a URL with a file://, s3://, gs:// or azure:// scheme')
+    .optional(),
+  /** SimKube mode: prefix of the namespaces the driver recreates objects in (`virtual` -> `virtual-dsb`). */
+  virtualNsPrefix: dnsLabel('namespace prefix').default('virtual'),
+  /** SimKube mode: wait for the Simulation's `status.state` to be `Running` before the episode starts. */
+  waitForRunning: z.boolean().default(true),
+  /** Run the preflight checks in create (set false only when you have just run `simenv preflight`). */
+  preflight: z.boolean().default(true),
+  timeouts: KubeTimeoutsSchema.default(KubeTimeoutsSchema.parse({})),
+  retry: KubeRetrySchema.default(KubeRetrySchema.parse({})),
+});
+export type KubeOptionsInput = z.input<typeof KubeOptionsSchema>;
+export type KubeOptions = z.infer<typeof KubeOptionsSchema>;
+
+/** Validate kube options; ConfigError names the offending field as `kube.<path>`. */
+export function parseKubeOptions(input: unknown): KubeOptions {
+  const parsed = KubeOptionsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    message = `expected one of ${Object.keys(KubeOptionsSchema.shape).join(', ')}, got unknown option(s) ${issue.keys.join(', ')}`;
+  }
+  return fail(path ? `kube.${path}` : 'kube', message);
+}
+
+function fail(field: string, message: string): never {
+  throw new ConfigError(field, message, { hint: 'see docs/kube.md for the kube backend options' });
+}

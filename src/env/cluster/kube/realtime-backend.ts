@@ -1,0 +1,151 @@
+import { EnvStateError } from '../../errors.js';
+import { versionAt, type Workload } from '../../trace/trace-model.js';
+import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
+import type { ClusterObserver } from './cluster-observer.js';
+import type { KubeClient } from './kube-client.js';
+import type { KubeOptions } from './kube-options.js';
+import type { RunScope } from './run-scope.js';
+import { SegmentTracker } from './segment-tracker.js';
+
+/**
+ * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
+ * scaling through the scale subresource, observations from the watch caches, and segments
+ * built from watched ready changes. Subclasses say how an episode's cluster comes to be
+ * (replay applies the trace itself, SimKube mode creates a Simulation) and how it goes.
+ */
+export abstract class RealtimeBackend implements ClusterBackend {
+  readonly kind = 'kube' as const;
+  readonly synchronous = false;
+
+  protected readonly tracker = new SegmentTracker();
+  protected desired = 0;
+  protected simNowS = 0;
+  /** Wall time (ms, monotonic) at which simulated time was `originS`. */
+  protected originMs = 0;
+  protected originS = 0;
+  protected episodeActive = false;
+  private closing: Promise<void> | undefined;
+  private lateWarnedAt = -Infinity;
+
+  protected constructor(
+    protected readonly client: KubeClient,
+    protected readonly options: KubeOptions,
+    protected readonly scope: RunScope,
+    protected readonly ctx: BackendContext,
+    protected readonly observer: ClusterObserver,
+    readonly runId: string,
+  ) {}
+
+  /** One line for logs and SimEnv.describe(): mode, server, namespace, run id. */
+  describe(): string {
+    return `kube ${this.scope.mode} at ${this.client.server} (context ${this.client.contextName}), namespace ${this.controlledNamespace}, run ${this.runId}, speed ${this.options.speed}`;
+  }
+
+  /** Where the controlled workload lives in the cluster. */
+  protected abstract get controlledNamespace(): string;
+  protected abstract get controlledName(): string;
+  /** Bring the cluster to the episode's start; resolves once it is there. */
+  protected abstract prepareEpisode(params: BackendResetParams): Promise<void>;
+  /** Apply whatever the trace has due up to `timeS` (replay mode), sleeping until each is due. */
+  protected abstract applyDueUntil(timeS: number): Promise<void>;
+  /** Delete what this run created. */
+  protected abstract teardown(): Promise<void>;
+
+  protected get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  protected ensureOpen(what: string): void {
+    if (this.closed) throw new EnvStateError(`expected an open kube backend for ${what}, got one that was closed`, { hint: 'create a new SimEnv' });
+  }
+
+  /** Simulated time at a wall-clock instant. */
+  protected simTimeAt(ms: number): number {
+    return this.originS + ((ms - this.originMs) / 1000) * this.options.speed;
+  }
+
+  /** Sleep until simulated time reaches `timeS` (no sleep when already past it). */
+  protected async sleepUntil(timeS: number): Promise<void> {
+    const dueMs = this.originMs + ((timeS - this.originS) / this.options.speed) * 1000;
+    const now = this.client.clock.nowMs();
+    const lateMs = now - dueMs;
+    if (lateMs > 1000 && now - this.lateWarnedAt > 30_000) {
+      this.lateWarnedAt = now;
+      this.ctx.log(`kube: ${Math.round(lateMs)} ms behind the wall clock at t=${timeS.toFixed(1)}s (speed ${this.options.speed}); steps take longer than stepSeconds/speed`);
+    }
+    await this.client.clock.sleep(dueMs - now);
+  }
+
+  async reset(params: BackendResetParams): Promise<void> {
+    this.ensureOpen('reset');
+    this.episodeActive = false;
+    await this.prepareEpisode(params);
+    this.desired = params.initialReplicas;
+    this.observer.drainReadyChanges();
+    this.originMs = this.client.clock.nowMs();
+    this.originS = params.startTimeS;
+    this.simNowS = params.startTimeS;
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired);
+    this.episodeActive = true;
+  }
+
+  async setDesiredReplicas(replicas: number): Promise<void> {
+    this.ensureOpen('setDesiredReplicas');
+    const namespace = this.controlledNamespace;
+    const name = this.controlledName;
+    const resource = `${this.scope.controlled.resource}/scale`;
+    await this.client.call({ verb: 'patch', resource, group: this.scope.controlled.group, namespace, name }, (a) => {
+      const body = [{ op: 'replace', path: '/spec/replicas', value: replicas }];
+      switch (this.scope.controlled.kind) {
+        case 'StatefulSet':
+          return a.apps.patchNamespacedStatefulSetScale({ name, namespace, body });
+        case 'ReplicaSet':
+          return a.apps.patchNamespacedReplicaSetScale({ name, namespace, body });
+        default:
+          return a.apps.patchNamespacedDeploymentScale({ name, namespace, body });
+      }
+    });
+    this.desired = replicas;
+    // Effective "now" in the env's terms: the end of the last advance.
+    this.tracker.recordDesired(this.simNowS, replicas);
+  }
+
+  async advanceTo(timeS: number, onSegment?: SegmentSink): Promise<void> {
+    this.ensureOpen('advanceTo');
+    if (!this.episodeActive) throw new EnvStateError('expected reset() before advanceTo() on the kube backend, got none');
+    if (timeS < this.simNowS) throw new EnvStateError(`expected a time after ${this.simNowS}s, got ${timeS}s`);
+    await this.applyDueUntil(timeS);
+    await this.sleepUntil(timeS);
+    const broken = this.observer.watchFailure(5);
+    if (broken) throw broken;
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready);
+    this.tracker.flush(timeS, onSegment);
+    this.simNowS = timeS;
+  }
+
+  snapshot(out: ClusterSnapshot): void {
+    out.timeS = this.simNowS;
+    out.desired = this.desired;
+    this.observer.fillSnapshot(out);
+    out.podCpu = podCpuAt(this.ctx.controlled, this.simNowS);
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        this.episodeActive = false;
+        try {
+          await this.teardown();
+        } finally {
+          this.observer.stop();
+        }
+      })();
+    }
+    return this.closing;
+  }
+}
+
+/** CPU request of one pod of the controlled workload at `timeS`, cores. */
+export function podCpuAt(w: Workload, timeS: number): number {
+  return versionAt(w, Math.max(0, timeS)).template.cpu;
+}

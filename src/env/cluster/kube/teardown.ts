@@ -1,0 +1,113 @@
+import { TimeoutError } from '../../errors.js';
+import { collectionPath, type KubeClient } from './kube-client.js';
+import { groupOf, resourceInfo } from './resources.js';
+
+/**
+ * Teardown by label: one `deletecollection` per resource the run created (plus its pods and
+ * ReplicaSets, which the controllers made from labelled templates), then a bounded wait
+ * until a list by the same label comes back empty. Works the same for the run that just
+ * ended, for a crashed run found later, and for `simenv teardown`.
+ */
+
+/** A resource to delete from: enough to build its collection URL. */
+export interface KindRef {
+  kind: string;
+  apiVersion: string;
+  group: string;
+  version: string;
+  resource: string;
+}
+
+/** The KindRef of a kind (`apiVersion` as in a manifest). */
+export function kindRef(kind: string, apiVersion: string): KindRef {
+  const info = resourceInfo(kind, apiVersion);
+  const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+  return { kind, apiVersion, group: groupOf(apiVersion), version, resource: info.resource };
+}
+
+/** Pods and ReplicaSets: made by controllers from the run's labelled templates. */
+export const DERIVED_KINDS: KindRef[] = [kindRef('ReplicaSet', 'apps/v1'), kindRef('Pod', 'v1')];
+
+/** Distinct resources of `refs` plus the derived ones, pods last (they go fastest once their owners are gone). */
+export function teardownKinds(refs: KindRef[]): KindRef[] {
+  const out = new Map<string, KindRef>();
+  for (const r of [...refs, ...DERIVED_KINDS]) out.set(`${r.group}/${r.resource}`, r);
+  const pods = out.get('/pods')!;
+  out.delete('/pods');
+  return [...out.values(), pods];
+}
+
+interface Listed {
+  items: Array<{ metadata?: { name?: string; labels?: Record<string, string> } }>;
+}
+
+/** Names of the objects of `ref` in `namespace` that match `selector`. */
+export async function listByLabel(client: KubeClient, ref: KindRef, namespace: string, selector: string): Promise<Listed['items']> {
+  const path = collectionPath(ref.group, ref.version, ref.resource, namespace);
+  const list = await client.call({ verb: 'list', resource: ref.resource, group: ref.group, namespace }, () =>
+    client.rest<Listed>('GET', path, { labelSelector: selector }),
+  );
+  return list.items ?? [];
+}
+
+/** `deletecollection` of `ref` by `selector`; pods go with no grace period (there is no kubelet to wait for). */
+export async function deleteCollectionByLabel(client: KubeClient, ref: KindRef, namespace: string, selector: string): Promise<void> {
+  const path = collectionPath(ref.group, ref.version, ref.resource, namespace);
+  await client.call({ verb: 'deletecollection', resource: ref.resource, group: ref.group, namespace }, () =>
+    client.rest('DELETE', path, {
+      labelSelector: selector,
+      propagationPolicy: 'Background',
+      gracePeriodSeconds: ref.resource === 'pods' ? 0 : undefined,
+    }),
+  );
+}
+
+export interface TeardownReport {
+  /** Objects found per resource before deleting. */
+  deleted: Record<string, number>;
+  /** Milliseconds until nothing labelled was left. */
+  elapsedMs: number;
+}
+
+export interface TeardownOptions {
+  client: KubeClient;
+  namespace: string;
+  /** `simenv.io/run=<id>` for one run, `simenv.io/run` for every run. */
+  selector: string;
+  kinds: KindRef[];
+  timeoutMs: number;
+  log?: (message: string) => void;
+}
+
+/** Delete everything matching the selector and wait (bounded) until it is gone; TimeoutError names what is left. */
+export async function teardownRun(opts: TeardownOptions): Promise<TeardownReport> {
+  const { client, namespace, selector } = opts;
+  const start = client.clock.nowMs();
+  const kinds = teardownKinds(opts.kinds);
+  const deleted: Record<string, number> = {};
+  for (const ref of kinds) {
+    const items = await listByLabel(client, ref, namespace, selector);
+    deleted[ref.resource] = items.length;
+    if (items.length > 0) await deleteCollectionByLabel(client, ref, namespace, selector);
+  }
+  let left: string[] = [];
+  for (let round = 0; ; round++) {
+    left = [];
+    for (const ref of kinds) {
+      const items = await listByLabel(client, ref, namespace, selector);
+      if (items.length > 0) left.push(`${items.length} ${ref.resource}`);
+      // Pods the garbage collector deletes get the default grace period: force them.
+      if (ref.resource === 'pods' && items.length > 0 && round % 4 === 3) await deleteCollectionByLabel(client, ref, namespace, selector);
+    }
+    if (left.length === 0) break;
+    if (client.clock.nowMs() - start > opts.timeoutMs) {
+      throw new TimeoutError(`teardown of ${selector} in namespace ${namespace} (left: ${left.join(', ')})`, opts.timeoutMs, {
+        hint: `run \`simenv teardown --ns ${namespace}\` again later; objects with finalizers need their controller`,
+      });
+    }
+    await client.clock.sleep(Math.min(1000, 100 * 2 ** round));
+  }
+  const elapsedMs = Math.round(client.clock.nowMs() - start);
+  opts.log?.(`kube: teardown of ${selector} in ${namespace}: ${Object.entries(deleted).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`).join(', ') || 'nothing to delete'} (${elapsedMs} ms)`);
+  return { deleted, elapsedMs };
+}

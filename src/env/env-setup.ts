@@ -1,0 +1,139 @@
+import { ConfigError, SimEnvError, UnknownWorkloadError } from './errors.js';
+import { DEFAULT_INJECTED_PLACEMENT, DEFAULT_NODE_COUNT, NodePoolSchema, parseOptions, type SimEnvOptions } from './options.js';
+import { readTraceFile } from './trace/trace-codec.js';
+import type { Trace } from './trace/schema.js';
+import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from './trace/trace-model.js';
+
+/**
+ * Everything `SimEnv.create` derives from its options before building a backend: the trace
+ * and its model, the controlled deployment, and the options resolved against the trace
+ * (defaults that depend on it filled, cross-field rules checked). No backend work here.
+ */
+export interface EnvSetup {
+  options: SimEnvOptions;
+  model: TraceModel;
+  controlled: Workload;
+  tracePath?: string;
+  /** Find any deployment by name (for `demand.of`); throws UnknownWorkloadError. */
+  findDeployment: (name: string) => Workload;
+}
+
+/** Read the trace of `trace` (path or decoded object). */
+async function loadTrace(trace: string | Trace): Promise<Trace> {
+  if (typeof trace !== 'string') return trace;
+  try {
+    return await readTraceFile(trace);
+  } catch (err) {
+    if (err instanceof SimEnvError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ConfigError('trace', `expected a readable trace file, got "${trace}" (no such file)`, {
+        hint: 'pass the path of a .sktrace file, e.g. examples/traces/dsb-scaling.sktrace',
+      });
+    }
+    throw new ConfigError('trace', `expected a readable trace file, got "${trace}": ${(err as Error).message}`);
+  }
+}
+
+/** Names of the trace's deployments, for error messages. */
+function deploymentNames(model: TraceModel): string[] {
+  return [...new Set(workloadsOfKind(model, 'Deployment').map((w) => w.key))];
+}
+
+/** Validate options, load the trace and resolve every default. */
+export async function setupEnv(input: unknown): Promise<EnvSetup> {
+  const parsed = parseOptions(input);
+  const trace = await loadTrace(parsed.trace);
+  const model = buildTraceModel(trace);
+  const names = deploymentNames(model);
+  if (names.length === 0) {
+    throw new ConfigError('trace', `expected a trace with at least one Deployment to control, got ${model.workloads.length} workload(s) and no Deployment`, {
+      hint: 'record the cluster with SimKube tracking apps/v1.Deployment, or pick another trace',
+    });
+  }
+  const findDeployment = (name: string): Workload => {
+    const w = findWorkload(model, name);
+    if (!w) throw new UnknownWorkloadError(name, names);
+    return w;
+  };
+  const controlled = findDeployment(parsed.deployment);
+
+  const peak = Math.max(...controlled.versions.map((v) => v.replicas));
+  const maxReplicas = parsed.maxReplicas ?? Math.max(10, 2 * peak);
+  if (parsed.minReplicas > maxReplicas) {
+    throw new ConfigError('minReplicas', `expected minReplicas <= maxReplicas (${maxReplicas}), got ${parsed.minReplicas}`);
+  }
+  if (typeof parsed.initialReplicas === 'number' && (parsed.initialReplicas < parsed.minReplicas || parsed.initialReplicas > maxReplicas)) {
+    throw new ConfigError(
+      'initialReplicas',
+      `expected initialReplicas in [${parsed.minReplicas}, ${maxReplicas}], got ${parsed.initialReplicas}`,
+    );
+  }
+  let stepSeconds = parsed.stepSeconds;
+  let horizon: number | null = parsed.horizon ?? null;
+  if (parsed.oneStep) {
+    if (parsed.horizon !== undefined && parsed.horizon !== 1) {
+      throw new ConfigError('horizon', `expected no horizon (or 1) with oneStep, got ${parsed.horizon}`, {
+        hint: 'a one-step episode is one action held for oneStep.durationSeconds',
+      });
+    }
+    stepSeconds = parsed.oneStep.durationSeconds;
+    horizon = 1;
+  }
+  if (parsed.pastTraceEnd === 'hold' && horizon === null) {
+    throw new ConfigError('horizon', 'expected a horizon with pastTraceEnd "hold", got none', {
+      hint: 'without the trace end, only the horizon ends an episode',
+    });
+  }
+  const start = parsed.episodeStart;
+  if (parsed.pastTraceEnd === 'truncate') {
+    const earliest = start.type === 'offset' ? start.seconds : start.type === 'random-window' ? (start.earliestS ?? 0) : 0;
+    if (earliest >= model.durationS) {
+      const field = start.type === 'trace-start' ? 'trace' : 'episodeStart';
+      throw new ConfigError(field, `expected an episode start before the trace's end (${model.durationS} s), got ${earliest} s`, {
+        hint:
+          model.durationS === 0
+            ? 'the trace spans 0 s: pass pastTraceEnd: "hold" with a horizon to run past its end'
+            : 'pick an earlier start, or pastTraceEnd: "hold" with a horizon',
+      });
+    }
+  }
+  if (start.type === 'random-window' && start.latestS !== undefined && start.latestS < (start.earliestS ?? 0)) {
+    throw new ConfigError('episodeStart.latestS', `expected latestS >= earliestS (${start.earliestS ?? 0}), got ${start.latestS}`);
+  }
+
+  const hasTraceNodes = model.nodes.length > 0 || trace.events.some((e) => e.applied_objs.some((o) => o.kind === 'Node'));
+  const source = parsed.nodes.source === 'auto' ? (hasTraceNodes ? 'trace' : 'virtual') : parsed.nodes.source;
+  if (source === 'trace' && !hasTraceNodes) {
+    throw new ConfigError('nodes.source', 'expected a trace with Node objects for nodes.source "trace", got none', {
+      hint: 'use nodes.source "virtual" (or "auto") to simulate virtual nodes',
+    });
+  }
+  const pools = parsed.nodes.pools ?? [NodePoolSchema.parse({ count: DEFAULT_NODE_COUNT })];
+  const inject =
+    parsed.nodes.inject === null
+      ? null
+      : parsed.nodes.inject !== undefined
+        ? parsed.nodes.inject
+        : source === 'virtual'
+          ? { nodeSelector: { ...DEFAULT_INJECTED_PLACEMENT.nodeSelector }, tolerations: DEFAULT_INJECTED_PLACEMENT.tolerations.map((t) => ({ ...t })) }
+          : null;
+
+  const options: SimEnvOptions = {
+    ...parsed,
+    trace: typeof parsed.trace === 'string' ? parsed.trace : '(in-memory trace)',
+    deployment: controlled.key,
+    maxReplicas,
+    stepSeconds,
+    horizon,
+    nodes: { source, pools, inject },
+  };
+  if (parsed.kube === undefined) delete options.kube;
+  return {
+    options,
+    model,
+    controlled,
+    findDeployment,
+    ...(typeof parsed.trace === 'string' ? { tracePath: parsed.trace } : {}),
+  };
+}

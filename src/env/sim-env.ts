@@ -1,0 +1,367 @@
+import type { AgentContext } from '../agents/agent.js';
+import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
+import { createBackend } from './cluster/create-backend.js';
+import { DemandSeries, loadDemand } from './demand.js';
+import { setupEnv } from './env-setup.js';
+import { EnvStateError, InvalidActionError } from './errors.js';
+import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
+import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
+import { computeReward, emptyReward } from './reward.js';
+import { Rng } from './rng.js';
+import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
+import { Box, Discrete } from './spaces.js';
+import type { TraceModel, Workload } from './trace/trace-model.js';
+import { replicasAt } from './trace/trace-model.js';
+import type { ResetResult, StepInfo, StepResult } from './types.js';
+
+export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
+
+/**
+ * The Gym-style environment: one controlled deployment in a trace-replay cluster.
+ *
+ * Semantics follow Gymnasium: `reset({seed})` starts an episode and returns the first
+ * observation; `step(action)` holds the action for `stepSeconds` of simulated time and returns
+ * the observation at the end, the reward over the window, `terminated` (the trace deleted the
+ * controlled deployment) and `truncated` (the horizon or the trace's end was reached). After
+ * either, `step` throws until the next `reset`.
+ *
+ * Buffers are reused: the observation `Float32Array`, the `info` object and the result object
+ * returned by `step`/`reset` are the same objects every call (valid until the next call);
+ * copy what you keep. On the memory backend `step` is synchronous and allocates nothing.
+ */
+export class SimEnv {
+  readonly observationSpace: Box;
+  readonly actionSpace: Discrete;
+  readonly options: SimEnvOptions;
+  readonly agentContext: AgentContext;
+  readonly backendKind: 'memory' | 'kube';
+  readonly isAsync: boolean;
+  /** The trace model (read-only; shared with the backend). */
+  readonly model: TraceModel;
+  /** The controlled deployment as the trace records it. */
+  readonly controlled: Workload;
+  /** The cluster backend (tests and tools may inspect the memory backend's accessors). */
+  readonly backend: ClusterBackend;
+
+  private readonly demand: DemandSeries;
+  private readonly service: ServiceAccumulator;
+  private readonly encoder: ObservationEncoder;
+  private readonly seeder: Rng;
+  private readonly rng: Rng;
+  private readonly snap: ClusterSnapshot = emptySnapshot();
+  private readonly obs = new Float32Array(OBSERVATION_SIZE);
+  private readonly info: StepInfo;
+  private readonly stepResult: StepResult;
+  private readonly resetResult: ResetResult;
+  private readonly sink: (t0: number, t1: number, ready: number, desired: number, held?: number) => void;
+  private readonly minReplicas: number;
+  private readonly maxReplicas: number;
+  private readonly absolute: boolean;
+  private readonly stepSeconds: number;
+  private readonly horizonSteps: number;
+  private readonly deletedAtS: number;
+
+  private episode = -1;
+  private steps = 0;
+  private t = 0;
+  private endS = 0;
+  private desired = 0;
+  private lastDemand = 0;
+  private lastReward = 0;
+  private started = false;
+  private done = false;
+  private closed = false;
+  private pendingChange = 0;
+  private pendingRequested = 0;
+  private pendingEnd = 0;
+
+  /** Validate `options`, load the trace, build the backend: a ready env (call reset next). */
+  static async create(options: SimEnvOptionsInput): Promise<SimEnv> {
+    const setup = await setupEnv(options);
+    const log = (_message: string): void => {};
+    const backend = await createBackend(
+      { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
+      setup.options,
+    );
+    const demand = await loadDemand(
+      setup.options.demand,
+      setup.model,
+      setup.controlled,
+      setup.options.service.perReplicaRps,
+      setup.findDeployment,
+    );
+    return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
+  }
+
+  private constructor(options: SimEnvOptions, model: TraceModel, controlled: Workload, backend: ClusterBackend, demand: DemandSeries) {
+    this.options = options;
+    this.model = model;
+    this.controlled = controlled;
+    this.backend = backend;
+    this.backendKind = backend.kind;
+    this.isAsync = !backend.synchronous;
+    this.demand = demand;
+    this.minReplicas = options.minReplicas;
+    this.maxReplicas = options.maxReplicas;
+    this.absolute = options.actionMode === 'absolute';
+    this.stepSeconds = options.stepSeconds;
+    this.horizonSteps = options.horizon ?? Infinity;
+    this.deletedAtS = controlled.deletedAtS ?? Infinity;
+    this.observationSpace = observationBox();
+    this.actionSpace = this.absolute
+      ? new Discrete(options.maxReplicas - options.minReplicas + 1, options.minReplicas)
+      : new Discrete(2 * options.maxDelta + 1, -options.maxDelta);
+    this.agentContext = {
+      observationSpace: this.observationSpace,
+      actionSpace: this.actionSpace,
+      actionMode: options.actionMode,
+      minReplicas: options.minReplicas,
+      maxReplicas: options.maxReplicas,
+      stepSeconds: options.stepSeconds,
+    };
+    this.encoder = new ObservationEncoder(options.maxReplicas, options.service.perReplicaRps);
+    this.service = new ServiceAccumulator(options.service, demand);
+    this.seeder = new Rng(options.seed);
+    this.rng = new Rng(options.seed);
+    const service = this.service;
+    this.sink = (t0, t1, ready, _desired, held) => service.add(t0, t1, ready, held ?? ready);
+    this.info = {
+      episode: 0,
+      step: 0,
+      timeS: 0,
+      traceTs: model.startTs,
+      action: { requested: 0, applied: 0 },
+      recordedReplicas: 0,
+      observation: emptyNamedObservation(),
+      reward: emptyReward(),
+      service: emptyServiceReport(),
+    };
+    this.stepResult = { observation: this.obs, reward: 0, terminated: false, truncated: false, info: this.info };
+    this.resetResult = { observation: this.obs, info: this.info };
+  }
+
+  /** One line: backend, trace, deployment, action mode (what the runner prints). */
+  describe(): string {
+    const o = this.options;
+    const actions =
+      o.actionMode === 'absolute' ? `absolute ${o.minReplicas}..${o.maxReplicas}` : `delta -${o.maxDelta}..+${o.maxDelta} within ${o.minReplicas}..${o.maxReplicas}`;
+    const episode = o.oneStep ? `one step of ${o.oneStep.durationSeconds} s` : `step ${o.stepSeconds} s${o.horizon !== null ? `, horizon ${o.horizon}` : ''}`;
+    return `${this.backendKind} backend, trace ${o.trace} (${this.model.workloads.length} workloads, ${this.model.durationS} s), deployment ${o.deployment}, ${actions} replicas, ${episode}`;
+  }
+
+  /** Start an episode (sync; on an async backend use resetAsync). */
+  reset(opts?: { seed?: number }): ResetResult {
+    this.guardSync('reset');
+    const r = this.backend.reset(this.beginReset(opts?.seed));
+    if (r !== undefined) throw new EnvStateError('expected a synchronous backend reset, got a Promise', { hint: 'use resetAsync()' });
+    return this.finishReset();
+  }
+
+  /** Start an episode (any backend). */
+  async resetAsync(opts?: { seed?: number }): Promise<ResetResult> {
+    this.guardOpen('resetAsync');
+    await this.backend.reset(this.beginReset(opts?.seed));
+    return this.finishReset();
+  }
+
+  /** Hold `action` for one step (sync; on an async backend use stepAsync). */
+  step(action: number): StepResult {
+    this.guardSync('step');
+    const applied = this.beginStep(action);
+    const backend = this.backend;
+    if (applied !== this.desired) backend.setDesiredReplicas(applied);
+    backend.advanceTo(this.pendingEnd, this.sink);
+    return this.finishStep(applied);
+  }
+
+  /** Hold `action` for one step (any backend). */
+  async stepAsync(action: number): Promise<StepResult> {
+    this.guardOpen('stepAsync');
+    const applied = this.beginStep(action);
+    if (applied !== this.desired) await this.backend.setDesiredReplicas(applied);
+    await this.backend.advanceTo(this.pendingEnd, this.sink);
+    return this.finishStep(applied);
+  }
+
+  /** The current observation (the env's reused buffer), without advancing time. */
+  observe(): Float32Array {
+    this.guardOpen('observe');
+    if (!this.started) throw new EnvStateError('expected reset() before observe(), got no episode yet', { hint: 'call reset() first' });
+    return this.obs;
+  }
+
+  /** The last step's reward (0 right after reset). */
+  reward(): number {
+    return this.lastReward;
+  }
+
+  /** Release the backend. Idempotent; step/reset afterwards throw EnvStateError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether the current episode has ended (step would throw). */
+  get episodeDone(): boolean {
+    return this.done;
+  }
+
+  // --- internals ---
+
+  private guardOpen(what: string): void {
+    if (this.closed) throw new EnvStateError(`expected an open env, got ${what}() after close()`, { hint: 'create a new env with SimEnv.create()' });
+  }
+
+  private guardSync(what: 'reset' | 'step'): void {
+    this.guardOpen(what);
+    if (this.isAsync) {
+      throw new EnvStateError(`expected ${what}Async() on the ${this.backendKind} backend, got ${what}()`, {
+        hint: `the ${this.backendKind} backend does network IO: await env.${what}Async(...)`,
+      });
+    }
+  }
+
+  private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; rng: Rng } {
+    if (seed !== undefined) {
+      if (!Number.isFinite(seed)) throw new InvalidActionError(`expected a finite seed, got ${seed}`);
+      this.seeder.reseed(seed);
+    }
+    this.rng.reseed(this.seeder.nextUint32());
+    const o = this.options;
+    const duration = this.model.durationS;
+    let start = 0;
+    const es = o.episodeStart;
+    if (es.type === 'offset') start = es.seconds;
+    else if (es.type === 'random-window') {
+      const earliest = es.earliestS ?? 0;
+      const span = (this.options.horizon ?? 1) * this.stepSeconds;
+      const latestDefault = o.pastTraceEnd === 'truncate' ? duration - span : duration;
+      const latest = Math.max(earliest, es.latestS ?? latestDefault);
+      const align = es.alignS ?? this.stepSeconds;
+      start = earliest + this.rng.int(0, Math.floor((latest - earliest) / align)) * align;
+    }
+    let end = this.horizonSteps === Infinity ? Infinity : start + this.horizonSteps * this.stepSeconds;
+    if (o.pastTraceEnd === 'truncate' && end > duration) end = duration;
+    this.endS = end;
+    this.t = start;
+    const initial =
+      o.initialReplicas === 'recorded' ? replicasAt(this.controlled, start) : o.initialReplicas;
+    this.desired = Math.min(this.maxReplicas, Math.max(this.minReplicas, initial));
+    return { startTimeS: start, initialReplicas: this.desired, rng: this.rng };
+  }
+
+  private finishReset(): ResetResult {
+    this.episode++;
+    this.steps = 0;
+    this.started = true;
+    this.done = false;
+    this.lastReward = 0;
+    const info = this.info;
+    info.episode = this.episode;
+    info.step = 0;
+    info.action.requested = this.desired;
+    info.action.applied = this.desired;
+    const r = info.reward;
+    r.total = 0;
+    r.slo = 0;
+    r.cost = 0;
+    r.churn = 0;
+    const s = info.service;
+    s.demand = this.demand.at(this.t);
+    s.served = 0;
+    s.unmet = 0;
+    s.utilisation = 0;
+    s.latencyMs = 0;
+    s.sloViolated = false;
+    s.cpuSeconds = 0;
+    s.windowS = 0;
+    s.sloPenaltyS = 0;
+    s.violationS = 0;
+    this.backend.snapshot(this.snap);
+    this.lastDemand = this.demand.at(this.t - this.stepSeconds);
+    const util = instantUtilisation(this.demand.at(this.t), this.snap.ready, this.options.service.perReplicaRps);
+    this.observeNow(util);
+    return this.resetResult;
+  }
+
+  /** Validate the action; return the replicas it applies and set up the step's window. */
+  private beginStep(action: number): number {
+    if (!this.started) throw new EnvStateError('expected reset() before step(), got no episode yet', { hint: 'call env.reset() first' });
+    if (this.done) {
+      throw new EnvStateError(`expected a running episode, got step() after the episode ended (step ${this.steps})`, {
+        hint: 'call env.reset() to start a new episode',
+      });
+    }
+    const space = this.actionSpace;
+    if (!space.contains(action)) {
+      throw new InvalidActionError(
+        `expected an integer action in [${space.start}, ${space.end}] (${this.absolute ? 'replicas' : 'replica change'}), got ${String(action)}`,
+        { hint: `sample from env.actionSpace or clip to [${space.start}, ${space.end}]` },
+      );
+    }
+    let applied = this.absolute ? action : this.desired + action;
+    if (applied < this.minReplicas) applied = this.minReplicas;
+    else if (applied > this.maxReplicas) applied = this.maxReplicas;
+    this.pendingRequested = action;
+    this.pendingChange = applied - this.desired;
+    let end = this.t + this.stepSeconds;
+    if (end > this.endS) end = this.endS;
+    this.pendingEnd = end;
+    // The snapshot taken at the end of the last step (or reset) is still current.
+    this.service.begin(this.t, this.snap.podCpu);
+    return applied;
+  }
+
+  private finishStep(applied: number): StepResult {
+    this.desired = applied;
+    this.t = this.pendingEnd;
+    this.steps++;
+    const info = this.info;
+    this.backend.snapshot(this.snap);
+    this.service.finish(info.service);
+    const reward = computeReward(info.service, this.pendingChange, this.options.reward, info.reward);
+    this.lastReward = reward.total;
+    info.step = this.steps;
+    info.action.requested = this.pendingRequested;
+    info.action.applied = applied;
+    this.observeNow(info.service.utilisation);
+    const terminated = this.t >= this.deletedAtS;
+    const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
+    this.done = terminated || truncated;
+    const res = this.stepResult;
+    res.reward = reward.total;
+    res.terminated = terminated;
+    res.truncated = truncated;
+    return res;
+  }
+
+  /** Fill the named observation, info's clock fields and the normalised buffer at time t. */
+  private observeNow(utilisation: number): void {
+    const snap = this.snap;
+    const info = this.info;
+    const t = this.t;
+    const n = info.observation;
+    const demand = this.demand.at(t);
+    n.desired = snap.desired;
+    n.ready = snap.ready;
+    n.pending = snap.pending;
+    n.terminating = snap.terminating;
+    n.utilisation = utilisation;
+    n.demand = demand;
+    n.demandTrend = demand - this.lastDemand;
+    n.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
+    const d = this.model.durationS;
+    n.traceProgress = d > 0 ? (t < d ? t / d : 1) : 1;
+    this.lastDemand = demand;
+    info.timeS = t;
+    info.traceTs = this.model.startTs + t;
+    info.recordedReplicas = replicasAt(this.controlled, t);
+    this.encoder.encode(n, snap.clusterCpu, this.obs);
+  }
+}

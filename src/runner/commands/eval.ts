@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { executeRun } from '../execute-run.js';
+import { planRun } from '../run-plan.js';
+import { addRunOptions, cmdArgv } from './run.js';
+
+/**
+ * `simenv eval`: evaluate an agent or a trained policy over several seeds. It writes one
+ * ordinary run directory whose episodes are `--episodes` per seed, seed after seed (each
+ * episode's seed is in config.json and in summary.json's perEpisode), so `simenv report`
+ * compares evaluations like any runs.
+ */
+
+/** Register `simenv eval`. */
+export function registerEvalCommands(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('evaluate an agent (--agent NAME) or a trained policy (--policy DIR) over seeds; one run directory')
+    .option('--seeds <list>', 'comma-separated seeds, --episodes episodes each (default: --seed)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 --episodes 2 --seeds 1,2,3`,
+    );
+  addRunOptions(cmd).action(async (raw: Record<string, unknown>, c: Command) => {
+    const code = await executeRun(planRun(raw, { evalMode: true }), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(c) });
+    if (code !== 0) process.exitCode = code;
+  });
+}

@@ -1,0 +1,66 @@
+import { Command, Option } from 'commander';
+import { executeRun } from '../execute-run.js';
+import { DEFAULT_ONE_STEP_SECONDS, DEFAULT_RUNS_DIR, planRun } from '../run-plan.js';
+
+/**
+ * `simenv run` and `simenv eval`: episodes of an agent in a SimEnv, logged to a run directory.
+ * The options are shared; eval adds --seeds and has no default agent.
+ */
+
+/** Add the options shared by `run` and `eval` to `cmd`. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
+    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME')
+    .option('--ns <namespace>', "the deployment's namespace")
+    .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
+    .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
+    .option('--policy <dir>', 'a trained policy directory (simenv train --out DIR)')
+    .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
+    .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
+    .option('--episodes <n>', 'episodes to run', '1')
+    .option('--seed <n>', 'seed of the first episode (later episodes derive theirs from it)', '0')
+    .addOption(new Option('--backend <kind>', 'cluster backend').choices(['memory', 'kube']).default('memory'))
+    .addOption(new Option('--action-mode <mode>', 'actions are replica counts or changes').choices(['absolute', 'delta']))
+    .option('--min-replicas <n>', 'lower bound of the replica count')
+    .option('--max-replicas <n>', 'upper bound of the replica count')
+    .option('--driver-image <image>', 'kube backend, SimKube mode: the driver image')
+    .option('--kubeconfig <file>', 'kube backend: kubeconfig file')
+    .option('--context <name>', 'kube backend: kubeconfig context')
+    .option('--speed <x>', 'kube backend: simulated seconds per real second')
+    .addOption(new Option('--mode <mode>', 'kube backend: replay the trace or run a SimKube Simulation').choices(['replay', 'simkube']))
+    .option('--out <dir>', 'parent directory of run directories', DEFAULT_RUNS_DIR)
+    .option('--run-id <id>', 'name of the run directory (default: time, agent and a random suffix)')
+    .option('--json', 'print one JSON summary instead of the phases')
+    .option('--quiet', 'print only errors')
+    .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)');
+}
+
+/** Register `simenv run`. */
+export function registerRunCommands(program: Command): void {
+  const run = program
+    .command('run')
+    .description('run episodes of an agent and log them to runs/<run-id>/ (config.json, step.jsonl, summary.json)')
+    .addHelpText(
+      'after',
+      `
+Without --step an episode is one step: the action (--target N, or the agent's choice) is held
+for --duration seconds and the reward covers that window. With --step, multi-step episodes.
+
+Examples:
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --target 3
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift --ns dsb --agent hpa --step 15 --episodes 3`,
+    );
+  addRunOptions(run).action(async (raw: Record<string, unknown>, cmd: Command) => {
+    const code = await executeRun(planRun(raw), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(cmd) });
+    if (code !== 0) process.exitCode = code;
+  });
+}
+
+/** The words the user typed after `simenv` (recorded in config.json). */
+export function cmdArgv(cmd: Command): string[] {
+  // commander keeps the argv it parsed in `rawArgs` (untyped), which is right also when
+  // main() is called with an argv other than process.argv.
+  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv;
+  return raw.slice(2);
+}

@@ -1,0 +1,169 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { UsageError } from '../../env/errors.js';
+import { RUN_RECORD_FORMAT, RunConfigRecordSchema, StepRecordSchema, SummaryRecordSchema, type RunConfigRecord, type StepRecord, type SummaryRecord } from '../records.js';
+import { RUN_FILES } from '../run-dir.js';
+import { RunStats } from '../run-stats.js';
+
+/**
+ * Reading run directories back, for `simenv report`. A run killed before its summary still
+ * loads: its figures are recomputed from `step.jsonl` with the same accumulator the runner
+ * uses, and its status reads `unfinished`.
+ */
+
+/** A run as the report sees it. */
+export interface LoadedRun {
+  dir: string;
+  id: string;
+  config: RunConfigRecord | null;
+  /** The written summary, or one derived from `step.jsonl` (status `unfinished`). */
+  summary: SummaryRecord | ReportSummary;
+  /** Whether `summary.json` was there. */
+  finished: boolean;
+  /** Step records, when loaded (`withSteps`). */
+  steps: StepRecord[] | null;
+  /** Lines or files that did not parse (the report shows them, it does not fail on them). */
+  problems: string[];
+}
+
+/** A summary derived from steps for a run without `summary.json`. */
+export type ReportSummary = Omit<SummaryRecord, 'status'> & { status: 'unfinished' };
+
+function parseJsonFile<T>(path: string, schema: z.ZodType<T>, problems: string[]): T | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    problems.push(`${basename(path)}: expected JSON, got a parse error (${(err as Error).message})`);
+    return null;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    problems.push(`${basename(path)}: at ${i.path.join('.') || '(root)'}: ${i.message}`);
+    return null;
+  }
+  return parsed.data;
+}
+
+/**
+ * Parse `step.jsonl` text: one record per complete line. A last line without its newline (a
+ * writer that died mid-write, which simenv's writer cannot do) is reported and skipped.
+ */
+export function parseStepLines(text: string, problems: string[] = []): StepRecord[] {
+  const out: StepRecord[] = [];
+  const lines = text.split('\n');
+  const last = lines.pop();
+  if (last !== undefined && last !== '') problems.push(`step.jsonl: last line has no newline (${last.length} bytes), skipped`);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      problems.push(`step.jsonl line ${i + 1}: expected JSON, got ${line.slice(0, 40)}...`);
+      continue;
+    }
+    const parsed = StepRecordSchema.safeParse(raw);
+    if (!parsed.success) {
+      const iss = parsed.error.issues[0]!;
+      problems.push(`step.jsonl line ${i + 1}: at ${iss.path.join('.')}: ${iss.message}`);
+      continue;
+    }
+    out.push(parsed.data);
+  }
+  return out;
+}
+
+/** Recompute a run's summary from its step records (for runs that have none). */
+export function summaryFromSteps(id: string, steps: readonly StepRecord[], config: RunConfigRecord | null): ReportSummary {
+  const stats = new RunStats();
+  let episode = -1;
+  const seeds = config?.episodeSeeds ?? [];
+  for (const r of steps) {
+    if (r.step === 0) {
+      if (stats.inEpisode) stats.endEpisode(false);
+      episode = r.episode;
+      stats.beginEpisode(r.episode, seeds[r.episode] ?? 0, r.timeS, r.observation.desired);
+      continue;
+    }
+    if (r.episode !== episode || !r.reward || !r.service) continue;
+    stats.addStep(
+      {
+        timeS: r.timeS,
+        applied: r.applied ?? r.observation.desired,
+        reward: r.reward,
+        sloViolated: r.service.sloViolated,
+        violationS: r.service.violationS,
+        windowS: r.service.windowS,
+        cpuSeconds: r.service.cpuSeconds,
+        ready: r.observation.ready,
+        demand: r.service.demand,
+        desired: r.observation.desired,
+      },
+      r.terminated,
+      r.truncated,
+    );
+    if (r.terminated || r.truncated) stats.endEpisode(true);
+  }
+  if (stats.inEpisode) stats.endEpisode(false);
+  const t = stats.totals();
+  return {
+    format: RUN_RECORD_FORMAT,
+    run: id,
+    status: 'unfinished',
+    error: null,
+    signal: null,
+    agent: config?.agent ?? { name: '?', params: {} },
+    seed: config?.seed ?? 0,
+    backend: config?.backend ?? 'memory',
+    deployment: config?.deployment ?? '?',
+    trace: config?.trace.path ?? null,
+    mode: config?.mode ?? 'multi-step',
+    episodesRequested: config?.episodes ?? t.perEpisode.length,
+    episodes: t.episodes,
+    steps: t.steps,
+    reward: t.reward,
+    slo: t.slo,
+    cost: t.cost,
+    churn: t.churn,
+    wallTimeS: 0,
+    stepsPerSecond: null,
+    startedAt: config?.createdAt ?? '',
+    endedAt: '',
+    perEpisode: t.perEpisode,
+  };
+}
+
+/** Load one run directory; UsageError when `dir` is not a run directory at all. */
+export function loadRun(dir: string, opts: { withSteps?: boolean } = {}): LoadedRun {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+    throw new UsageError(`expected a run directory, got ${dir} (${existsSync(abs) ? 'not a directory' : 'no such directory'})`, {
+      hint: 'pass directories written by `simenv run` or `simenv eval`, e.g. runs/<run-id>',
+    });
+  }
+  const has = (f: string): boolean => existsSync(join(abs, f));
+  if (!has(RUN_FILES.config) && !has(RUN_FILES.steps) && !has(RUN_FILES.summary)) {
+    throw new UsageError(`expected a run directory with config.json, step.jsonl or summary.json, got ${dir} with none of them`, {
+      hint: 'pass directories written by `simenv run` or `simenv eval`, e.g. runs/<run-id>',
+    });
+  }
+  const problems: string[] = [];
+  const config = has(RUN_FILES.config) ? parseJsonFile(join(abs, RUN_FILES.config), RunConfigRecordSchema, problems) : null;
+  const written = has(RUN_FILES.summary) ? parseJsonFile(join(abs, RUN_FILES.summary), SummaryRecordSchema, problems) : null;
+  const needSteps = opts.withSteps === true || written === null;
+  const steps = needSteps && has(RUN_FILES.steps) ? parseStepLines(readFileSync(join(abs, RUN_FILES.steps), 'utf8'), problems) : needSteps ? [] : null;
+  const id = config?.run ?? written?.run ?? basename(abs);
+  return {
+    dir: abs,
+    id,
+    config,
+    summary: written ?? summaryFromSteps(id, steps ?? [], config),
+    finished: written !== null,
+    steps: opts.withSteps ? steps : null,
+    problems,
+  };
+}

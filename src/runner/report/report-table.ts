@@ -1,0 +1,96 @@
+import type { LoadedRun } from './load-run.js';
+
+/**
+ * The comparison table of `simenv report`: one row per run, the figures that decide between
+ * agents. Rows are plain data (also printed as JSON with `--json`); `formatTable` aligns them.
+ */
+
+/** One run's row. */
+export interface ReportRow {
+  run: string;
+  agent: string;
+  status: string;
+  backend: string;
+  episodes: number;
+  steps: number;
+  rewardMean: number | null;
+  rewardStd: number | null;
+  sloViolationRate: number | null;
+  /** CPU-hours held by the controlled deployment over the run. */
+  cpuHours: number;
+  /** Replica changes per episode. */
+  churn: number | null;
+  stepsPerSecond: number | null;
+}
+
+/** The row of a loaded run. */
+export function reportRow(run: LoadedRun): ReportRow {
+  const s = run.summary;
+  return {
+    run: run.id,
+    agent: s.agent.name,
+    status: s.status,
+    backend: s.backend,
+    episodes: s.episodes,
+    steps: s.steps,
+    rewardMean: s.reward.mean,
+    rewardStd: s.reward.std,
+    sloViolationRate: s.slo.violationRate,
+    cpuHours: s.cost.cpuHours,
+    churn: s.churn.perEpisode,
+    stepsPerSecond: s.stepsPerSecond,
+  };
+}
+
+/** A number with `digits` significant digits, trimmed (`-` for null). */
+export function fmt(x: number | null, digits = 4): string {
+  if (x === null || !Number.isFinite(x)) return '-';
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  if (abs >= 1e6 || abs < 1e-3) return x.toExponential(2);
+  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)));
+  return String(Number(x.toFixed(Math.min(decimals, 6))));
+}
+
+/** `mean ± std` of episode rewards. */
+export function fmtMeanStd(mean: number | null, std: number | null): string {
+  if (mean === null) return '-';
+  return std === null ? fmt(mean) : `${fmt(mean)} ± ${fmt(std, 2)}`;
+}
+
+/** A rate as a percentage. */
+export function fmtPercent(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(1)}%`;
+}
+
+/** Column headers and cell text of a row, in table order. */
+export function rowCells(r: ReportRow): Record<string, string> {
+  return {
+    run: r.run,
+    agent: r.agent,
+    status: r.status,
+    episodes: String(r.episodes),
+    'reward (mean ± std)': fmtMeanStd(r.rewardMean, r.rewardStd),
+    'SLO viol.': fmtPercent(r.sloViolationRate),
+    'cost (CPU-h)': fmt(r.cpuHours, 3),
+    'churn/ep': fmt(r.churn, 3),
+    'steps/s': r.stepsPerSecond === null ? '-' : r.stepsPerSecond >= 100 ? r.stepsPerSecond.toFixed(0) : fmt(r.stepsPerSecond, 3),
+  };
+}
+
+const NUMERIC = new Set(['episodes', 'reward (mean ± std)', 'SLO viol.', 'cost (CPU-h)', 'churn/ep', 'steps/s']);
+
+/** Align rows as a plain-text table (numbers right-aligned). */
+export function formatTable(rows: readonly ReportRow[]): string {
+  if (rows.length === 0) return '(no runs)';
+  const cells = rows.map(rowCells);
+  const headers = Object.keys(cells[0]!);
+  const widths = headers.map((h) => Math.max(h.length, ...cells.map((c) => c[h]!.length)));
+  const pad = (text: string, i: number): string => (NUMERIC.has(headers[i]!) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const lines = [
+    headers.map((h, i) => pad(h, i)).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map((c) => headers.map((h, i) => pad(c[h]!, i)).join('  ')),
+  ];
+  return lines.map((l) => l.trimEnd()).join('\n');
+}

@@ -1,0 +1,243 @@
+import { SimEnvError } from '../env/errors.js';
+import { Rng } from '../env/rng.js';
+import type { ResetResult, StepInfo, StepResult } from '../env/types.js';
+import type { Agent } from '../agents/agent.js';
+import { RUN_RECORD_FORMAT, type AgentRecord, type EpisodeSummary, type SummaryRecord } from './records.js';
+import type { RunWriter } from './run-dir.js';
+import { RunStats } from './run-stats.js';
+import { StepLineEncoder } from './step-line.js';
+import type { ProgressUpdate } from './progress.js';
+
+/**
+ * The episode loop: reset, let the agent act, step, log, until the episodes are done, the
+ * signal aborts (the current step finishes first) or something throws. It writes one
+ * `step.jsonl` line per step (plus the state after each reset) and always ends with a
+ * `summary.json`, whose status says how the run ended.
+ */
+
+/** The part of SimEnv the loop uses (SimEnv satisfies it; so can a wrapper). */
+export interface RunnableEnv {
+  readonly isAsync: boolean;
+  reset(opts?: { seed?: number }): ResetResult;
+  step(action: number): StepResult;
+  resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
+  stepAsync(action: number): Promise<StepResult>;
+}
+
+/** Facts about the run that go into `summary.json` as they are. */
+export interface RunMeta {
+  run: string;
+  agent: AgentRecord;
+  backend: 'memory' | 'kube';
+  deployment: string;
+  trace: string | null;
+  mode: 'one-step' | 'multi-step';
+}
+
+export interface RunAgentOptions {
+  env: RunnableEnv;
+  agent: Agent;
+  /** Episodes to run. */
+  episodes: number;
+  /** The run's seed; episode seeds derive from it (see `episodeSeeds`) unless given. */
+  seed: number;
+  /** The seed each episode is reset with (length >= episodes); default `episodeSeeds(seed, episodes)`. */
+  seeds?: readonly number[];
+  meta: RunMeta;
+  /** Where records go; without one the loop only computes the summary. */
+  writer?: RunWriter | null;
+  /** Abort to stop after the current step; `signal.reason` (e.g. 'SIGINT') lands in the summary. */
+  signal?: AbortSignal;
+  /** Expected steps per episode, for the progress bar's ETA. */
+  episodeHorizon?: number | null;
+  onProgress?: (u: ProgressUpdate) => void;
+  /** After each reset. `info` is the env's reused buffer: copy what you keep. */
+  onReset?: (episode: number, seed: number, info: StepInfo) => void;
+  /** After each step. `result` is the env's reused buffer: copy what you keep. */
+  onStep?: (episode: number, step: number, action: number, result: StepResult) => void;
+  onEpisodeEnd?: (summary: EpisodeSummary) => void;
+  /** Wall clock for timing, ms (default performance.now); Date for the ISO stamps. */
+  clock?: () => number;
+  /** Yield to the event loop (signals, progress) at least this often on a sync env, ms. */
+  yieldEveryMs?: number;
+}
+
+/** How a run ended: the summary (also written to the run directory) and the error, if any. */
+export interface RunOutcome {
+  summary: SummaryRecord;
+  error: unknown;
+}
+
+/**
+ * The seed of each episode: the run's seed for episode 0, then draws of a PRNG seeded with
+ * it, so runs with nearby seeds (1, 2, 3) do not share episodes.
+ */
+export function episodeSeeds(seed: number, episodes: number): number[] {
+  const rng = new Rng(seed);
+  const out: number[] = [];
+  for (let i = 0; i < episodes; i++) out.push(i === 0 ? seed : rng.nextUint32() & 0x7fffffff);
+  return out;
+}
+
+const YIELD_CHECK_EVERY = 64;
+
+/** Run `agent` in `env` for `episodes` episodes, logging to `writer`; never throws for a failed step. */
+export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
+  const { env, agent, episodes, writer, signal } = opts;
+  const seeds = opts.seeds ?? episodeSeeds(opts.seed, episodes);
+  if (seeds.length < episodes) throw new RangeError(`runAgent: expected ${episodes} seeds, got ${seeds.length}`);
+  const clock = opts.clock ?? (() => performance.now());
+  const yieldMs = opts.yieldEveryMs ?? 25;
+  const encoder = new StepLineEncoder(opts.meta.run);
+  const stats = new RunStats();
+  const startedAt = new Date();
+  const t0 = clock();
+  let lastYield = t0;
+  let error: unknown = null;
+  const progress: ProgressUpdate = {
+    episodesDone: 0,
+    episodesTotal: episodes,
+    steps: 0,
+    episodeSteps: 0,
+    episodeHorizon: opts.episodeHorizon ?? null,
+  };
+  const report = (): void => {
+    if (!opts.onProgress) return;
+    progress.steps = stats.steps;
+    opts.onProgress(progress);
+  };
+
+  const afterReset = (episode: number, seed: number, r: ResetResult): void => {
+    writer?.appendStepLine(encoder.encode(episode, 0, r.info, null, false, false));
+    stats.beginEpisode(episode, seed, r.info.timeS, r.info.observation.desired);
+    opts.onReset?.(episode, seed, r.info);
+    progress.episodeSteps = 0;
+  };
+  /** Log one step; true when the episode is over. */
+  const afterStep = (episode: number, step: number, action: number, r: StepResult): boolean => {
+    const info = r.info;
+    writer?.appendStepLine(encoder.encode(episode, step, info, action, r.terminated, r.truncated));
+    stats.addStep(
+      {
+        timeS: info.timeS,
+        applied: info.action.applied,
+        reward: info.reward,
+        sloViolated: info.service.sloViolated,
+        violationS: info.service.violationS,
+        windowS: info.service.windowS,
+        cpuSeconds: info.service.cpuSeconds,
+        ready: info.observation.ready,
+        demand: info.service.demand,
+        desired: info.observation.desired,
+      },
+      r.terminated,
+      r.truncated,
+    );
+    opts.onStep?.(episode, step, action, r);
+    progress.episodeSteps = step;
+    return r.terminated || r.truncated;
+  };
+  const endEpisode = (complete: boolean): void => {
+    const s = stats.endEpisode(complete);
+    if (complete) progress.episodesDone++;
+    report();
+    if (s) opts.onEpisodeEnd?.(s);
+  };
+
+  try {
+    episodes: for (let episode = 0; episode < episodes; episode++) {
+      if (signal?.aborted) break;
+      const seed = seeds[episode]!;
+      agent.reset?.(seed);
+      if (env.isAsync) {
+        const first = await env.resetAsync({ seed });
+        afterReset(episode, seed, first);
+        let obs = first.observation;
+        let info = first.info;
+        for (let step = 1; ; step++) {
+          const action = agent.act(obs, info);
+          const r = await env.stepAsync(action);
+          obs = r.observation;
+          info = r.info;
+          const done = afterStep(episode, step, action, r);
+          report();
+          if (done) break;
+          if (signal?.aborted) {
+            endEpisode(false);
+            break episodes;
+          }
+        }
+      } else {
+        const first = env.reset({ seed });
+        afterReset(episode, seed, first);
+        let obs = first.observation;
+        let info = first.info;
+        for (let step = 1; ; step++) {
+          const action = agent.act(obs, info);
+          const r = env.step(action);
+          obs = r.observation;
+          info = r.info;
+          if (afterStep(episode, step, action, r)) break;
+          // A sync env never gives the event loop a turn; without these yields a SIGINT
+          // handler (and the progress bar) would wait for the whole run.
+          if (step % YIELD_CHECK_EVERY === 0) {
+            const now = clock();
+            if (now - lastYield >= yieldMs) {
+              report();
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              lastYield = clock();
+            }
+            if (signal?.aborted) {
+              endEpisode(false);
+              break episodes;
+            }
+          }
+        }
+        // An interrupt that arrives during the last stretch is seen at the episode boundary.
+      }
+      endEpisode(true);
+    }
+  } catch (err) {
+    error = err;
+    if (stats.inEpisode) endEpisode(false);
+  }
+
+  const wallTimeS = (clock() - t0) / 1000;
+  const totals = stats.totals();
+  const aborted = signal?.aborted === true;
+  const status: SummaryRecord['status'] = error !== null ? 'failed' : aborted && totals.episodes < episodes ? 'interrupted' : 'completed';
+  const summary: SummaryRecord = {
+    format: RUN_RECORD_FORMAT,
+    run: opts.meta.run,
+    status,
+    error: error === null ? null : errorRecord(error),
+    signal: status === 'interrupted' && typeof signal?.reason === 'string' ? signal.reason : null,
+    agent: opts.meta.agent,
+    seed: opts.seed,
+    backend: opts.meta.backend,
+    deployment: opts.meta.deployment,
+    trace: opts.meta.trace,
+    mode: opts.meta.mode,
+    episodesRequested: episodes,
+    episodes: totals.episodes,
+    steps: totals.steps,
+    reward: totals.reward,
+    slo: totals.slo,
+    cost: totals.cost,
+    churn: totals.churn,
+    wallTimeS,
+    stepsPerSecond: wallTimeS > 0 ? totals.steps / wallTimeS : null,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    perEpisode: totals.perEpisode,
+  };
+  writer?.finish(summary);
+  return { summary, error };
+}
+
+/** The `error` field of a failed run's summary. */
+export function errorRecord(err: unknown): { code: string; message: string } {
+  if (err instanceof SimEnvError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: err.name, message: err.message };
+  return { code: 'UNKNOWN', message: String(err) };
+}

@@ -1,0 +1,65 @@
+import type { AgentContext } from '../../../src/agents/agent.js';
+import type { SyncEnv } from '../../../src/agents/learned/rollout-env.js';
+import { Rng } from '../../../src/env/rng.js';
+import { Box, Discrete } from '../../../src/env/spaces.js';
+import type { ResetResult, StepInfo, StepResult } from '../../../src/env/types.js';
+import { makeInfo } from '../fixtures.js';
+
+/**
+ * A tiny scaling problem for fast learner tests: demand wanders over 1..5, the agent moves
+ * replicas by -1/0/+1 and is penalised by |replicas - demand|. Two observation components
+ * (replicas/5, demand/5), or `obsSize` with zero padding to test shape checks.
+ */
+export class ToyScalingEnv implements SyncEnv {
+  readonly agentContext: AgentContext;
+  private readonly rng = new Rng(0);
+  private replicas = 1;
+  private demand = 1;
+  private t = 0;
+  private readonly obs: Float32Array;
+  private readonly info: StepInfo = makeInfo({});
+
+  constructor(
+    private readonly horizon = 20,
+    readonly obsSize = 2,
+  ) {
+    this.obs = new Float32Array(obsSize);
+    this.agentContext = {
+      observationSpace: new Box(new Array(obsSize).fill(0), new Array(obsSize).fill(1)),
+      actionSpace: new Discrete(3, -1),
+      actionMode: 'delta',
+      minReplicas: 1,
+      maxReplicas: 5,
+      stepSeconds: 15,
+    };
+  }
+
+  private fill(): Float32Array {
+    this.obs[0] = this.replicas / 5;
+    this.obs[1] = this.demand / 5;
+    this.info.observation.desired = this.replicas;
+    this.info.observation.demand = this.demand;
+    return this.obs;
+  }
+
+  reset(opts?: { seed?: number }): ResetResult {
+    this.rng.reseed(opts?.seed ?? 0);
+    this.replicas = 1 + Math.floor(this.rng.next() * 5);
+    this.demand = 1 + Math.floor(this.rng.next() * 5);
+    this.t = 0;
+    return { observation: this.fill(), info: this.info };
+  }
+
+  step(action: number): StepResult {
+    this.replicas = Math.min(5, Math.max(1, this.replicas + action));
+    if (this.rng.next() < 0.2) this.demand = Math.min(5, Math.max(1, this.demand + (this.rng.next() < 0.5 ? -1 : 1)));
+    this.t++;
+    const gap = Math.abs(this.replicas - this.demand);
+    const reward = -0.5 * gap - 0.05 * Math.abs(action);
+    this.info.reward.total = reward;
+    this.info.reward.slo = -0.5 * gap;
+    this.info.reward.cost = 0;
+    this.info.reward.churn = -0.05 * Math.abs(action);
+    return { observation: this.fill(), reward, terminated: false, truncated: this.t >= this.horizon, info: this.info };
+  }
+}
