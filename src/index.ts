@@ -22,8 +22,18 @@ export * from './env/observation.js';
 export * from './env/reward.js';
 export * from './env/service-model.js';
 export * from './env/demand.js';
+export * from './env/env-checker.js';
+export * from './env/vector-env.js';
+export * from './env/scenario-trace.js';
 
 // --- agents ---
 export * from './agents/agent.js';
 
 // --- runner ---
+export * from './runner/records.js';
+export { RunWriter, RUN_FILES, newRunId } from './runner/run-dir.js';
+export { runAgent, episodeSeeds, type RunAgentOptions, type RunOutcome, type RunMeta, type RunnableEnv } from './runner/run-loop.js';
+export { recordRun, buildRunConfig, type RecordRunOptions } from './runner/record-run.js';
+export { loadRun, parseStepLines, type LoadedRun } from './runner/report/load-run.js';
+export { formatTable, reportRow, type ReportRow } from './runner/report/report-table.js';
+export { renderHtmlReport } from './runner/report/html-report.js';

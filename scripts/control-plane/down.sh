@@ -30,6 +30,6 @@ left="$(stray_pids)"
 if [[ "${KEEP}" == 1 ]]; then
   log "kept ${CLUSTER_DIR} (--keep): logs in ${CLUSTER_DIR}/logs"
 elif [[ -d "${CLUSTER_DIR}" ]]; then
-  rm -rf "${CLUSTER_DIR}"
+  remove_state_dir
   log "removed ${CLUSTER_DIR}"
 fi

@@ -65,6 +65,15 @@ have_all_binaries() {
 pid_file() { echo "${CLUSTER_DIR}/run/$1.pid"; }
 log_file() { echo "${CLUSTER_DIR}/logs/$1.log"; }
 
+# True while a process exists and is not a zombie (kill -0 succeeds on zombies, which stay
+# until their parent, here init, reaps them).
+proc_alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != Z ]]
+}
+
 # Prints the pid of a component if its pid file names a live process that is that component.
 component_pid() {
   local f pid
@@ -73,8 +82,7 @@ component_pid() {
   pid="$(cat "${f}" 2>/dev/null || true)"
   [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
   kill -0 "${pid}" 2>/dev/null || return 1
-  # Guard against pid reuse: the process must run a binary from our bin dir... or at least
-  # one whose name matches the component.
+  # Guard against pid reuse: the process must run a binary named after the component.
   local exe
   exe="$(readlink "/proc/${pid}/exe" 2>/dev/null || true)"
   [[ "${exe}" == */"$1" || "${exe}" == */"$1 (deleted)" ]] || return 1
@@ -100,14 +108,14 @@ stop_components() {
   for ((i = 0; i < wait_s * 10; i++)); do
     alive=0
     for pid in "${pids[@]}"; do
-      if kill -0 "${pid}" 2>/dev/null; then alive=1; fi
+      if proc_alive "${pid}"; then alive=1; fi
     done
     ((alive)) || break
     sleep 0.1
   done
   for i in "${!pids[@]}"; do
     pid="${pids[i]}"
-    if kill -0 "${pid}" 2>/dev/null; then
+    if proc_alive "${pid}"; then
       warn "${names[i]} (pid ${pid}) did not stop within ${wait_s}s of TERM; sending KILL"
       kill -KILL "${pid}" 2>/dev/null || true
     fi
@@ -115,8 +123,9 @@ stop_components() {
   for i in "${!pids[@]}"; do
     pid="${pids[i]}"
     local j
+    # Wait (bounded) for init to reap it too, so that no <defunct> entry lingers in ps/pgrep.
     for ((j = 0; j < 50; j++)); do
-      kill -0 "${pid}" 2>/dev/null || break
+      [[ -e "/proc/${pid}" ]] || break
       sleep 0.1
     done
     rm -f "$(pid_file "${names[i]}")"
@@ -152,14 +161,15 @@ apiserver_ready() {
 # Pids of processes started from our bin dir whose command line names our state dir: strays
 # left behind when the pid files were lost (state dir deleted by hand, crash mid-start).
 stray_pids() {
-  local p exe
-  for p in /proc/[0-9]*; do
-    exe="$(readlink "${p}/exe" 2>/dev/null || true)"
-    [[ "${exe}" == "${BIN_DIR}/"* ]] || continue
-    if tr '\0' ' ' <"${p}/cmdline" 2>/dev/null | grep -qF -- "${CLUSTER_DIR}/"; then
-      echo "${p#/proc/}"
+  local exe pid
+  # One find instead of a readlink per process: /proc/<pid>/exe links to the running binary.
+  while IFS= read -r exe; do
+    pid="${exe#/proc/}"
+    pid="${pid%/exe}"
+    if tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${CLUSTER_DIR}/"; then
+      echo "${pid}"
     fi
-  done
+  done < <(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "${BIN_DIR}/*" 2>/dev/null)
 }
 
 # Stops every component and any strays: first the API clients (kwok, scheduler, controller
@@ -169,16 +179,23 @@ stop_all() {
   stop_components "${wait_s}" kwok kube-scheduler kube-controller-manager
   stop_components "${wait_s}" kube-apiserver
   stop_components "${wait_s}" etcd
-  for pid in $(stray_pids); do
+  local -a strays
+  read -r -a strays <<<"$(stray_pids | tr '\n' ' ')"
+  ((${#strays[@]})) || return 0
+  for pid in "${strays[@]}"; do
     warn "stopping stray process ${pid}: $(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | cut -c1-120)"
     kill -TERM "${pid}" 2>/dev/null || true
   done
-  for i in $(seq 1 50); do
-    [[ -z "$(stray_pids)" ]] && break
-    sleep 0.2
+  for ((i = 0; i < wait_s * 10; i++)); do
+    for pid in "${strays[@]}"; do proc_alive "${pid}" && { sleep 0.1; continue 2; }; done
+    break
   done
-  for pid in $(stray_pids); do
-    kill -KILL "${pid}" 2>/dev/null || true
+  for pid in "${strays[@]}"; do
+    proc_alive "${pid}" && kill -KILL "${pid}" 2>/dev/null || true
+  done
+  for ((i = 0; i < 50; i++)); do
+    for pid in "${strays[@]}"; do proc_alive "${pid}" && { sleep 0.1; continue 2; }; done
+    break
   done
 }
 
@@ -208,4 +225,19 @@ lock_cluster() {
     log "another up/down run holds ${BIN_CACHE_ROOT}/.cluster-${key}.lock; waiting for it"
     flock 8
   fi
+}
+
+# Removes the state dir, refusing anything that does not look like one (a mistyped
+# SIMENV_CLUSTER_DIR must never wipe a home directory or the repo).
+STATE_MARKER=".simenv-control-plane"
+remove_state_dir() {
+  local d="${CLUSTER_DIR}"
+  [[ -e "${d}" ]] || return 0
+  case "$(cd "${d}" && pwd -P)" in
+    / | "${HOME}" | "$(cd "${REPO_ROOT}" && pwd -P)") die "refusing to delete ${d} (SIMENV_CLUSTER_DIR points at a system, home or repo dir)" ;;
+  esac
+  if [[ -n "$(ls -A "${d}" 2>/dev/null)" && ! -e "${d}/${STATE_MARKER}" ]]; then
+    die "refusing to delete ${d}: it is not empty and has no ${STATE_MARKER} marker (not a control-plane state dir?)"
+  fi
+  rm -rf "${d}" 2>/dev/null || { sleep 1; rm -rf "${d}"; }
 }

@@ -27,68 +27,9 @@ START_TIMEOUT="${SIMENV_CLUSTER_START_TIMEOUT:-120}"
 KUBECONFIG_PATH="${CLUSTER_DIR}/kubeconfig"
 
 print_usage_hint() {
-  log "kubeconfig: ${KUBECONFIG_PATH}"
+  log "kubeconfig: ${KUBECONFIG_PATH} (kubectl: ${BIN_DIR}/kubectl)"
   echo "    export KUBECONFIG=${KUBECONFIG_PATH}"
 }
-
-lock_cluster
-
-# --- already running?
-if [[ "${FRESH}" == 0 ]] && all_components_alive && apiserver_ready; then
-  log "control plane already running and healthy in ${CLUSTER_DIR} (apiserver https://127.0.0.1:${APISERVER_PORT})"
-  print_usage_hint
-  exit 0
-fi
-
-# --- host tools (a fresh Debian machine may lack them)
-missing=()
-command -v openssl >/dev/null || missing+=(openssl)
-command -v curl >/dev/null || missing+=(curl)
-command -v flock >/dev/null || missing+=(util-linux)
-if ((${#missing[@]})); then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    log "installing ${missing[*]} with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    die "missing tools: ${missing[*]} (install them, e.g. sudo apt-get install ${missing[*]})"
-  fi
-fi
-
-# --- binaries
-if have_all_binaries; then built_now=0; else built_now=1; fi
-bash "${CP_DIR}/build.sh"
-
-up_start="${SECONDS}"
-
-# --- stale state from an earlier run
-if any_component_state || [[ -d "${CLUSTER_DIR}" ]]; then
-  if [[ "${FRESH}" == 1 ]]; then
-    log "--fresh: stopping the running control plane and wiping ${CLUSTER_DIR}"
-  else
-    log "found stale state in ${CLUSTER_DIR} (not all components running/healthy); cleaning it up and starting fresh"
-  fi
-  stop_all 10
-  rm -rf "${CLUSTER_DIR}"
-  up_start="${SECONDS}"
-fi
-
-# --- ports must be free (another cluster, another tool)
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CONTROLLER_MANAGER_PORT}" "${SCHEDULER_PORT}" "${KWOK_PORT}"; do
-  if port_in_use "${port}"; then
-    die "port 127.0.0.1:${port} is already in use (another control plane? run 'npm run cluster:down', or choose other ports: see scripts/control-plane/README.md)"
-  fi
-done
-
-mkdir -p "${CLUSTER_DIR}"/{run,logs,etcd,config,flexvolume}
-chmod 700 "${CLUSTER_DIR}" "${CLUSTER_DIR}/etcd"
-
-log "generating certificates and kubeconfigs in ${CLUSTER_DIR}/pki"
-generate_pki
-write_kubeconfig "${KUBECONFIG_PATH}" simenv-admin admin
-write_kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
-write_kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" system:kube-scheduler scheduler
-write_kubeconfig "${CLUSTER_DIR}/config/kwok.kubeconfig" kwok-controller kwok
 
 # --- process start/wait helpers
 start_component() { # <name> <args...>
@@ -133,9 +74,140 @@ wait_for() {
 http_ok() { [[ "$(curl -sS --max-time 3 "$1" 2>/dev/null)" == "$2" ]]; }
 https_ok() { [[ "$(curl -sSk --max-time 3 "$1" 2>/dev/null)" == "ok" ]]; }
 
-KUBECTL=("${BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" --request-timeout=20s)
+KUBECTL=("${BIN_DIR}/kubectl" --kubeconfig "${KUBECONFIG_PATH}" --cache-dir "${CLUSTER_DIR}/kubectl-cache" --request-timeout=20s)
+
+# --- virtual nodes (kwok-node-0..N-1), in SimKube's shape: annotation kwok.x-k8s.io/node=fake
+# (kwok manages them), label type=virtual, taint kwok-provider=true:NoSchedule.
+ensure_nodes() {
+  local nodes_yaml="${CLUSTER_DIR}/config/nodes.yaml" i
+  : >"${nodes_yaml}"
+  for ((i = 0; i < NODE_COUNT; i++)); do
+    cat >>"${nodes_yaml}" <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-${i}
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: virtual
+    kubernetes.io/arch: amd64
+    kubernetes.io/os: linux
+    kubernetes.io/hostname: kwok-node-${i}
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+spec:
+  taints:
+  - key: kwok-provider
+    value: "true"
+    effect: NoSchedule
+status:
+  capacity:
+    cpu: "36"
+    memory: 72Gi
+    pods: "110"
+  allocatable:
+    cpu: "35"
+    memory: 71Gi
+    pods: "110"
+EOF
+  done
+  "${KUBECTL[@]}" apply -f "${nodes_yaml}" >>"$(log_file kubectl)" 2>&1 ||
+    { tail -n 20 "$(log_file kubectl)" >&2; die "creating the virtual nodes failed (see $(log_file kubectl))"; }
+  log "applied ${NODE_COUNT} virtual node(s) kwok-node-0..$((NODE_COUNT - 1))"
+}
+
+nodes_ready() {
+  local n
+  n="$("${KUBECTL[@]}" get nodes -l type=virtual \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$' || true)"
+  [[ "${n}" -ge "${NODE_COUNT}" ]]
+}
+
+lock_cluster
+
+# --- already running?
+if [[ "${FRESH}" == 0 ]] && all_components_alive && apiserver_ready; then
+  if ! nodes_ready; then
+    log "control plane running, but fewer than ${NODE_COUNT} virtual nodes are Ready: re-applying them"
+    ensure_nodes
+    wait_for kwok "${NODE_COUNT} virtual node(s) Ready" nodes_ready
+  fi
+  log "control plane already running and healthy in ${CLUSTER_DIR} (apiserver https://127.0.0.1:${APISERVER_PORT})"
+  print_usage_hint
+  exit 0
+fi
+
+# --- host tools (a fresh Debian machine may lack them)
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v flock >/dev/null || missing+=(util-linux)
+if ((${#missing[@]})); then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    die "missing tools: ${missing[*]} (install them, e.g. sudo apt-get install ${missing[*]})"
+  fi
+fi
+
+# --- binaries
+if have_all_binaries; then built_now=0; else built_now=1; fi
+bash "${CP_DIR}/build.sh"
+
+up_start="${SECONDS}"
+
+# --- stale state from an earlier run
+if any_component_state || [[ -d "${CLUSTER_DIR}" ]]; then
+  if [[ "${FRESH}" == 1 ]]; then
+    log "--fresh: stopping the running control plane and wiping ${CLUSTER_DIR}"
+  else
+    log "found stale state in ${CLUSTER_DIR} (not all components running/healthy); cleaning it up and starting fresh"
+  fi
+  stop_all 10
+  remove_state_dir
+  up_start="${SECONDS}"
+fi
+
+# --- ports must be free (another cluster, another tool)
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CONTROLLER_MANAGER_PORT}" "${SCHEDULER_PORT}" "${KWOK_PORT}"; do
+  if port_in_use "${port}"; then
+    die "port 127.0.0.1:${port} is already in use (another control plane? run 'npm run cluster:down', or choose other ports: see scripts/control-plane/README.md)"
+  fi
+done
+
+# On failure from here on, stop whatever was started but keep the state dir for its logs (the
+# next up.sh cleans it up).
+on_exit() {
+  local rc=$?
+  if [[ "${rc}" != 0 ]]; then
+    warn "start-up failed; stopping the components started so far (logs kept in ${CLUSTER_DIR}/logs)"
+    stop_all 10 || true
+  fi
+  exit "${rc}"
+}
+trap on_exit EXIT
+
+mkdir -p "${CLUSTER_DIR}"/{run,logs,etcd,config,flexvolume}
+chmod 700 "${CLUSTER_DIR}" "${CLUSTER_DIR}/etcd"
+echo "state dir of scripts/control-plane/up.sh (${REPO_ROOT}); down.sh deletes it" >"${CLUSTER_DIR}/${STATE_MARKER}"
+
+log "generating certificates and kubeconfigs in ${CLUSTER_DIR}/pki"
+generate_pki
+write_kubeconfig "${KUBECONFIG_PATH}" simenv-admin admin
+write_kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+write_kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" system:kube-scheduler scheduler
+write_kubeconfig "${CLUSTER_DIR}/config/kwok.kubeconfig" kwok-controller kwok
 
 # --- etcd
+# A throwaway test cluster does not need fsync; it makes every write several times faster on
+# small VMs. SIMENV_ETCD_FSYNC=1 turns fsync back on.
+etcd_extra=()
+[[ "${SIMENV_ETCD_FSYNC:-0}" == 1 ]] || etcd_extra+=(--unsafe-no-fsync)
 start_component etcd \
   --name simenv \
   --data-dir "${CLUSTER_DIR}/etcd" \
@@ -146,7 +218,7 @@ start_component etcd \
   --initial-cluster "simenv=http://127.0.0.1:${ETCD_PEER_PORT}" \
   --initial-cluster-state new \
   --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
-  --unsafe-no-fsync \
+  "${etcd_extra[@]}" \
   --log-level warn
 wait_for etcd "healthy on 127.0.0.1:${ETCD_CLIENT_PORT}" \
   bash -c "curl -sS --max-time 3 http://127.0.0.1:${ETCD_CLIENT_PORT}/health | grep -q '\"health\":\"true\"'"
@@ -245,51 +317,7 @@ wait_for kwok "/healthz ok on 127.0.0.1:${KWOK_PORT}" \
   http_ok "http://127.0.0.1:${KWOK_PORT}/healthz" ok
 
 # --- virtual nodes, in SimKube's shape
-nodes_yaml="${CLUSTER_DIR}/config/nodes.yaml"
-: >"${nodes_yaml}"
-for ((i = 0; i < NODE_COUNT; i++)); do
-  cat >>"${nodes_yaml}" <<EOF
----
-apiVersion: v1
-kind: Node
-metadata:
-  name: kwok-node-${i}
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    type: virtual
-    kubernetes.io/arch: amd64
-    kubernetes.io/os: linux
-    kubernetes.io/hostname: kwok-node-${i}
-    kubernetes.io/role: agent
-    node-role.kubernetes.io/agent: ""
-spec:
-  taints:
-  - key: kwok-provider
-    value: "true"
-    effect: NoSchedule
-status:
-  capacity:
-    cpu: "36"
-    memory: 72Gi
-    pods: "110"
-  allocatable:
-    cpu: "35"
-    memory: 71Gi
-    pods: "110"
-EOF
-done
-"${KUBECTL[@]}" apply -f "${nodes_yaml}" >>"$(log_file kubectl)" 2>&1 ||
-  { tail -n 20 "$(log_file kubectl)" >&2; die "creating the virtual nodes failed (see $(log_file kubectl))"; }
-log "created ${NODE_COUNT} virtual node(s) kwok-node-0..$((NODE_COUNT - 1))"
-
-nodes_ready() {
-  local n
-  n="$("${KUBECTL[@]}" get nodes -l type=virtual \
-    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null | grep -c '^True$' || true)"
-  [[ "${n}" -ge "${NODE_COUNT}" ]]
-}
+ensure_nodes
 wait_for kwok "${NODE_COUNT} virtual node(s) Ready" nodes_ready
 
 # The default ServiceAccount in `default` shows that the controller manager's service-account
@@ -304,3 +332,4 @@ else
 fi
 log "apiserver https://127.0.0.1:${APISERVER_PORT}; state, logs and pid files in ${CLUSTER_DIR}"
 print_usage_hint
+trap - EXIT

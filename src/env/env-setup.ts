@@ -19,8 +19,9 @@ export interface EnvSetup {
 }
 
 /** Read the trace of `trace` (path or decoded object). */
-async function loadTrace(trace: string | Trace): Promise<Trace> {
+async function loadTrace(trace: string | Trace, preloaded?: Trace): Promise<Trace> {
   if (typeof trace !== 'string') return trace;
+  if (preloaded !== undefined) return preloaded;
   try {
     return await readTraceFile(trace);
   } catch (err) {
@@ -41,9 +42,9 @@ function deploymentNames(model: TraceModel): string[] {
 }
 
 /** Validate options, load the trace and resolve every default. */
-export async function setupEnv(input: unknown): Promise<EnvSetup> {
+export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSetup> {
   const parsed = parseOptions(input);
-  const trace = await loadTrace(parsed.trace);
+  const trace = await loadTrace(parsed.trace, preloaded);
   const model = buildTraceModel(trace);
   const names = deploymentNames(model);
   if (names.length === 0) {

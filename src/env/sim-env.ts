@@ -3,13 +3,14 @@ import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './clus
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
 import { setupEnv } from './env-setup.js';
-import { EnvStateError, InvalidActionError } from './errors.js';
+import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 import { computeReward, emptyReward } from './reward.js';
 import { Rng } from './rng.js';
 import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
+import type { Trace } from './trace/schema.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicasAt } from './trace/trace-model.js';
 import type { ResetResult, StepInfo, StepResult } from './types.js';
@@ -75,10 +76,15 @@ export class SimEnv {
   private pendingRequested = 0;
   private pendingEnd = 0;
 
-  /** Validate `options`, load the trace, build the backend: a ready env (call reset next). */
-  static async create(options: SimEnvOptionsInput): Promise<SimEnv> {
-    const setup = await setupEnv(options);
-    const log = (_message: string): void => {};
+  /**
+   * Validate `options`, load the trace, build the backend: a ready env (call reset next).
+   * `internal.preloadedTrace` is the already decoded content of `options.trace` (a path), so
+   * batches of envs decode a file once; `internal.log` receives the backend's progress lines
+   * (default: dropped).
+   */
+  static async create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
+    const setup = await setupEnv(options, internal?.preloadedTrace);
+    const log = internal?.log ?? ((_message: string): void => {});
     const backend = await createBackend(
       { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
       setup.options,
@@ -229,7 +235,7 @@ export class SimEnv {
 
   private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; rng: Rng } {
     if (seed !== undefined) {
-      if (!Number.isFinite(seed)) throw new InvalidActionError(`expected a finite seed, got ${seed}`);
+      if (!Number.isFinite(seed)) throw new ConfigError('seed', `expected a finite number as reset seed, got ${seed}`);
       this.seeder.reseed(seed);
     }
     this.rng.reseed(this.seeder.nextUint32());

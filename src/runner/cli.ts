@@ -3,6 +3,9 @@ import { describeError, SimEnvError, UsageError } from '../env/errors.js';
 import { SIMENV_VERSION } from './version.js';
 import { registerTraceCommands } from './commands/trace.js';
 import { registerRunnerCommands } from './commands/runner.js';
+import { registerKubeCommands } from './commands/kube.js';
+import { registerCompareCommands } from './commands/compare.js';
+import { registerTrainCommands } from './commands/train.js';
 
 /**
  * The `simenv` CLI. Each command group lives in src/runner/commands/<group>.ts and exports a
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerTraceCommands(program);
   registerRunnerCommands(program);
+  registerKubeCommands(program);
+  registerCompareCommands(program);
+  registerTrainCommands(program);
   // Other command groups register here (one line each).
   return program;
 }

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv } from '../env/sim-env.js';
@@ -7,11 +6,10 @@ import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
-import { RUN_RECORD_FORMAT, type AgentRecord, type RunConfigRecord } from './records.js';
+import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
 import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunPlan } from './run-plan.js';
-import { SIMENV_VERSION } from './version.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -31,26 +29,10 @@ export interface RunIo {
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** Hex SHA-256 of a file's bytes. */
-export function fileSha256(path: string): { sha256: string; bytes: number } {
-  const bytes = readFileSync(path);
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-}
-
 /** Rethrow option problems found by SimEnv.create as usage errors (exit 2): they come from flags. */
 function asUsage(err: unknown): unknown {
   if (err instanceof ConfigError || err instanceof UnknownWorkloadError) return new UsageError(err.message, err.hint ? { hint: err.hint } : undefined);
   return err;
-}
-
-function agentRecord(agent: Agent): AgentRecord {
-  let params: Record<string, unknown> = {};
-  try {
-    params = JSON.parse(JSON.stringify(agent.describe?.() ?? {})) as Record<string, unknown>;
-  } catch {
-    params = { describe: 'not JSON-serialisable' };
-  }
-  return { name: agent.name, params };
 }
 
 /** A path as the user would type it: relative to the working directory when shorter. */
@@ -87,17 +69,6 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
     plan.durationSeconds ?? plan.stepSeconds,
   );
   const hash = fileSha256(plan.tracePath);
-  if (human) {
-    printer.start({
-      run: runId,
-      agent: plan.agent.kind === 'baseline' ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : ''}` : `policy(${plan.agent.dir})`,
-      episodes: plan.episodes,
-      seed: plan.seed,
-      mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
-      trace: `${plan.tracePath}(sha256:${hash.sha256.slice(0, 12)})`,
-    });
-  }
-
   const envOptions = { ...plan.envOptions };
   if (plan.backend === 'kube' && /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runId)) {
     envOptions.kube = { ...(envOptions.kube as Record<string, unknown>), runId };
@@ -120,30 +91,22 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
     } catch (err) {
       throw asUsage(err);
     }
+    // [start] waits until the flags have proved valid (deployment found, agent built), so a
+    // usage error prints nothing but itself.
+    if (human) {
+      printer.start({
+        run: runId,
+        agent: plan.agent.kind === 'baseline' ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : ''}` : `policy(${plan.agent.dir})`,
+        episodes: plan.episodes,
+        seed: plan.seed,
+        mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
+        trace: `${plan.tracePath}(sha256:${hash.sha256.slice(0, 12)})`,
+      });
+    }
     if (human) printer.create(env.describe());
 
-    const options = JSON.parse(JSON.stringify(env.options)) as Record<string, unknown>;
     const agentRec = agentRecord(agent);
-    const config: RunConfigRecord = {
-      format: RUN_RECORD_FORMAT,
-      run: runId,
-      createdAt: new Date().toISOString(),
-      simenvVersion: SIMENV_VERSION,
-      nodeVersion: process.version,
-      command: io.argv,
-      seed: plan.seed,
-      episodes: plan.episodes,
-      episodeSeeds: plan.seeds,
-      mode: plan.mode,
-      durationSeconds: plan.durationSeconds,
-      stepSeconds: plan.stepSeconds,
-      agent: agentRec,
-      trace: { path: plan.tracePath, sha256: hash.sha256, bytes: hash.bytes },
-      backend: env.backendKind,
-      deployment: env.options.deployment,
-      describe: env.describe(),
-      env: options,
-    };
+    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
     const writer = RunWriter.create(plan.out, config);
 
     const controller = new AbortController();
@@ -175,7 +138,7 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
       episodes: plan.episodes,
       seed: plan.seed,
       seeds: plan.seeds,
-      meta: { run: runId, agent: agentRec, backend: env.backendKind, deployment: env.options.deployment, trace: plan.tracePath, mode: plan.mode },
+      meta: runMetaOf(config),
       writer,
       signal: controller.signal,
       episodeHorizon: plan.mode === 'one-step' ? 1 : env.options.horizon,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 
@@ -41,15 +41,19 @@ export function checkRunId(runId: string): void {
 
 /**
  * Check, before anything is created, that runs can be written under `parent` and that
- * `runId` is free there. Creates `parent` (and its parents) when missing, as `mkdir -p` would.
+ * `runId` is free there. Creates nothing: a missing `parent` is fine when its nearest
+ * existing ancestor is a writable directory (RunWriter.create makes it, as `mkdir -p`).
  */
 export function checkRunTarget(parent: string, runId: string): void {
   checkRunId(runId);
   const abs = resolve(parent);
+  let probe = abs;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
   try {
-    if (!existsSync(abs)) mkdirSync(abs, { recursive: true });
-    if (!statSync(abs).isDirectory()) throw new UsageError(`--out: expected a directory, got a file at ${parent}`, { hint: 'choose another --out' });
-    accessSync(abs, constants.W_OK | constants.X_OK);
+    if (!statSync(probe).isDirectory()) {
+      throw new UsageError(`--out: expected a directory, got a file at ${probe === abs ? parent : probe}`, { hint: 'choose another --out' });
+    }
+    accessSync(probe, constants.W_OK | constants.X_OK);
   } catch (err) {
     if (err instanceof SimEnvError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -100,6 +104,7 @@ export class RunWriter {
   static create(parent: string, config: RunConfigRecord): RunWriter {
     checkRunTarget(parent, config.run);
     const dir = join(resolve(parent), config.run);
+    mkdirSync(resolve(parent), { recursive: true });
     try {
       mkdirSync(dir);
     } catch (err) {

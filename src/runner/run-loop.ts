@@ -180,20 +180,16 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
           if (afterStep(episode, step, action, r)) break;
           // A sync env never gives the event loop a turn; without these yields a SIGINT
           // handler (and the progress bar) would wait for the whole run.
-          if (step % YIELD_CHECK_EVERY === 0) {
-            const now = clock();
-            if (now - lastYield >= yieldMs) {
-              report();
-              await new Promise<void>((resolve) => setImmediate(resolve));
-              lastYield = clock();
-            }
-            if (signal?.aborted) {
-              endEpisode(false);
-              break episodes;
-            }
+          if (step % YIELD_CHECK_EVERY === 0 && clock() - lastYield >= yieldMs) {
+            report();
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            lastYield = clock();
+          }
+          if (signal?.aborted) {
+            endEpisode(false);
+            break episodes;
           }
         }
-        // An interrupt that arrives during the last stretch is seen at the episode boundary.
       }
       endEpisode(true);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EnvStateError, InvalidActionError, UnknownWorkloadError } from '../../src/env/errors.js';
+import { ConfigError, EnvStateError, InvalidActionError, SimEnvError, UnknownWorkloadError } from '../../src/env/errors.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { buildScenarioTrace } from '../../src/env/scenario-trace.js';
 import { OBSERVATION_FIELDS } from '../../src/env/types.js';
@@ -232,9 +232,10 @@ describe('SimEnv bad input', () => {
     }
   });
 
-  it('a missing trace file is a ConfigError on trace', async () => {
+  it('a missing trace file is a typed error naming the file', async () => {
     const err = await SimEnv.create({ trace: 'nope.sktrace', deployment: 'a' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).field).toBe('trace');
+    expect(err).toBeInstanceOf(SimEnvError);
+    expect((err as Error).message).toContain('nope.sktrace');
+    expect((err as Error).message).toMatch(/no such file/);
   });
 });

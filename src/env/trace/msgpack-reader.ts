@@ -109,7 +109,7 @@ export class MsgpackReader {
   private truncated(need: number): never {
     throw new MsgpackReadError(
       this.pos,
-      `truncated msgpack: expected ${need} more byte${need === 1 ? '' : 's'} at byte ${this.pos}, but the data ends at byte ${this.end}`,
+      `truncated msgpack: expected ${need} more byte${need === 1 ? '' : 's'} after byte ${this.end} for the value at byte ${this.pos}: the data is cut short`,
     );
   }
 
@@ -134,13 +134,13 @@ export class MsgpackReader {
         this.need(4);
         const v = this.view.getFloat32(this.pos);
         this.pos += 4;
-        return this.finite(v);
+        return this.finite(v, pos);
       }
       case 0xcb: {
         this.need(8);
         const v = this.view.getFloat64(this.pos);
         this.pos += 8;
-        return this.finite(v);
+        return this.finite(v, pos);
       }
       case 0xcc:
         this.need(1);
@@ -236,10 +236,8 @@ export class MsgpackReader {
     if (this.pos + n > this.end) this.truncated(this.pos + n - this.end);
   }
 
-  private finite(v: number): number {
-    if (!Number.isFinite(v)) {
-      throw new MsgpackReadError(this.pos - 8, `expected a finite number, got ${v} at byte ${this.pos - 8}`);
-    }
+  private finite(v: number, at: number): number {
+    if (!Number.isFinite(v)) throw new MsgpackReadError(at, `expected a finite number, got ${v} at byte ${at}`);
     return v;
   }
 

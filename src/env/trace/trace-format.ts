@@ -56,6 +56,6 @@ export function formatMismatch(bytes: Uint8Array, expected: TraceFileFormat, why
     default:
       return expected === 'json'
         ? `expected JSON text${why}, got binary data that is neither JSON nor msgpack (first byte 0x${bytes[0]!.toString(16).padStart(2, '0')})`
-        : `expected a msgpack map at byte 0${why} (SimKube traces start with one), got ${describeMsgpackByte(bytes[0]!)}: the file is not a SimKube trace`;
+        : `expected a msgpack map at byte 0 (SimKube traces start with one), got byte 0x${bytes[0]!.toString(16).padStart(2, '0')} (${describeMsgpackByte(bytes[0]!)}): the data is not a SimKube trace`;
   }
 }

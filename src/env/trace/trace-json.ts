@@ -275,7 +275,8 @@ export function checkJsonTrace(text: string, sink: ProblemSink): Trace | undefin
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    sink.report('', `expected JSON text, got invalid JSON (${(err as Error).message})`);
+    // V8 quotes the offending text, newlines included: keep the message on one line.
+    sink.report('', `expected JSON text, got invalid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
     return undefined;
   }
   if (isPlainMap(raw)) jsonToFileForm(raw, text, sink);

@@ -1,5 +1,5 @@
 import { TraceFormatError } from '../errors.js';
-import { parseQuantity } from './quantity.js';
+import { parseMilli, parseQuantityValue } from './quantity.js';
 import { gvkOf, namespacedName, type KubeObject, type Trace, type TraceEvent } from './schema.js';
 
 /**
@@ -67,7 +67,7 @@ export interface TraceModel {
 
 const DEFAULT_GRACE_S = 30;
 
-function at(obj: unknown, path: string[]): unknown {
+function at(obj: unknown, path: readonly string[]): unknown {
   let cur = obj;
   for (const p of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -76,7 +76,7 @@ function at(obj: unknown, path: string[]): unknown {
   return cur;
 }
 
-/** The pod template path of a workload kind (SimKube's podSpecTemplatePaths, as segments). */
+/** The default pod template path of a workload kind (as SimKube's podSpecTemplatePaths, in segments). */
 function templatePath(kind: WorkloadKind): string[] {
   switch (kind) {
     case 'Pod':
@@ -88,26 +88,93 @@ function templatePath(kind: WorkloadKind): string[] {
   }
 }
 
-/** Extract the scheduling and cost facts of a workload's pod template. */
-export function podTemplateFacts(obj: KubeObject, kind: WorkloadKind, path = ''): PodTemplateFacts {
-  const tpl = at(obj, templatePath(kind));
-  const spec = (kind === 'Pod' ? at(obj, ['spec']) : at(tpl, ['spec'])) as Record<string, unknown> | undefined;
-  let cpu = 0;
-  let memory = 0;
+/** JSON Pointer (`/spec/template`) to segments. */
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Display a path of segments after a prefix, e.g. `events[1].applied_objs[0].spec.template`. */
+function joinPath(prefix: string, segments: readonly string[]): string {
+  return segments.reduce((acc, s) => (acc ? `${acc}.${s}` : s), prefix);
+}
+
+type ResourceList = Record<string, unknown> | undefined;
+
+/** A container's request for one resource: `requests`, else `limits` (Pod defaulting copies limits). */
+function containerRequest(c: unknown, resource: 'cpu' | 'memory', path: string): number {
+  const requests = at(c, ['resources', 'requests']) as ResourceList;
+  const limits = at(c, ['resources', 'limits']) as ResourceList;
+  const fromRequests = requests?.[resource];
+  const q = fromRequests ?? limits?.[resource];
+  if (q === undefined || q === null) return 0;
+  const where = `${path}.resources.${fromRequests !== undefined ? 'requests' : 'limits'}.${resource}`;
+  // The scheduler counts CPU in millicores (MilliValue) and memory in bytes (Value).
+  return resource === 'cpu' ? parseMilli(q as string, where) : parseQuantityValue(q as string, where);
+}
+
+/**
+ * The pod's effective request for one resource, as the scheduler computes it: the larger of
+ * (app containers + sidecars) and, for each regular init container, itself plus the sidecars
+ * started before it; plus the pod overhead.
+ */
+function podRequest(spec: Record<string, unknown> | undefined, resource: 'cpu' | 'memory', path: string): number {
   const containers = Array.isArray(spec?.containers) ? (spec!.containers as unknown[]) : [];
+  const inits = Array.isArray(spec?.initContainers) ? (spec!.initContainers as unknown[]) : [];
+  let app = 0;
   containers.forEach((c, i) => {
-    const req = at(c, ['resources', 'requests']) as Record<string, string | number> | undefined;
-    if (req?.cpu !== undefined) cpu += parseQuantity(req.cpu, `${path}.containers[${i}].resources.requests.cpu`);
-    if (req?.memory !== undefined) memory += parseQuantity(req.memory, `${path}.containers[${i}].resources.requests.memory`);
+    app += containerRequest(c, resource, `${path}.containers[${i}]`);
   });
+  let sidecars = 0;
+  let initPeak = 0;
+  inits.forEach((c, i) => {
+    const r = containerRequest(c, resource, `${path}.initContainers[${i}]`);
+    if (at(c, ['restartPolicy']) === 'Always') {
+      sidecars += r;
+    } else {
+      initPeak = Math.max(initPeak, r + sidecars);
+    }
+  });
+  const overhead = (spec?.overhead as ResourceList)?.[resource];
+  const extra =
+    overhead === undefined || overhead === null
+      ? 0
+      : resource === 'cpu'
+        ? parseMilli(overhead as string, `${path}.overhead.cpu`)
+        : parseQuantityValue(overhead as string, `${path}.overhead.memory`);
+  return Math.max(app + sidecars, initPeak) + extra;
+}
+
+/**
+ * Extract the scheduling and cost facts of a workload's pod template. `path` is where `obj`
+ * sits in the trace (for error messages); `templatePointer` overrides the kind's default
+ * template location (SimKube's `podSpecTemplatePaths`, e.g. `/spec/template`).
+ */
+export function podTemplateFacts(obj: KubeObject, kind: WorkloadKind, path = '', templatePointer?: string): PodTemplateFacts {
+  const tplSegments = templatePointer !== undefined ? pointerSegments(templatePointer) : templatePath(kind);
+  const specSegments = [...tplSegments, 'spec'];
+  const spec = at(obj, specSegments) as Record<string, unknown> | undefined;
+  const specPath = joinPath(path, specSegments);
   const grace = spec?.terminationGracePeriodSeconds;
   return {
-    cpu,
-    memory,
+    cpu: podRequest(spec, 'cpu', specPath) / 1000,
+    memory: podRequest(spec, 'memory', specPath),
     nodeSelector: (spec?.nodeSelector as Record<string, string> | undefined) ?? {},
     tolerations: (spec?.tolerations as Toleration[] | undefined) ?? [],
     terminationGracePeriodS: typeof grace === 'number' ? grace : DEFAULT_GRACE_S,
   };
+}
+
+/** The first of the trace config's podSpecTemplatePaths for `gvk` that exists in `obj`. */
+function configuredTemplate(trace: Trace, gvk: string, obj: KubeObject): string | undefined {
+  const paths = trace.config.trackedObjects[gvk]?.podSpecTemplatePaths;
+  if (!paths) return undefined;
+  return paths.find((p) => {
+    const t = at(obj, pointerSegments(p));
+    return t !== null && typeof t === 'object';
+  });
 }
 
 function replicasOf(obj: KubeObject, kind: WorkloadKind): number {
@@ -156,7 +223,7 @@ export function buildTraceModel(trace: Trace): TraceModel {
       const version: WorkloadVersion = {
         timeS,
         replicas: replicasOf(obj, kind),
-        template: podTemplateFacts(obj, kind, `events[${ei}].applied_objs[${oi}].spec`),
+        template: podTemplateFacts(obj, kind, `events[${ei}].applied_objs[${oi}]`, configuredTemplate(trace, gvk, obj)),
       };
       let w = byKey.get(key);
       if (!w || w.deletedAtS !== null) {
@@ -230,12 +297,35 @@ export function replicasAt(w: Workload, timeS: number): number {
   return versionAt(w, timeS).replicas;
 }
 
-/** The replica timeline as [timeS, replicas] change points (only where replicas change). */
+/** Append a change point, letting a later change at the same second replace an earlier one. */
+function pushChange<T>(out: Array<[number, T]>, timeS: number, value: T, same: (a: T, b: T) => boolean): void {
+  const last = out[out.length - 1];
+  if (last && last[0] === timeS) {
+    out.pop();
+    const before = out[out.length - 1];
+    if (!before || !same(before[1], value)) out.push([timeS, value]);
+    return;
+  }
+  if (!last || !same(last[1], value)) out.push([timeS, value]);
+}
+
+/**
+ * The replica timeline as [timeS, replicas] change points: only where replicas change, one
+ * point per second (the last applied version of that second wins), and [deletedAtS, 0] at
+ * the end for a deleted workload.
+ */
 export function replicaTimeline(w: Workload): Array<[number, number]> {
   const out: Array<[number, number]> = [];
+  for (const v of w.versions) pushChange(out, v.timeS, v.replicas, (a, b) => a === b);
+  if (w.deletedAtS !== null) pushChange(out, w.deletedAtS, 0, (a, b) => a === b);
+  return out;
+}
+
+/** Pod requests over time as [timeS, {cpu cores, memory bytes}] change points (per pod). */
+export function requestTimeline(w: Workload): Array<[number, { cpu: number; memory: number }]> {
+  const out: Array<[number, { cpu: number; memory: number }]> = [];
   for (const v of w.versions) {
-    if (out.length === 0 || out[out.length - 1]![1] !== v.replicas) out.push([v.timeS, v.replicas]);
+    pushChange(out, v.timeS, { cpu: v.template.cpu, memory: v.template.memory }, (a, b) => a.cpu === b.cpu && a.memory === b.memory);
   }
-  if (w.deletedAtS !== null) out.push([w.deletedAtS, 0]);
   return out;
 }

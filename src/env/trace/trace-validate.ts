@@ -76,7 +76,7 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'bigint') return `the integer ${v}`;
   if (typeof v === 'boolean') return `${v}`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v instanceof Map) return `a map with non-string keys (${v.size} entries)`;
+  if (v instanceof Map) return `a map with non-string keys (${v.size} entr${v.size === 1 ? 'y' : 'ies'})`;
   if (typeof v === 'object') {
     const keys = Object.keys(v);
     const shown = keys.slice(0, 4).map((k) => JSON.stringify(k)).join(', ');
@@ -134,7 +134,20 @@ function versionProblem(raw: Record<string, unknown>, sink: ProblemSink): boolea
   return true;
 }
 
+/** Paths of Maps (non-string keys) inside `v`: zod would take a Map for an empty object. */
+function keyedMapPaths(v: unknown, path: Array<string | number>, out: string[]): void {
+  if (v instanceof Map) out.push(formatPath(path));
+  else if (Array.isArray(v)) v.forEach((x, i) => keyedMapPaths(x, [...path, i], out));
+  else if (isPlainMap(v)) for (const k of Object.keys(v)) keyedMapPaths(v[k], [...path, k], out);
+}
+
 function checkConfig(config: unknown, sink: ProblemSink): void {
+  const maps: string[] = [];
+  keyedMapPaths(config, ['config'], maps);
+  if (maps.length > 0) {
+    for (const p of maps) sink.report(p, 'expected a map with string keys, got a map with non-string keys');
+    return;
+  }
   const parsed = TraceConfigSchema.safeParse(config);
   if (parsed.success) return;
   for (const issue of parsed.error.issues) {

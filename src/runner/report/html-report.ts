@@ -55,7 +55,7 @@ dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .tabs > input { position: absolute; opacity: 0; pointer-events: none; }
 .tabs > label { display: inline-block; padding: 4px 10px; margin: 0 4px 6px 0; border: 1px solid #d1d5db; border-radius: 6px; cursor: pointer; font-size: 12px; color: #374151; background: #fff; }
 .tabs > .panel { display: none; }
-svg.chart { max-width: 100%; height: auto; display: block; margin: 4px 0 10px; }
+svg.chart { width: 100%; height: auto; display: block; margin: 4px 0 10px; }
 svg.chart .plot-bg { fill: #fcfcfd; }
 svg.chart .frame { fill: none; stroke: #d1d5db; }
 svg.chart .grid { stroke: #eef0f3; }
@@ -107,8 +107,8 @@ function perReplicaRps(run: LoadedRun): number | undefined {
 function replicasChartOverTime(id: string, title: string, steps: readonly StepRecord[], rps: number | undefined): string {
   const xs = steps.map((r) => r.timeS);
   const series: ChartSeries[] = [
-    { name: 'desired', color: COLORS.desired, xs, ys: steps.map((r) => r.observation.desired), kind: 'step' },
-    { name: 'ready', color: COLORS.ready, xs, ys: steps.map((r) => r.observation.ready), kind: 'step' },
+    { name: 'ready', color: COLORS.ready, xs, ys: steps.map((r) => r.observation.ready), kind: 'step', width: 4 },
+    { name: 'desired', color: COLORS.desired, xs, ys: steps.map((r) => r.observation.desired), kind: 'step', width: 1.6 },
     { name: 'recorded', color: COLORS.recorded, xs, ys: steps.map((r) => r.recorded), kind: 'step', dashed: true, width: 1.5 },
     { name: 'demand (req/s)', color: COLORS.demand, xs, ys: steps.map((r) => r.observation.demand), axis: 'right' },
   ];
@@ -153,11 +153,12 @@ function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined)
     y2Label: rps ? `demand, req/s (= replicas x ${rps})` : 'demand, req/s',
     rightScale: rps,
     series: [
-      { name: 'applied', color: COLORS.desired, xs, ys: last.map((r) => r.applied ?? r.observation.desired) },
-      { name: 'ready', color: COLORS.ready, xs, ys: last.map((r) => r.observation.ready) },
-      { name: 'recorded', color: COLORS.recorded, xs, ys: last.map((r) => r.recorded), dashed: true, width: 1.5 },
-      { name: 'mean demand (req/s)', color: COLORS.demand, xs, ys: last.map((r) => r.service!.demand), axis: 'right' },
+      { name: 'ready', color: COLORS.ready, xs, ys: last.map((r) => r.observation.ready), kind: 'points', width: 7 },
+      { name: 'applied', color: COLORS.desired, xs, ys: last.map((r) => r.applied ?? r.observation.desired), kind: 'points', width: 3.5 },
+      { name: 'recorded', color: COLORS.recorded, xs, ys: last.map((r) => r.recorded), kind: 'step', dashed: true, width: 1.5 },
+      { name: 'mean demand (req/s)', color: COLORS.demand, xs, ys: last.map((r) => r.service!.demand), axis: 'right', kind: 'step' },
     ],
+    xIntegers: true,
   });
   const pick = (k: 'total' | 'slo' | 'cost' | 'churn'): number[] => last.map((r) => r.reward![k]);
   const reward = renderChart({
@@ -165,11 +166,12 @@ function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined)
     title: 'Reward components per episode',
     xLabel: 'episode',
     yLabel: 'reward',
+    xIntegers: true,
     series: [
-      { name: 'total', color: COLORS.total, xs, ys: pick('total'), width: 2.2 },
-      { name: 'slo', color: COLORS.slo, xs, ys: pick('slo'), width: 1.5 },
-      { name: 'cost', color: COLORS.cost, xs, ys: pick('cost'), width: 1.5 },
-      { name: 'churn', color: COLORS.churn, xs, ys: pick('churn'), width: 1.5 },
+      { name: 'total', color: COLORS.total, xs, ys: pick('total'), kind: 'points' },
+      { name: 'slo', color: COLORS.slo, xs, ys: pick('slo'), kind: 'points' },
+      { name: 'cost', color: COLORS.cost, xs, ys: pick('cost'), kind: 'points' },
+      { name: 'churn', color: COLORS.churn, xs, ys: pick('churn'), kind: 'points' },
     ],
   });
   return replicas + reward;
@@ -208,15 +210,25 @@ function episodeRewardChart(run: LoadedRun): string {
     xLabel: 'episode',
     yLabel: 'episode reward',
     height: 240,
-    series: [{ name: 'episode reward', color: COLORS.total, xs, ys: eps.map((e) => e.reward.total), kind: eps.length <= 120 ? 'bar' : 'line' }],
+    xIntegers: true,
+    series: [{ name: 'episode reward', color: '#475569', xs, ys: eps.map((e) => e.reward.total), kind: eps.length <= 120 ? 'bar' : 'line' }],
   });
+}
+
+/** `key=value` pairs of an agent's settings (its name excluded: it has its own row). */
+function paramsText(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .filter(([k]) => k !== 'agent')
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('  ');
 }
 
 function runSection(run: LoadedRun, index: number): string {
   const s = run.summary;
   const c = run.config;
   const meta: Array<[string, string]> = [
-    ['agent', `${s.agent.name}${Object.keys(s.agent.params).length > 0 ? ` ${JSON.stringify(s.agent.params)}` : ''}`],
+    ['agent', s.agent.name],
+    ...(paramsText(s.agent.params) ? [['agent settings', paramsText(s.agent.params)] as [string, string]] : []),
     ['deployment', s.deployment],
     ['backend', s.backend],
     ['trace', `${s.trace ?? '(in memory)'}${c?.trace.sha256 ? ` (sha256 ${c.trace.sha256.slice(0, 12)}...)` : ''}`],
@@ -260,7 +272,7 @@ function comparisonChart(runs: readonly LoadedRun[]): string {
     xs: r.summary.perEpisode.map((e) => e.episode),
     ys: r.summary.perEpisode.map((e) => e.reward.total),
   }));
-  return renderChart({ id: 'compare-rewards', title: 'Episode rewards by run', xLabel: 'episode', yLabel: 'episode reward', series, height: 260 });
+  return renderChart({ id: 'compare-rewards', title: 'Episode rewards by run', xLabel: 'episode', yLabel: 'episode reward', series, height: 260, xIntegers: true });
 }
 
 /** The whole page for `runs` (loaded with their steps). */

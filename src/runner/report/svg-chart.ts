@@ -10,8 +10,8 @@ export interface ChartSeries {
   color: string;
   xs: ArrayLike<number>;
   ys: ArrayLike<number>;
-  /** `line` (default), `step` (value holds until the next point) or `bar`. */
-  kind?: 'line' | 'step' | 'bar';
+  /** `line` (default), `step` (value holds until the next point), `points` (markers only) or `bar`. */
+  kind?: 'line' | 'step' | 'points' | 'bar';
   axis?: 'left' | 'right';
   dashed?: boolean;
   width?: number;
@@ -30,6 +30,8 @@ export interface ChartSpec {
   height?: number;
   /** Include 0 in the left y range (default true). */
   yZero?: boolean;
+  /** Only integer x ticks (episodes). */
+  xIntegers?: boolean;
   /**
    * Tie the right axis to the left one: right = left x `rightScale` (e.g. replicas on the
    * left, their capacity in requests/s on the right), so the two can be compared by eye.
@@ -120,7 +122,7 @@ const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 
 /** Render `spec` as an `<svg>` element string. */
 export function renderChart(spec: ChartSpec): string {
-  const W = spec.width ?? 760;
+  const W = spec.width ?? 980;
   const H = spec.height ?? 280;
   const hasRight = spec.series.some((s) => s.axis === 'right');
   const m = { top: 44, right: hasRight ? 64 : 20, bottom: 44, left: 64 };
@@ -158,7 +160,10 @@ export function renderChart(spec: ChartSpec): string {
     lt = yTicks(left.length > 0 ? left : spec.series, spec.yZero ?? true);
     rt = right.length > 0 ? yTicks(right, true) : [];
   }
-  const xt = bars.length > 0 ? niceTicks(Math.ceil(x0), Math.floor(x1), 8).filter((v) => v >= x0 && v <= x1 && Number.isInteger(v)) : niceTicks(x0, x1, 8).filter((v) => v >= x0 - 1e-9 && v <= x1 + 1e-9);
+  const integers = spec.xIntegers === true || bars.length > 0;
+  const xt = niceTicks(integers ? Math.ceil(x0) : x0, integers ? Math.floor(x1) : x1, 8).filter(
+    (v) => v >= x0 - 1e-9 && v <= x1 + 1e-9 && (!integers || Number.isInteger(v)),
+  );
   const ly0 = lt[0]!;
   const ly1 = lt[lt.length - 1]!;
   const ry0 = rt[0] ?? 0;
@@ -198,7 +203,7 @@ export function renderChart(spec: ChartSpec): string {
   out.push(`<text class="chart-title" x="${m.left}" y="16">${escapeXml(spec.title)}</text>`);
 
   // Series.
-  const barWidth = bars.length > 0 ? Math.max(1, (pw / Math.max(1, x1 - x0)) * 0.8) / bars.length : 0;
+  const barWidth = bars.length > 0 ? Math.max(1, Math.min(48, (pw / Math.max(1, x1 - x0)) * 0.6)) / bars.length : 0;
   let legendX = m.left;
   spec.series.forEach((s) => {
     const sy = s.axis === 'right' ? syR : syL;
@@ -237,20 +242,23 @@ export function renderChart(spec: ChartSpec): string {
       // A step series' last value holds to the end of the x range.
       if (s.kind === 'step' && pen) d += `H${r2(sx(x1))}`;
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+      // A points series keeps its path (tests and tools read the data from it) but strokes nothing.
+      const stroke = s.kind === 'points' ? 'none' : color;
       out.push(
-        `<path class="series" data-series="${escapeXml(s.name)}" data-points="${points}" fill="none" stroke="${color}" stroke-width="${s.width ?? 2}"${dash} stroke-linejoin="round" d="${d}"/>`,
+        `<path class="series" data-series="${escapeXml(s.name)}" data-points="${points}" fill="none" stroke="${stroke}" stroke-width="${s.width ?? 2}"${dash} stroke-linejoin="round" d="${d}"/>`,
       );
-      if (points > 0 && points <= 40) {
+      if (s.kind === 'points' || (points > 0 && points <= 40)) {
+        const r = s.kind === 'points' ? (s.width ?? 4) : 3;
         for (let i = 0; i < xs.length; i++) {
           if (!Number.isFinite(ys[i]!)) continue;
-          out.push(`<circle class="marker" cx="${r2(sx(xs[i]!))}" cy="${r2(sy(ys[i]!))}" r="3" fill="${color}"/>`);
+          out.push(`<circle class="marker" cx="${r2(sx(xs[i]!))}" cy="${r2(sy(ys[i]!))}" r="${r}" fill="${color}" fill-opacity="${s.kind === 'points' && (s.width ?? 4) > 4 ? 0.45 : 1}"/>`);
         }
       }
     }
     // Legend entry.
     const label = `${s.name}${hasRight ? (s.axis === 'right' ? ' (right)' : '') : ''}`;
     out.push(
-      `<g class="legend" transform="translate(${legendX} ${30})"><rect x="0" y="-6" width="14" height="${s.kind === 'bar' ? 10 : 3}" fill="${color}"/><text x="18" y="0" dominant-baseline="middle">${escapeXml(label)}</text></g>`,
+      `<g class="legend" transform="translate(${legendX} ${30})">${s.kind === 'points' ? `<circle cx="7" cy="0" r="4" fill="${color}"/>` : `<rect x="0" y="${s.kind === 'bar' ? -5 : -1.5}" width="14" height="${s.kind === 'bar' ? 10 : 3}" fill="${color}"/>`}<text x="18" y="0" dominant-baseline="middle">${escapeXml(label)}</text></g>`,
     );
     legendX += 28 + label.length * 6.6;
   });

@@ -1,6 +1,7 @@
-// Wrapper module: builds the Kubernetes control plane, etcd and KWOK for simenv's loopback
-// test cluster (scripts/control-plane/build.sh). The versions pinned here are the only pins;
-// Change them with scripts/control-plane/go/pin.sh.
+// Wrapper module: builds the Kubernetes control plane (and etcd, at the version that
+// Kubernetes release itself uses) for simenv's loopback test cluster
+// (scripts/control-plane/build.sh). The versions here are the only pins; change them with
+// scripts/control-plane/go/pin.sh.
 module simenv.local/control-plane
 
 go 1.24.0

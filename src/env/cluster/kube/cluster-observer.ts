@@ -26,10 +26,12 @@ export interface ObserverOptions {
   log: (message: string) => void;
 }
 
-/** A change of the controlled workload's ready count, at a monotonic clock time. */
+/** A change of the controlled workload's ready or held count, at a monotonic clock time. */
 export interface ReadyChange {
   atMs: number;
   ready: number;
+  /** Pods holding CPU on a node: starting, ready or terminating. */
+  held: number;
 }
 
 /** See the module comment. */
@@ -96,6 +98,11 @@ export class ClusterObserver {
     return this.counts;
   }
 
+  /** Pods of the controlled workload holding CPU on a node now. */
+  get held(): number {
+    return heldOf(this.counts);
+  }
+
   /** Ready-count changes recorded since the last drain, oldest first (the log is emptied). */
   drainReadyChanges(): ReadyChange[] {
     const out = this.readyLog;
@@ -157,9 +164,12 @@ export class ClusterObserver {
       const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
       if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledPods.delete(key);
       else this.controlledPods.set(key, pod);
-      const before = this.counts.ready;
+      const ready = this.counts.ready;
+      const held = heldOf(this.counts);
       countPods(this.controlledPods.values(), this.counts);
-      if (this.counts.ready !== before) this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready });
+      if (this.counts.ready !== ready || heldOf(this.counts) !== held) {
+        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts) });
+      }
     }
     this.notify();
   }
@@ -167,4 +177,9 @@ export class ClusterObserver {
   private notify(): void {
     for (const l of [...this.listeners]) l();
   }
+}
+
+/** Pods holding CPU on a node (scheduled: starting, ready or terminating). */
+export function heldOf(c: PodCounts): number {
+  return c.starting + c.ready + c.terminating;
 }

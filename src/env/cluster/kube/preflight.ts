@@ -411,7 +411,7 @@ function checkTracePath(options: KubeOptions, tracePath: string | undefined, hav
     check: 'trace-path',
     status: 'warn',
     message: `the driver mounts ${path} from its node (hostPath, type File): ${here}simenv cannot see the node's filesystem; if it is missing there the driver pod fails with "hostPath type check failed: ${path} is not a file"`,
-    fix: `on kind, mount the trace directory into the nodes: in the kind Cluster config add to each node\n    extraMounts:\n    - hostPath: ${resolve(path, '..')}\n      containerPath: ${resolve(path, '..')}\n  and recreate the cluster (kind create cluster --config ...); on other clusters copy the file to that path on every node, or use s3://`,
+    fix: `on kind, mount the trace's directory into the nodes (kind Cluster config, under each node):\n  extraMounts:\n  - hostPath: ${resolve(path, '..')}\n    containerPath: ${resolve(path, '..')}\nthen recreate the cluster (kind create cluster --config FILE); elsewhere copy the file to that path on every node, or use an s3:// trace path`,
   };
 }
 
@@ -419,9 +419,11 @@ function checkTracePath(options: KubeOptions, tracePath: string | undefined, hav
 export function formatPreflightReport(report: PreflightReport): string {
   const tag: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
   const lines: string[] = [];
+  const indent = ' '.repeat(24);
+  const block = (text: string): string => text.split('\n').map((l, i) => (i === 0 ? l : `${indent}${l}`)).join('\n');
   for (const r of report.results) {
-    lines.push(`${tag[r.status]} ${r.check.padEnd(18)} ${r.message}`);
-    if (r.fix && (r.status === 'fail' || r.status === 'warn')) lines.push(`     ${''.padEnd(18)} fix: ${r.fix}`);
+    lines.push(`${tag[r.status]} ${r.check.padEnd(18)} ${block(r.message)}`);
+    if (r.fix && (r.status === 'fail' || r.status === 'warn')) lines.push(`${indent}fix: ${block(r.fix)}`);
   }
   const fails = report.results.filter((r) => r.status === 'fail').length;
   const warns = report.results.filter((r) => r.status === 'warn').length;

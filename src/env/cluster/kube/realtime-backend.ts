@@ -85,7 +85,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     this.originMs = this.client.clock.nowMs();
     this.originS = params.startTimeS;
     this.simNowS = params.startTimeS;
-    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired);
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held);
     this.episodeActive = true;
   }
 
@@ -118,7 +118,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     await this.sleepUntil(timeS);
     const broken = this.observer.watchFailure(5);
     if (broken) throw broken;
-    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready);
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held);
     this.tracker.flush(timeS, onSegment);
     this.simNowS = timeS;
   }

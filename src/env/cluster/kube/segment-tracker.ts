@@ -10,14 +10,16 @@ import type { SegmentSink } from '../backend.js';
 export class SegmentTracker {
   private t = 0;
   private ready = 0;
+  private held = 0;
   private desired = 0;
-  private pending: Array<{ t: number; seq: number; ready?: number; desired?: number }> = [];
+  private pending: Array<{ t: number; seq: number; ready?: number; held?: number; desired?: number }> = [];
   private seq = 0;
 
   /** Start over at `timeS` with the given state (episode start). */
-  reset(timeS: number, ready: number, desired: number): void {
+  reset(timeS: number, ready: number, desired: number, held = ready): void {
     this.t = timeS;
     this.ready = ready;
+    this.held = held;
     this.desired = desired;
     this.pending = [];
   }
@@ -33,9 +35,12 @@ export class SegmentTracker {
     return this.ready;
   }
 
-  /** Record that the ready count became `ready` at `timeS` (a time before the last flush counts as that flush's end). */
-  recordReady(timeS: number, ready: number): void {
-    this.pending.push({ t: timeS, seq: this.seq++, ready });
+  /**
+   * Record that the ready count became `ready` (and the pods holding CPU `held`) at `timeS`;
+   * a time before the last flush counts as that flush's end.
+   */
+  recordReady(timeS: number, ready: number, held = ready): void {
+    this.pending.push({ t: timeS, seq: this.seq++, ready, held });
   }
 
   /** Record that the desired count became `desired` at `timeS`. */
@@ -45,7 +50,7 @@ export class SegmentTracker {
 
   /**
    * Emit segments covering [last flush, untilS): one per interval of constant (ready,
-   * desired), zero-length intervals dropped. Changes stamped after `untilS` stay pending.
+   * desired, held), zero-length intervals dropped. Changes stamped after `untilS` stay pending.
    */
   flush(untilS: number, sink: SegmentSink | undefined): void {
     if (untilS < this.t) return;
@@ -54,17 +59,23 @@ export class SegmentTracker {
     let start = this.t;
     while (i < this.pending.length && this.pending[i]!.t <= untilS) {
       const c = this.pending[i]!;
+      const ready = c.ready ?? this.ready;
+      const held = c.held ?? this.held;
+      const desired = c.desired ?? this.desired;
+      i++;
+      // A change back to the same state (or a repeated report) does not split the segment.
+      if (ready === this.ready && held === this.held && desired === this.desired) continue;
       const at = Math.max(c.t, start);
       if (at > start) {
-        sink?.(start, at, this.ready, this.desired);
+        sink?.(start, at, this.ready, this.desired, this.held);
         start = at;
       }
-      if (c.ready !== undefined) this.ready = c.ready;
-      if (c.desired !== undefined) this.desired = c.desired;
-      i++;
+      this.ready = ready;
+      this.held = held;
+      this.desired = desired;
     }
     this.pending.splice(0, i);
-    if (untilS > start) sink?.(start, untilS, this.ready, this.desired);
+    if (untilS > start) sink?.(start, untilS, this.ready, this.desired, this.held);
     this.t = untilS;
   }
 }

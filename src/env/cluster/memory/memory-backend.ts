@@ -19,6 +19,7 @@ import {
   ACT_NODE_DELETE,
   compileTrace,
   KIND_CRONJOB,
+  KIND_DEPLOYMENT,
   KIND_JOB,
   KIND_POD,
   KIND_STATEFULSET,
@@ -48,6 +49,7 @@ import {
 const EV_READY = 1;
 const EV_GONE = 2;
 const EV_COMPLETE = 3;
+const ROLLOUT_UNREADY = [PHASE_PENDING, PHASE_STARTING] as const;
 
 export interface MemoryBackendOptions {
   nodeSource: 'trace' | 'virtual';
@@ -116,6 +118,8 @@ export class MemoryBackend implements ClusterBackend {
   private readonly tplOf: Int32Array;
   private readonly succeeded: Int32Array;
   private readonly nextLifecycle: Int32Array;
+  /** 1 while a slot rolls its pods to a new template. */
+  private readonly rolling: Uint8Array;
   private readonly slotIndex = new Map<string, number>();
 
   private rng: Rng | null = null;
@@ -129,6 +133,9 @@ export class MemoryBackend implements ClusterBackend {
   private retryPass = 0;
   private failStamp: Int32Array;
   private closed = false;
+  private compatPresence: Uint8Array;
+  private nodeVersion: Int32Array;
+  private nodeFactsChanged = true;
 
   constructor(
     private readonly ctx: BackendContext,
@@ -139,7 +146,7 @@ export class MemoryBackend implements ClusterBackend {
     this.script = compileTrace(
       ctx.model,
       ctx.controlled,
-      (w, vi) => this.templates.idOf(w.versions[vi]!.template),
+      (w, vi, revision) => this.templates.idOf(w.versions[vi]!.template, revision),
       fallback,
     );
     this.virtual = opts.nodeSource === 'virtual' ? virtualNodeFacts(opts.pools) : [];
@@ -154,11 +161,14 @@ export class MemoryBackend implements ClusterBackend {
     this.tplOf = new Int32Array(n);
     this.succeeded = new Int32Array(n);
     this.nextLifecycle = new Int32Array(n);
+    this.rolling = new Uint8Array(n);
     this.script.slots.forEach((s, i) => this.slotIndex.set(s.key, i));
     let podGuess = 64;
     while (podGuess < n * 4) podGuess *= 2;
     this.pods = new PodTable(n, podGuess);
     this.failStamp = new Int32Array(Math.max(16, this.templates.specs.length));
+    this.compatPresence = new Uint8Array(this.nodes.count);
+    this.nodeVersion = new Int32Array(this.nodes.count).fill(-1);
     ctx.log(
       `memory backend: ${this.nodes.count} ${opts.nodeSource} node(s), ${n} workload(s), ${this.script.times.length} trace action(s)`,
     );
@@ -175,6 +185,7 @@ export class MemoryBackend implements ClusterBackend {
     this.tplOf.fill(0);
     this.succeeded.fill(0);
     this.nextLifecycle.fill(0);
+    this.rolling.fill(0);
     this.clusterCpuUsed = 0;
     this.capacityFreed = false;
     this.sink = null;
@@ -198,7 +209,7 @@ export class MemoryBackend implements ClusterBackend {
           break;
         case ACT_NODE_APPLY:
           this.nodes.present[target] = 1;
-          this.nodes.setFacts(target, s.nodeVersions[s.value[k]!]!);
+          this.applyNodeVersion(target, s.value[k]!);
           break;
         case ACT_NODE_DELETE:
           this.nodes.present[target] = 0;
@@ -355,8 +366,23 @@ export class MemoryBackend implements ClusterBackend {
     }
   }
 
+  private applyNodeVersion(node: number, version: number): void {
+    if (this.nodeVersion[node] === version) return;
+    this.nodeVersion[node] = version;
+    this.nodes.setFacts(node, this.script.nodeVersions[version]!);
+    this.nodeFactsChanged = true;
+  }
+
   private refreshNodes(): void {
-    this.templates.refreshCompat(this.nodes);
+    // Resets usually rebuild the same node set: skip the (allocating) compat rebuild then.
+    const present = this.nodes.present;
+    let same = !this.nodeFactsChanged && this.compatPresence.length === present.length;
+    for (let i = 0; same && i < present.length; i++) if (present[i] !== this.compatPresence[i]) same = false;
+    if (!same) {
+      this.templates.refreshCompat(this.nodes);
+      this.compatPresence.set(present);
+      this.nodeFactsChanged = false;
+    }
     let cpu = 0;
     for (let i = 0; i < this.nodes.count; i++) if (this.nodes.schedulable(i)) cpu += this.nodes.allocCpu[i]!;
     this.clusterCpu = cpu;
@@ -370,12 +396,15 @@ export class MemoryBackend implements ClusterBackend {
       case ACT_APPLY: {
         if (target === this.c) {
           // Only the template follows the trace; replicas are the agent's.
-          if (this.tplOf[target] !== s.tpl[k]) this.tplOf[target] = s.tpl[k]!;
+          if (this.tplOf[target] !== s.tpl[k]) {
+            this.startRollout(target, s.tpl[k]!);
+            this.reconcile(target, false);
+          }
           return;
         }
         const wasAlive = this.alive[target] === 1;
         this.alive[target] = 1;
-        this.tplOf[target] = s.tpl[k]!;
+        if (this.tplOf[target] !== s.tpl[k]) this.startRollout(target, s.tpl[k]!);
         if (!wasAlive) {
           this.succeeded[target] = 0;
           this.nextLifecycle[target] = 0;
@@ -392,7 +421,7 @@ export class MemoryBackend implements ClusterBackend {
         return;
       case ACT_NODE_APPLY:
         this.nodes.present[target] = 1;
-        this.nodes.setFacts(target, s.nodeVersions[s.value[k]!]!);
+        this.applyNodeVersion(target, s.value[k]!);
         this.refreshNodes();
         this.capacityFreed = true;
         return;
@@ -411,7 +440,7 @@ export class MemoryBackend implements ClusterBackend {
       pods.setPhase(p, PHASE_READY);
       const life = pods.lifetime[p]!;
       if (life !== Infinity) this.events.push(this.now + life, EV_COMPLETE, p, pods.gen[p]!);
-      if (this.kindOf[slot] === KIND_STATEFULSET) this.reconcile(slot, false);
+      if (this.kindOf[slot] === KIND_STATEFULSET || this.rolling[slot] === 1) this.reconcile(slot, false);
     } else if (kind === EV_GONE) {
       if (slot === this.c) this.touchControlled();
       this.unbind(p);
@@ -441,6 +470,9 @@ export class MemoryBackend implements ClusterBackend {
     const pods = this.pods;
     const kind = this.kindOf[slot]!;
     if (kind === KIND_CRONJOB) return;
+    if (this.rolling[slot] === 1 && !instant) {
+      if (this.rollout(slot)) return;
+    }
     const pending = pods.countOf(slot, PHASE_PENDING);
     const starting = pods.countOf(slot, PHASE_STARTING);
     const ready = pods.countOf(slot, PHASE_READY);
@@ -477,6 +509,81 @@ export class MemoryBackend implements ClusterBackend {
         excess--;
       }
     }
+  }
+
+  /** A new pod template for a slot: Deployments and StatefulSets with pods roll them. */
+  private startRollout(slot: number, tpl: number): void {
+    this.tplOf[slot] = tpl;
+    const kind = this.kindOf[slot];
+    if (kind !== KIND_DEPLOYMENT && kind !== KIND_STATEFULSET) return; // Jobs and Pods keep running pods
+    const pods = this.pods;
+    if (pods.countOf(slot, PHASE_PENDING) + pods.countOf(slot, PHASE_STARTING) + pods.countOf(slot, PHASE_READY) > 0) this.rolling[slot] = 1;
+  }
+
+  /**
+   * One reconcile of a rolling update (Deployment strategy RollingUpdate with the defaults
+   * maxSurge 25% rounded up, maxUnavailable 25% rounded down, at least one of them non-zero;
+   * StatefulSets: no surge, one unavailable). Old pods that are not ready go first; old ready
+   * pods go while ready pods stay at least desired - maxUnavailable; new pods are created up to
+   * desired, with at most desired + maxSurge pods in all. Returns false once no old pod is
+   * left (the rollout is over and the plain controller takes over).
+   */
+  private rollout(slot: number): boolean {
+    const pods = this.pods;
+    const cur = this.tplOf[slot]!;
+    let oldReady = 0;
+    let oldUnready = 0;
+    let newPending = 0;
+    let newStarting = 0;
+    let newReady = 0;
+    for (let phase = PHASE_PENDING; phase <= PHASE_READY; phase++) {
+      for (let p = pods.oldest(slot, phase); p >= 0; p = pods.after(p)) {
+        if (pods.tpl[p] === cur) {
+          if (phase === PHASE_PENDING) newPending++;
+          else if (phase === PHASE_STARTING) newStarting++;
+          else newReady++;
+        } else if (phase === PHASE_READY) oldReady++;
+        else oldUnready++;
+      }
+    }
+    if (oldReady + oldUnready === 0) {
+      this.rolling[slot] = 0;
+      return false;
+    }
+    if (slot === this.c) this.touchControlled();
+    const d = this.desired[slot]!;
+    const sts = this.kindOf[slot] === KIND_STATEFULSET;
+    const surge = sts ? 0 : Math.ceil(d * 0.25);
+    let unavailable = sts ? 1 : Math.floor(d * 0.25);
+    if (surge === 0 && unavailable === 0) unavailable = 1;
+    // Old pods that serve nothing yet go first.
+    for (const phase of ROLLOUT_UNREADY) {
+      let p = pods.newest(slot, phase);
+      while (p >= 0) {
+        const prev = this.previousOf(p);
+        if (pods.tpl[p] !== cur) this.deletePod(p);
+        p = prev;
+      }
+    }
+    let removable = newReady + oldReady - (d - unavailable);
+    while (removable > 0 && oldReady > 0) {
+      let p = pods.newest(slot, PHASE_READY);
+      while (p >= 0 && pods.tpl[p] === cur) p = this.previousOf(p);
+      if (p < 0) break;
+      this.deletePod(p);
+      oldReady--;
+      removable--;
+    }
+    const newActive = newPending + newStarting + newReady;
+    let create = Math.min(d - newActive, d + surge - (newActive + oldReady));
+    if (sts) create = Math.min(create, newPending + newStarting === 0 ? 1 : 0);
+    for (let i = 0; i < create; i++) this.createPod(slot, false);
+    return true;
+  }
+
+  /** The pod before `p` in its workload-phase list (-1 at the head); rollouts only. */
+  private previousOf(p: number): number {
+    return this.pods.before(p);
   }
 
   private createPod(slot: number, instant: boolean): void {

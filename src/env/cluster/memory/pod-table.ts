@@ -124,6 +124,11 @@ export class PodTable {
     return this.head[slot * PHASES + phase]!;
   }
 
+  /** The pod before `p` in its workload-phase list (-1 at the head). */
+  before(p: number): number {
+    return this.prev[p]!;
+  }
+
   /** The pod after `p` in its workload-phase list (-1 at the end). */
   after(p: number): number {
     return this.next[p]!;

@@ -46,8 +46,12 @@ export class TemplateTable {
 
   constructor(private readonly inject: { nodeSelector: Record<string, string>; tolerations: TolerationLike[] } | null) {}
 
-  /** Id of a template's facts (registered on first sight; setup time only). */
-  idOf(f: PodTemplateFacts): number {
+  /**
+   * Id of a template (registered on first sight; setup time only). `revision` is the full pod
+   * template as text: two versions with equal facts but another image are distinct templates,
+   * so controllers roll their pods.
+   */
+  idOf(f: PodTemplateFacts, revision = ''): number {
     const spec: TemplateSpec = {
       cpuMilli: Math.round(f.cpu * 1000),
       memBytes: Math.round(f.memory),
@@ -55,7 +59,7 @@ export class TemplateTable {
       tolerations: [...f.tolerations, ...(this.inject?.tolerations ?? [])],
       graceS: f.terminationGracePeriodS,
     };
-    const key = JSON.stringify(spec);
+    const key = `${JSON.stringify(spec)}|${revision}`;
     const known = this.ids.get(key);
     if (known !== undefined) return known;
     const id = this.specs.length;

@@ -1,4 +1,5 @@
 import type { NodePoolOptions } from '../../options.js';
+import type { KubeObject } from '../../trace/schema.js';
 import type { TraceModel, Workload, WorkloadKind } from '../../trace/trace-model.js';
 import { nodeFactsFromObject, type NodeFacts } from './node-table.js';
 
@@ -68,11 +69,60 @@ interface RawAction {
   tpl: number;
 }
 
+const WORKLOAD_KIND_SET = new Set<string>(['Deployment', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+
+function templateOfObject(obj: KubeObject): unknown {
+  const o = obj as Record<string, unknown>;
+  const spec = o.spec as Record<string, unknown> | undefined;
+  if (obj.kind === 'Pod') return spec;
+  if (obj.kind === 'CronJob') return ((spec?.jobTemplate as Record<string, unknown> | undefined)?.spec as Record<string, unknown> | undefined)?.template;
+  return spec?.template;
+}
+
+/**
+ * The full pod template of every workload version, as a string, so that any template change
+ * (an image, an env var), not only a change of requests or placement, starts a rollout. The
+ * applies of one key are matched to the model's incarnations and versions in order, which is
+ * how buildTraceModel assigned them.
+ */
+function templateRevisions(model: TraceModel): Map<Workload, string[]> {
+  const incarnations = new Map<string, Workload[]>();
+  for (const w of model.workloads) {
+    const k = `${w.kind}:${w.key}`;
+    let list = incarnations.get(k);
+    if (!list) incarnations.set(k, (list = []));
+    list.push(w);
+  }
+  const cursor = new Map<string, { inc: number; version: number }>();
+  const out = new Map<Workload, string[]>();
+  for (const ev of model.events) {
+    for (const obj of ev.applied_objs) {
+      if (!WORKLOAD_KIND_SET.has(obj.kind)) continue;
+      const k = `${obj.kind}:${obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name}`;
+      const list = incarnations.get(k);
+      if (!list) continue;
+      const c = cursor.get(k) ?? { inc: 0, version: 0 };
+      while (c.inc < list.length && c.version >= list[c.inc]!.versions.length) {
+        c.inc++;
+        c.version = 0;
+      }
+      const w = list[c.inc];
+      if (!w) continue;
+      let revs = out.get(w);
+      if (!revs) out.set(w, (revs = []));
+      revs[c.version] = JSON.stringify(templateOfObject(obj) ?? null);
+      c.version++;
+      cursor.set(k, c);
+    }
+  }
+  return out;
+}
+
 /** Compile `model` for replay; `templateOf` registers a template and returns its id. */
 export function compileTrace(
   model: TraceModel,
   controlled: Workload,
-  templateOf: (w: Workload, versionIndex: number) => number,
+  templateOf: (w: Workload, versionIndex: number, revision: string) => number,
   nodeFallback: NodePoolOptions,
 ): TraceScript {
   const slots: SlotInfo[] = [];
@@ -103,12 +153,14 @@ export function compileTrace(
   }
   if (controlledSlot < 0) throw new RangeError(`compileTrace: controlled workload ${controlled.key} is not in the model`);
 
+  const revisions = templateRevisions(model);
   const raw: RawAction[] = [];
   let order = 0;
   model.workloads.forEach((w) => {
     const s = slotOf.get(w)!;
+    const revs = revisions.get(w);
     w.versions.forEach((v, vi) => {
-      raw.push({ t: v.timeS, order: order++, type: ACT_APPLY, target: s, value: v.replicas, tpl: templateOf(w, vi) });
+      raw.push({ t: v.timeS, order: order++, type: ACT_APPLY, target: s, value: v.replicas, tpl: templateOf(w, vi, revs?.[vi] ?? '') });
     });
     if (w.deletedAtS !== null) raw.push({ t: w.deletedAtS, order: order++, type: ACT_DELETE, target: s, value: 0, tpl: -1 });
   });

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { SimEnvError } from '../../env/errors.js';
+import { compareRuns, formatComparison } from '../compare.js';
+import { loadRun } from '../report/load-run.js';
+import { intFlag, parseFlags } from './flags.js';
+
+/**
+ * `simenv compare RUN_A RUN_B`: the sim-to-real check. Aligns two runs of the same policy and
+ * trace (memory vs kube) step by step and prints how far ready replicas and reward diverge;
+ * with `--max-ready-diff` / `--max-reward-diff` it exits 1 when they diverge more (for CI).
+ */
+
+const CompareFlagsSchema = z.strictObject({
+  json: z.boolean().default(false),
+  steps: z.union([z.literal('all'), intFlag(0)]).prefault('20'),
+  maxReadyDiff: z.string().transform(Number).pipe(z.number().nonnegative('expected a number >= 0')).optional(),
+  maxRewardDiff: z.string().transform(Number).pipe(z.number().nonnegative('expected a number >= 0')).optional(),
+});
+
+/** The runs diverged beyond the tolerance the user set (exit 1, like any runtime failure). */
+function divergenceError(message: string): SimEnvError {
+  return new SimEnvError('DIVERGENCE', message, { hint: 'see docs/kube.md (sim-to-real check) for what makes the backends differ' });
+}
+
+/** Register `simenv compare`. */
+export function registerCompareCommands(program: Command): void {
+  program
+    .command('compare')
+    .description('sim-to-real check: align two runs of the same policy and trace (e.g. memory vs kube) step by step and report how far ready replicas and reward diverge')
+    .argument('<runA>', 'run directory (e.g. the memory run)')
+    .argument('<runB>', 'run directory (e.g. the kube run)')
+    .option('--steps <n>', 'per-step rows to print ("all" for every step)', '20')
+    .option('--json', 'print the comparison (aggregates and every aligned step) as JSON')
+    .option('--max-ready-diff <x>', 'exit 1 when the mean |ready A - ready B| exceeds x replicas')
+    .option('--max-reward-diff <x>', 'exit 1 when the mean |reward A - reward B| exceeds x')
+    .action((runA: string, runB: string, raw: Record<string, unknown>) => {
+      const flags = parseFlags(CompareFlagsSchema, raw);
+      const load = (dir: string) => {
+        const r = loadRun(dir, { withSteps: true });
+        for (const p of r.problems) process.stderr.write(`simenv: warning: ${r.id}: ${p}\n`);
+        return { id: r.id, config: r.config, steps: r.steps ?? [] };
+      };
+      const c = compareRuns(load(runA), load(runB));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatComparison(c, flags.steps === 'all' ? undefined : flags.steps)}\n`);
+      }
+      if (flags.maxReadyDiff !== undefined && c.ready.meanAbsDiff > flags.maxReadyDiff) {
+        throw divergenceError(`expected a mean |ready diff| <= ${flags.maxReadyDiff}, got ${c.ready.meanAbsDiff.toFixed(3)}`);
+      }
+      if (flags.maxRewardDiff !== undefined && c.reward.meanAbsDiff > flags.maxRewardDiff) {
+        throw divergenceError(`expected a mean |reward diff| <= ${flags.maxRewardDiff}, got ${c.reward.meanAbsDiff.toFixed(3)}`);
+      }
+    });
+}

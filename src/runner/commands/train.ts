@@ -1,0 +1,199 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { describeError, UsageError } from '../../env/errors.js';
+import { trainAgent, type TrainOptionsInput } from '../train/train-loop.js';
+import { TrainProgressPrinter } from '../train/train-progress.js';
+import { intFlag, parseFlags, positiveNumberFlag } from './flags.js';
+
+/**
+ * `simenv train`: train a DQN or PPO agent in the memory backend and write a run directory
+ * with train.json, train.jsonl, checkpoints/ and the final policy/ (see docs/agents.md).
+ */
+
+const windowFlag = z.string().transform((text, ctx): [number, number] => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  const a = m ? Number(m[1]) : Number.NaN;
+  const b = m ? Number(m[2]) : Number.NaN;
+  if (!(a < b)) {
+    ctx.addIssue({ code: 'custom', message: `expected START:END seconds of the trace with START < END (e.g. 0:680), got "${text}"` });
+    return z.NEVER;
+  }
+  return [a, b];
+});
+
+const TrainFlagsSchema = z.strictObject({
+  agent: z.enum(['dqn', 'ppo'], { message: 'expected dqn or ppo' }),
+  trace: z.string().min(1),
+  deploy: z.string().min(1),
+  ns: z.string().min(1).optional(),
+  steps: intFlag(1),
+  seed: intFlag(-2147483648, 2147483647),
+  out: z.string().min(1),
+  envs: intFlag(1, 256),
+  step: positiveNumberFlag().optional(),
+  horizon: intFlag(1).optional(),
+  window: windowFlag.optional(),
+  actionMode: z.enum(['absolute', 'delta']),
+  maxDelta: intFlag(1).optional(),
+  minReplicas: intFlag(0).optional(),
+  maxReplicas: intFlag(1).optional(),
+  tfBackend: z.enum(['auto', 'node', 'wasm', 'cpu']),
+  lr: positiveNumberFlag().optional(),
+  hyper: z.string().optional(),
+  checkpointEvery: intFlag(1).optional(),
+  logEvery: intFlag(1).optional(),
+  maxSeconds: positiveNumberFlag().optional(),
+  overwrite: z.boolean().optional(),
+  json: z.boolean().optional(),
+  quiet: z.boolean().optional(),
+  progress: z.boolean().optional(),
+});
+type TrainFlags = z.output<typeof TrainFlagsSchema>;
+
+/** Turn validated flags into trainer options (UsageError for combinations that make no sense). */
+export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
+  const deployment = f.ns !== undefined && !f.deploy.includes('/') ? `${f.ns}/${f.deploy}` : f.deploy;
+  if (f.ns !== undefined && f.deploy.includes('/') && !f.deploy.startsWith(`${f.ns}/`)) {
+    throw new UsageError(`--ns: expected the namespace of --deploy ${f.deploy}, got ${f.ns}`);
+  }
+  const env: Record<string, unknown> = { trace: f.trace, deployment, actionMode: f.actionMode };
+  if (f.step !== undefined) env.stepSeconds = f.step;
+  if (f.horizon !== undefined) env.horizon = f.horizon;
+  if (f.maxDelta !== undefined) env.maxDelta = f.maxDelta;
+  if (f.minReplicas !== undefined) env.minReplicas = f.minReplicas;
+  if (f.maxReplicas !== undefined) env.maxReplicas = f.maxReplicas;
+  if (f.window !== undefined) {
+    if (f.horizon === undefined) throw new UsageError('--window: expected --horizon N too (episodes of N steps drawn within the window)');
+    const [start, end] = f.window;
+    const latest = end - f.horizon * (f.step ?? 15);
+    if (latest < start) {
+      throw new UsageError(`--window: expected a window of at least --horizon x --step = ${f.horizon * (f.step ?? 15)} s, got ${end - start} s`);
+    }
+    env.episodeStart = { type: 'random-window', earliestS: start, latestS: latest };
+  } else if (f.horizon !== undefined) {
+    env.episodeStart = { type: 'random-window' };
+  }
+  let hyper: Record<string, unknown> = {};
+  if (f.hyper !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(f.hyper);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      hyper = parsed as Record<string, unknown>;
+    } catch {
+      throw new UsageError(`--hyper: expected a JSON object such as '{"batchSize":128}', got ${f.hyper}`);
+    }
+  }
+  if (f.lr !== undefined) hyper.learningRate = f.lr;
+  return {
+    agent: f.agent,
+    env,
+    steps: f.steps,
+    seed: f.seed,
+    numEnvs: f.envs,
+    out: f.out,
+    overwrite: f.overwrite ?? false,
+    tfBackend: f.tfBackend,
+    hyper,
+    ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
+    ...(f.logEvery !== undefined ? { logEvery: f.logEvery } : {}),
+    ...(f.maxSeconds !== undefined ? { maxWallSeconds: f.maxSeconds } : {}),
+  };
+}
+
+/** Register `simenv train`. */
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train a learned agent (DQN or PPO on TensorFlow.js) in the memory backend; writes a policy directory')
+    .addOption(new Option('--agent <name>', 'learning algorithm').choices(['dqn', 'ppo']).makeOptionMandatory())
+    .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
+    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME')
+    .option('--ns <namespace>', "the deployment's namespace")
+    .option('--steps <n>', 'env steps to train for (summed over --envs)', '100000')
+    .option('--seed <n>', 'seed of the networks, exploration and episodes', '0')
+    .requiredOption('--out <dir>', 'run directory to create (train.json, train.jsonl, checkpoints/, policy/)')
+    .option('--envs <n>', 'envs stepped in lockstep for rollouts', '8')
+    .option('--step <seconds>', 'simulated seconds per decision (default 15)')
+    .option('--horizon <n>', 'steps per training episode (episodes start at random times; default: whole trace from its start)')
+    .option('--window <start:end>', 'draw training episodes within these trace seconds (needs --horizon), e.g. 0:680 to hold out the rest')
+    .addOption(new Option('--action-mode <mode>', 'actions are replica changes or counts').choices(['delta', 'absolute']).default('delta'))
+    .option('--max-delta <n>', 'largest replica change per step in delta mode (default 2)')
+    .option('--min-replicas <n>', 'lower bound of the replica count')
+    .option('--max-replicas <n>', 'upper bound of the replica count')
+    .addOption(new Option('--tf-backend <name>', 'TensorFlow.js backend (auto: tfjs-node, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
+    .option('--lr <x>', 'learning rate')
+    .option('--hyper <json>', 'other hyper-parameters as JSON, e.g. \'{"batchSize":128,"gamma":0.98}\' (see docs/agents.md)')
+    .option('--checkpoint-every <n>', 'gradient updates between checkpoints (default: DQN 2500, PPO 80)')
+    .option('--log-every <n>', 'DQN: updates per train.jsonl line (default 100; PPO logs every rollout)')
+    .option('--max-seconds <s>', 'stop after this much wall time (the policy is still written)')
+    .option('--overwrite', 'replace a previous training in --out')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--quiet', 'print only errors')
+    .option('--no-progress', 'no progress line on stderr')
+    .addHelpText(
+      'after',
+      `
+Example (train on the first 60% of the trace, hold out the rest):
+  simenv train --agent dqn --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift \\
+    --horizon 20 --window 0:680 --steps 100000 --seed 1 --out runs/dqn-1
+  simenv eval --policy runs/dqn-1/policy --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift ...`,
+    )
+    .action(async (raw: Record<string, unknown>) => {
+      process.exitCode = await runTrainCommand(raw, { stdout: (t) => process.stdout.write(t), stderr: process.stderr });
+    });
+}
+
+/** Where the command writes (the CLI passes the process streams; tests pass fakes). */
+export interface TrainIo {
+  stdout: (text: string) => void;
+  stderr: { isTTY?: boolean; columns?: number; write(chunk: string): boolean };
+  /** Install a SIGINT/SIGTERM handler (default true). */
+  handleSignals?: boolean;
+}
+
+/** Run `simenv train` with commander's raw options; returns the exit code (0, 1, 130 on SIGINT). */
+export async function runTrainCommand(raw: Record<string, unknown>, io: TrainIo): Promise<number> {
+  const flags = parseFlags(TrainFlagsSchema, raw);
+  const options = trainOptionsFromFlags(flags);
+  const quiet = flags.quiet === true;
+  const printer = new TrainProgressPrinter(io.stderr, { enabled: !quiet && flags.progress !== false });
+  const note = (m: string): void => {
+    if (quiet) return;
+    printer.clear();
+    io.stderr.write(`${m}\n`);
+  };
+  const controller = new AbortController();
+  let signalName: string | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalName = sig;
+    controller.abort(sig);
+  };
+  if (io.handleSignals !== false) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    const result = await trainAgent(options, { log: note, onProgress: (p) => printer.update(p), signal: controller.signal });
+    printer.clear();
+    const s = result.summary;
+    if (flags.json) io.stdout(`${JSON.stringify(s)}\n`);
+    else if (!quiet) {
+      const reward = s.finalEpisodeReward === null ? '-' : s.finalEpisodeReward.toFixed(3);
+      io.stdout(
+        `${s.status}: ${s.agent} ${s.steps} steps, ${s.updates} updates, ${s.episodes} episodes in ${s.wallS.toFixed(1)} s (${s.stepsPerSecond.toFixed(0)} steps/s on tfjs ${s.tfBackend}); recent episode reward ${reward}\n` +
+          `run directory: ${result.dir}\npolicy: ${s.policyDir ?? '(none)'}\n`,
+      );
+    }
+    if (s.status === 'failed') {
+      io.stderr.write(`simenv: training failed: ${describeError(result.error)}\n${s.policyDir ? `  the last checkpoint is kept: ${s.policyDir}\n` : ''}`);
+      return 1;
+    }
+    if (s.status === 'interrupted') return signalName === 'SIGTERM' ? 143 : 130;
+    return 0;
+  } finally {
+    if (io.handleSignals !== false) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

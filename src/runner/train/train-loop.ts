@@ -1,0 +1,354 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { AgentContext } from '../../agents/agent.js';
+import { DqnConfigSchema, DqnLearner } from '../../agents/learned/dqn.js';
+import type { Learner, UpdateStats } from '../../agents/learned/learner.js';
+import { writePolicyDir } from '../../agents/learned/policy-io.js';
+import { makePolicyMetadata, type PolicyMetadata } from '../../agents/learned/policy-metadata.js';
+import { PpoConfigSchema, PpoLearner } from '../../agents/learned/ppo.js';
+import { LockstepEnvs, RolloutEnv, type BatchedEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
+import { initTfBackend, type LogFn, type TfBackendPreference } from '../../agents/tf-backend.js';
+import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
+import type { SimEnvOptionsInput } from '../../env/sim-env.js';
+import { VectorEnv } from '../../env/vector-env.js';
+import { writeFileAtomic } from '../run-dir.js';
+import { SIMENV_VERSION } from '../version.js';
+import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from './train-records.js';
+
+/**
+ * Training a learned agent end to end: build N memory-backend envs, pick the tfjs backend,
+ * roll out and update until the step budget, logging `train.jsonl`, writing checkpoints, and
+ * the final policy. A checkpoint of the initial network is written before the first update,
+ * so a run directory always holds a loadable policy, whatever happens later.
+ */
+
+export const TrainOptionsSchema = z.strictObject({
+  agent: z.enum(['dqn', 'ppo']),
+  /** SimEnv options (validated by SimEnv.create); `actionMode` defaults to `delta` here. */
+  env: z.record(z.string(), z.unknown()),
+  /** Env steps to train for (summed over the envs). */
+  steps: z.number().int().positive(),
+  seed: z.number().int().default(0),
+  numEnvs: z.number().int().min(1).max(256).default(8),
+  /** The run directory (created; must be new or empty unless `overwrite`). */
+  out: z.string().min(1),
+  overwrite: z.boolean().default(false),
+  /** Gradient updates between checkpoints (default: DQN 2500, PPO 80 = 10 rollouts). */
+  checkpointEvery: z.number().int().positive().optional(),
+  keepCheckpoints: z.number().int().min(1).default(3),
+  /** DQN: updates per train.jsonl record (default 100). PPO logs every rollout. */
+  logEvery: z.number().int().positive().optional(),
+  tfBackend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  /** Algorithm hyper-parameters (see DqnConfigSchema / PpoConfigSchema). */
+  hyper: z.record(z.string(), z.unknown()).default({}),
+  /** Stop (as completed, with a note) after this much wall time. */
+  maxWallSeconds: z.number().positive().optional(),
+});
+export type TrainOptionsInput = z.input<typeof TrainOptionsSchema>;
+export type TrainOptions = z.output<typeof TrainOptionsSchema>;
+
+/** What the loop reports to a progress display. */
+export interface TrainProgress {
+  steps: number;
+  totalSteps: number;
+  updates: number;
+  episodes: number;
+  stepsPerSecond: number;
+  /** Mean return of the last (up to) 20 episodes. */
+  recentEpisodeReward: number | null;
+  loss: number | null;
+  elapsedS: number;
+  etaS: number;
+}
+
+export interface TrainHooks {
+  log?: LogFn;
+  onProgress?: (p: TrainProgress) => void;
+  /** Abort to stop: a checkpoint is written and the summary says `interrupted`. */
+  signal?: AbortSignal;
+  /** Wall clock, ms (injectable for tests). */
+  clock?: () => number;
+}
+
+export interface TrainResult {
+  summary: TrainSummaryRecord;
+  /** The run directory. */
+  dir: string;
+  /** The error that stopped training, if any (also in the summary). */
+  error: unknown;
+}
+
+/** Validate options; ConfigError naming the field. */
+export function parseTrainOptions(input: unknown): TrainOptions {
+  const r = TrainOptionsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new ConfigError(issue.path.map(String).join('.') || '(train options)', issue.message);
+}
+
+function parseHyper(agent: 'dqn' | 'ppo', hyper: Record<string, unknown>): Record<string, unknown> {
+  const schema = agent === 'dqn' ? DqnConfigSchema : PpoConfigSchema;
+  const r = schema.safeParse(hyper);
+  if (r.success) return r.data as Record<string, unknown>;
+  const issue = r.error.issues[0]!;
+  throw new ConfigError(`hyper.${issue.path.map(String).join('.')}`, issue.message, { hint: `see docs/agents.md for the ${agent.toUpperCase()} hyper-parameters` });
+}
+
+function prepareDir(dir: string, overwrite: boolean): void {
+  if (existsSync(dir)) {
+    const entries = readdirSync(dir);
+    if (entries.length > 0) {
+      if (!overwrite) {
+        throw new UsageError(`--out: expected a new or empty directory, got ${dir} with ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`, {
+          hint: 'choose another --out, or pass --overwrite to replace a previous training there',
+        });
+      }
+      for (const e of ['train.json', 'train.jsonl', 'summary.json', 'policy', 'checkpoints']) rmSync(join(dir, e), { recursive: true, force: true });
+    }
+  }
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+}
+
+/** Appends lines to train.jsonl, one write + fsync per record so a crash never leaves half a line. */
+class JsonlAppender {
+  private fd: number | null;
+  constructor(path: string) {
+    this.fd = openSync(path, 'a');
+  }
+  write(record: unknown): void {
+    if (this.fd === null) return;
+    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    fsyncSync(this.fd);
+  }
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+function errorRecord(err: unknown): { code: string; message: string } {
+  if (err instanceof SimEnvError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: 'INTERNAL', message: `${err.name}: ${err.message}` };
+  return { code: 'INTERNAL', message: String(err) };
+}
+
+function mean(xs: readonly number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Train a DQN or PPO agent; never throws after the run directory exists (the error is in the result). */
+export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const opts = parseTrainOptions(input);
+  const hyper = parseHyper(opts.agent, opts.hyper);
+  const clock = hooks.clock ?? (() => performance.now());
+  const log = hooks.log ?? (() => {});
+  const envInput = { actionMode: 'delta', ...opts.env } as SimEnvOptionsInput;
+
+  // Everything that can fail on bad input fails here, before the run directory is touched.
+  const vec = await VectorEnv.create(envInput, { numEnvs: opts.numEnvs, autoreset: 'same-step' });
+  const envs = vec.envs;
+  if (envs[0]!.isAsync) {
+    await vec.close();
+    throw new ConfigError('backend', `expected the memory backend for training, got ${envs[0]!.backendKind}`, {
+      hint: 'train in memory, then evaluate the policy on a cluster with simenv eval --backend kube',
+    });
+  }
+  const dir = resolve(opts.out);
+  prepareDir(dir, opts.overwrite);
+
+  const choice = await initTfBackend({ prefer: opts.tfBackend as TfBackendPreference, log });
+  const tf = choice.tf;
+  const ctx: AgentContext = envs[0]!.agentContext;
+  // VectorEnv drives the rollouts once it reports the final step's info; until then the
+  // same envs are stepped in lockstep here (identical semantics).
+  const batched: BatchedEnv = 'finalInfos' in vec ? (vec as unknown as BatchedEnv) : new LockstepEnvs(envs);
+  const rollout = new RolloutEnv(batched, opts.seed);
+  const obsSize = rollout.obsSize;
+  const learner: Learner =
+    opts.agent === 'dqn'
+      ? new DqnLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper)
+      : new PpoLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper);
+  const checkpointEvery = opts.checkpointEvery ?? (opts.agent === 'dqn' ? 2500 : 80);
+  const logEvery = opts.logEvery ?? 100;
+  const envOptions = envs[0]!.options as unknown as Record<string, unknown>;
+
+  const config: TrainConfigRecord = {
+    format: TRAIN_RECORD_FORMAT,
+    agent: opts.agent,
+    steps: opts.steps,
+    seed: opts.seed,
+    numEnvs: opts.numEnvs,
+    tfBackend: choice.backend,
+    envOptions,
+    hyper: learner.config(),
+    checkpointEvery,
+    simenvVersion: SIMENV_VERSION,
+    startedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(dir, 'train.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const trainLog = new JsonlAppender(join(dir, 'train.jsonl'));
+
+  const metadata = (steps: number, updates: number): PolicyMetadata =>
+    makePolicyMetadata({
+      agent: opts.agent,
+      head: learner.head,
+      ctx,
+      envOptions,
+      training: { ...learner.config(), seed: opts.seed, numEnvs: opts.numEnvs, steps, updates, totalSteps: opts.steps },
+      simenvVersion: SIMENV_VERSION,
+      tfBackend: choice.backend,
+    });
+  const checkpoints: string[] = [];
+  const saveCheckpoint = async (steps: number, updates: number): Promise<void> => {
+    const name = `step-${String(steps).padStart(9, '0')}`;
+    const path = join(dir, 'checkpoints', name);
+    await writePolicyDir(tf, path, { model: learner.policyModel, metadata: metadata(steps, updates), extras: learner.extraModels() });
+    if (checkpoints[checkpoints.length - 1] !== path) checkpoints.push(path);
+    while (checkpoints.length > opts.keepCheckpoints) rmSync(checkpoints.shift()!, { recursive: true, force: true });
+  };
+
+  const t0 = clock();
+  let status: TrainSummaryRecord['status'] = 'completed';
+  let error: unknown = null;
+  let updates = 0;
+  let episodes = 0;
+  let lastCheckpointUpdate = 0;
+  let policyDir: string | null = null;
+  const recent: number[] = [];
+  const sinceLog = { returns: [] as number[], slo: [] as number[], cost: [] as number[], churn: [] as number[], losses: [] as number[] };
+  let lastStats: UpdateStats | undefined;
+  let lastLoggedUpdate = 0;
+  let lastYield = t0;
+  let lastLoss: number | null = null;
+
+  const onEpisode = (e: EpisodeStats): void => {
+    episodes++;
+    recent.push(e.return);
+    if (recent.length > 20) recent.shift();
+    sinceLog.returns.push(e.return);
+    sinceLog.slo.push(e.slo);
+    sinceLog.cost.push(e.cost);
+    sinceLog.churn.push(e.churn);
+  };
+  const writeLog = (stats: UpdateStats): void => {
+    const wallS = (clock() - t0) / 1000;
+    const record: TrainLogRecord = {
+      update: stats.updates,
+      step: rollout.steps,
+      wallS,
+      stepsPerSecond: wallS > 0 ? rollout.steps / wallS : 0,
+      loss: mean(sinceLog.losses),
+      episodeReward: mean(sinceLog.returns),
+      episodeSlo: mean(sinceLog.slo),
+      episodeCost: mean(sinceLog.cost),
+      episodeChurn: mean(sinceLog.churn),
+      episodes,
+    };
+    for (const key of ['epsilon', 'qMean', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction', 'learningRate'] as const) {
+      const v = stats[key];
+      if (v !== undefined && Number.isFinite(v)) record[key] = v;
+    }
+    trainLog.write(record);
+    sinceLog.returns.length = sinceLog.slo.length = sinceLog.cost.length = sinceLog.churn.length = sinceLog.losses.length = 0;
+    lastLoggedUpdate = stats.updates;
+  };
+
+  try {
+    rollout.reset();
+    // Before anything risky: the initial network is a loadable policy.
+    await saveCheckpoint(0, 0);
+    while (rollout.steps < opts.steps) {
+      if (hooks.signal?.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      if (opts.maxWallSeconds !== undefined && (clock() - t0) / 1000 >= opts.maxWallSeconds) {
+        log(`stopping at the wall-time budget of ${opts.maxWallSeconds} s (${rollout.steps} of ${opts.steps} steps)`);
+        break;
+      }
+      const stats = learner.iterate(rollout, opts.steps, onEpisode);
+      lastStats = stats;
+      const ran = stats.updates - updates;
+      if (ran > 0) {
+        if (!Number.isFinite(stats.loss)) {
+          throw new SimEnvError('TRAINING_DIVERGED', `expected a finite loss, got ${stats.loss} at update ${stats.updates} (training diverged)`, {
+            hint: 'lower the learning rate (--lr) or the reward scale; the last checkpoint before the divergence is kept',
+          });
+        }
+        for (let i = 0; i < ran; i++) sinceLog.losses.push(stats.loss);
+        lastLoss = stats.loss;
+        updates = stats.updates;
+        if (opts.agent === 'ppo' || updates - lastLoggedUpdate >= logEvery) writeLog(stats);
+        if (updates - lastCheckpointUpdate >= checkpointEvery) {
+          await saveCheckpoint(rollout.steps, updates);
+          lastCheckpointUpdate = updates;
+        }
+      }
+      const now = clock();
+      if (now - lastYield > 50) {
+        lastYield = now;
+        const elapsedS = (now - t0) / 1000;
+        const sps = elapsedS > 0 ? rollout.steps / elapsedS : 0;
+        hooks.onProgress?.({
+          steps: rollout.steps,
+          totalSteps: opts.steps,
+          updates,
+          episodes,
+          stepsPerSecond: sps,
+          recentEpisodeReward: mean(recent),
+          loss: lastLoss,
+          elapsedS,
+          etaS: sps > 0 ? (opts.steps - rollout.steps) / sps : Number.NaN,
+        });
+        // Let signals and timers run: the loop itself is synchronous.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    if (lastStats && updates > lastLoggedUpdate) writeLog(lastStats);
+    await saveCheckpoint(rollout.steps, updates);
+    if (status === 'completed') {
+      const finalDir = join(dir, 'policy');
+      await writePolicyDir(tf, finalDir, { model: learner.policyModel, metadata: metadata(rollout.steps, updates), extras: learner.extraModels() });
+      policyDir = finalDir;
+    } else {
+      policyDir = checkpoints[checkpoints.length - 1] ?? null;
+    }
+  } catch (err) {
+    status = 'failed';
+    error = err;
+    // Keep the work done so far unless the weights themselves went bad.
+    if (!(err instanceof SimEnvError && err.code === 'TRAINING_DIVERGED')) {
+      try {
+        await saveCheckpoint(rollout.steps, updates);
+      } catch {
+        // the earlier checkpoints remain
+      }
+    }
+    policyDir = checkpoints[checkpoints.length - 1] ?? null;
+  } finally {
+    trainLog.close();
+  }
+
+  const wallS = (clock() - t0) / 1000;
+  const summary: TrainSummaryRecord = {
+    format: TRAIN_RECORD_FORMAT,
+    agent: opts.agent,
+    status,
+    error: error === null ? null : errorRecord(error),
+    steps: rollout.steps,
+    updates,
+    episodes,
+    wallS,
+    stepsPerSecond: wallS > 0 ? rollout.steps / wallS : 0,
+    tfBackend: choice.backend,
+    finalEpisodeReward: mean(recent),
+    policyDir,
+    checkpoints: [...checkpoints],
+    finishedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  learner.dispose();
+  await vec.close();
+  return { summary, dir, error };
+}

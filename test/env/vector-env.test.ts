@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidActionError } from '../../src/env/errors.js';
+import { SimEnv } from '../../src/env/sim-env.js';
+import { VectorEnv } from '../../src/env/vector-env.js';
+
+const DSB = 'examples/traces/dsb-scaling.sktrace';
+const opts = { trace: DSB, deployment: 'dsb/nginx-thrift', horizon: 3 } as const;
+
+describe('VectorEnv', () => {
+  it('steps N envs in lockstep into one batched Float32Array, matching single envs', async () => {
+    const vec = await VectorEnv.create(opts, { numEnvs: 4 });
+    const singles = await Promise.all([0, 1, 2, 3].map((i) => SimEnv.create({ ...opts, seed: i })));
+    const { observations } = vec.reset({ seed: 10 });
+    expect(observations).toHaveLength(4 * vec.obsDim);
+    singles.forEach((s, i) => {
+      const r = s.reset({ seed: 10 + i });
+      expect(Array.from(vec.observationOf(i))).toEqual(Array.from(r.observation));
+    });
+    const actions = [1, 5, 10, 20];
+    const out = vec.step(actions);
+    singles.forEach((s, i) => {
+      const r = s.step(actions[i]!);
+      expect(out.rewards[i]).toBe(r.reward);
+      expect(Array.from(out.observations.subarray(i * vec.obsDim, (i + 1) * vec.obsDim))).toEqual(Array.from(r.observation));
+    });
+    expect(out.rewards[3]).toBeLessThan(out.rewards[1]!); // 20 replicas cost more than 5
+    await vec.close();
+    await Promise.all(singles.map((s) => s.close()));
+  });
+
+  it('next-step autoreset: the ending step shows the final observation, the next one resets', async () => {
+    const vec = await VectorEnv.create(opts, { numEnvs: 2 });
+    vec.reset({ seed: 1 });
+    vec.step([2, 2]);
+    vec.step([2, 2]);
+    const end = vec.step([2, 2]);
+    expect(Array.from(end.truncated)).toEqual([1, 1]);
+    expect(end.infos[0]!.timeS).toBe(45);
+    const finalObs = Float32Array.from(end.observations);
+    expect(finalObs[0]).toBeCloseTo(2 / 20);
+    const next = vec.step([7, 7]); // actions ignored: reset
+    expect(Array.from(next.truncated)).toEqual([0, 0]);
+    expect(Array.from(next.rewards)).toEqual([0, 0]);
+    expect(next.infos[0]!.step).toBe(0);
+    expect(next.infos[0]!.timeS).toBe(0);
+    const after = vec.step([7, 7]);
+    expect(after.infos[1]!.action.applied).toBe(7);
+    await vec.close();
+  });
+
+  it('same-step autoreset: reset observation in the batch, the final one in finalObservations', async () => {
+    const vec = await VectorEnv.create(opts, { numEnvs: 2, autoreset: 'same-step' });
+    vec.reset({ seed: 1 });
+    vec.step([4, 4]);
+    vec.step([4, 4]);
+    const end = vec.step([4, 4]);
+    expect(Array.from(end.truncated)).toEqual([1, 1]);
+    expect(Array.from(vec.hasFinal)).toEqual([1, 1]);
+    expect(vec.finalObservations[0]).toBeCloseTo(4 / 20); // desired at the end
+    expect(end.observations[0]).toBeCloseTo(1 / 20); // desired after reset (recorded 1)
+    expect(end.rewards[0]).toBeLessThan(0);
+    const next = vec.step([3, 3]);
+    expect(next.infos[0]!.step).toBe(1);
+    expect(Array.from(vec.hasFinal)).toEqual([0, 0]);
+    await vec.close();
+  });
+
+  it('members get distinct seeds; a wrong number of actions is an InvalidActionError', async () => {
+    const vec = await VectorEnv.create({ ...opts, episodeStart: { type: 'random-window' } }, { numEnvs: 3 });
+    const { infos } = vec.reset({ seed: 3 });
+    const starts = infos.map((i) => i.timeS);
+    expect(new Set(starts).size).toBeGreaterThan(1);
+    expect(() => vec.step([1, 2])).toThrow(InvalidActionError);
+    await vec.close();
+  });
+
+  it('disabled autoreset refuses to step an ended env', async () => {
+    const vec = await VectorEnv.create(opts, { numEnvs: 1, autoreset: 'disabled' });
+    vec.reset();
+    vec.step([1]);
+    vec.step([1]);
+    vec.step([1]);
+    expect(() => vec.step([1])).toThrow(/episode ended/);
+    await vec.close();
+  });
+});
