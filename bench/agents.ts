@@ -15,8 +15,9 @@ import { trainAgent } from '../src/runner/train/train-loop.js';
  * them with the baselines on held-out data (a benchmark: figures printed, nothing asserted).
  *
  * Protocol (fixed before looking at results; see docs/agents.md):
- * - Train on dsb/nginx-thrift, episodes of 20 steps x 15 s drawn within the first 60% of the
- *   trace (0..680 s), delta actions (-maxDelta..+maxDelta), one model per seed (5 seeds).
+ * - Train on the first 60% of the trace (0..680 s) of six deployments that scale there
+ *   (nginx-thrift and five others; never compose-post-service), episodes of 20 steps x 15 s,
+ *   delta actions (-maxDelta..+maxDelta), one model per seed (5 seeds).
  * - Evaluate every agent on (a) held-out windows of nginx-thrift in the last 40% (680..1134 s)
  *   and (b) a second deployment, dsb/compose-post-service, windows anywhere in the trace;
  *   10 episodes per seed, the same episode seeds for every agent (paired comparison).
@@ -34,6 +35,9 @@ import { trainAgent } from '../src/runner/train/train-loop.js';
 const TRACE = 'examples/traces/dsb-scaling.sktrace';
 const TRAIN_DEPLOY = 'dsb/nginx-thrift';
 const SECOND_DEPLOY = 'dsb/compose-post-service';
+/** Deployments trained on (first 60% only): every one that scales there except SECOND_DEPLOY. */
+const TRAIN_SET = [TRAIN_DEPLOY, 'dsb/text-service', 'dsb/social-graph-service', 'dsb/user-timeline-service', 'dsb/home-timeline-service', 'dsb/url-shorten-service'];
+const NUM_ENVS = 12;
 const TRACE_S = 1134;
 const SPLIT_S = 680; // 60% of the trace
 const HORIZON = 20;
@@ -52,15 +56,16 @@ function window(start: number, end: number): SimEnvOptionsInput['episodeStart'] 
   return { type: 'random-window', earliestS: start, latestS: end - WINDOW_S };
 }
 
-const trainEnv: SimEnvOptionsInput = {
+const trainEnv = (deployment: string): SimEnvOptionsInput => ({
   trace: TRACE,
-  deployment: TRAIN_DEPLOY,
+  deployment,
   actionMode: 'delta',
   maxDelta: MAX_DELTA,
   stepSeconds: STEP_S,
   horizon: HORIZON,
   episodeStart: window(0, SPLIT_S),
-};
+});
+const trainEnvs = TRAIN_SET.map((d) => trainEnv(d) as Record<string, unknown>);
 
 interface Setting {
   name: string;
@@ -126,10 +131,10 @@ async function backendThroughput(root: string): Promise<Array<{ backend: TfBacke
     for (const agent of ['dqn', 'ppo'] as const) {
       const r = await trainAgent({
         agent,
-        env: trainEnv as Record<string, unknown>,
+        env: trainEnvs,
         steps: 8192,
         seed: 0,
-        numEnvs: 8,
+        numEnvs: NUM_ENVS,
         out: join(root, 'throughput', `${agent}-${backend}`),
         overwrite: true,
         tfBackend: backend === 'tensorflow' ? 'node' : backend,
@@ -150,7 +155,7 @@ export async function run(): Promise<void> {
   console.log(`agents benchmark: seeds ${SEEDS.join(',')}, DQN ${DQN_STEPS} steps, PPO ${PPO_STEPS} steps per seed, budget ${BUDGET_S} s per algorithm; output ${root}`);
 
   const thr = await backendThroughput(root);
-  console.log('\ntraining throughput (env steps/s including learning, 8 envs, 8192 steps):');
+  console.log(`\ntraining throughput (env steps/s including learning, ${NUM_ENVS} envs, 8192 steps):`);
   for (const t of thr) console.log(`  ${t.backend.padEnd(10)} DQN ${t.dqn.toFixed(0).padStart(6)}   PPO ${t.ppo.toFixed(0).padStart(6)}`);
   const chosen = await initTfBackend();
   console.log(`training below uses tfjs backend: ${chosen.backend}`);
@@ -188,10 +193,10 @@ export async function run(): Promise<void> {
     for (const seed of SEEDS) {
       const r = await trainAgent({
         agent: algo,
-        env: trainEnv as Record<string, unknown>,
+        env: trainEnvs,
         steps: algo === 'dqn' ? DQN_STEPS : PPO_STEPS,
         seed,
-        numEnvs: 8,
+        numEnvs: NUM_ENVS,
         out: join(root, 'train', `${algo}-s${seed}`),
         overwrite: true,
         maxWallSeconds: perSeedBudget,

@@ -37,3 +37,19 @@ export { recordRun, buildRunConfig, type RecordRunOptions } from './runner/recor
 export { loadRun, parseStepLines, type LoadedRun } from './runner/report/load-run.js';
 export { formatTable, reportRow, type ReportRow } from './runner/report/report-table.js';
 export { renderHtmlReport } from './runner/report/html-report.js';
+
+// --- kube backend (the factory is loaded by SimEnv.create; nothing here loads @kubernetes/client-node) ---
+export {
+  KubeOptionsSchema,
+  parseKubeOptions,
+  DEFAULT_DRIVER_IMAGE,
+  DEFAULT_SERVICE_ACCOUNT,
+  type KubeOptions,
+  type KubeOptionsInput,
+} from './env/cluster/kube/kube-options.js';
+export { RUN_LABEL, WORKLOAD_LABEL, runSelector } from './env/cluster/kube/labels.js';
+export { runPermissions, serviceAccountPermissions, toPolicyRules, describePermission, type Permission, type PolicyRule } from './env/cluster/kube/permissions.js';
+export { buildSimulation, simulationStatus, type SimulationParams, type SimulationStatus } from './env/cluster/kube/simulation.js';
+export { kubePreflight, kubeSetup, kubeTeardown, type KubeTeardownInput } from './env/cluster/kube/kube-tools.js';
+export * from './env/cluster/kube/kube-reports.js';
+export { compareRuns, formatComparison, divergence, type RunComparison, type RunSteps, type StepPair, type SeriesDivergence } from './runner/compare.js';

@@ -83,7 +83,7 @@ go_build() { # <module dir> <label> <ldflags> <packages...>
 
 build_start="${SECONDS}"
 log "first build of the control plane: Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}"
-log "this compiles several thousand Go packages; expect 15-40 minutes on 2 cores (later runs reuse ${BIN_DIR})"
+log "this compiles ~3,300 Go packages: about 10 minutes on an idle 2-core machine, much longer under load (later runs reuse ${BIN_DIR})"
 
 minor="$(cut -d. -f2 <<<"${K8S_VERSION}")"
 kv_ldflags=""

@@ -34,6 +34,7 @@ let tfjsModule: Tf | undefined;
 let nodeModule: Tf | undefined | null;
 let wasmRegistered = false;
 let current: TfBackendChoice | undefined;
+let autoChoice: TfBackendChoice | undefined;
 
 async function loadTfjs(): Promise<Tf> {
   if (!tfjsModule) {
@@ -93,22 +94,27 @@ function firstLine(err: unknown): string {
 }
 
 /**
- * Select a backend (`auto`: tensorflow, then wasm, then cpu) and log the choice. Calling it
- * again with the same preference returns the cached choice; another preference switches.
+ * Select a backend (`auto`: tensorflow, then wasm, then cpu) and log the choice. `auto`
+ * always means the best backend that loads here (the result is cached); an explicit
+ * preference switches tfjs to that backend or fails with ConfigError.
  */
 export async function initTfBackend(options: { prefer?: TfBackendPreference; log?: LogFn } = {}): Promise<TfBackendChoice> {
   const prefer = options.prefer ?? 'auto';
-  const order: TfBackendName[] =
-    prefer === 'auto' ? [...TF_BACKENDS] : [prefer === 'node' ? 'tensorflow' : prefer];
-  if (current && order[0] === current.backend) return current;
-  if (current && prefer === 'auto') return current;
+  if (prefer === 'auto' && autoChoice) {
+    await loaders[autoChoice.backend]();
+    current = autoChoice;
+    options.log?.(describeChoice(autoChoice));
+    return autoChoice;
+  }
+  const order: TfBackendName[] = prefer === 'auto' ? [...TF_BACKENDS] : [prefer === 'node' ? 'tensorflow' : prefer];
   const attempts: string[] = [];
   for (const name of order) {
     try {
       const tf = await loaders[name]();
       attempts.push(`${name}: ok`);
       current = { tf, backend: name, attempts };
-      options.log?.(`tfjs backend: ${name}${attempts.length > 1 ? ` (${attempts.slice(0, -1).join('; ')})` : ''}`);
+      if (prefer === 'auto') autoChoice = current;
+      options.log?.(describeChoice(current));
       return current;
     } catch (err) {
       attempts.push(`${name}: unavailable (${firstLine(err)})`);
@@ -117,6 +123,10 @@ export async function initTfBackend(options: { prefer?: TfBackendPreference; log
   throw new ConfigError('tfBackend', `expected a loadable TensorFlow.js backend (${prefer}), got: ${attempts.join('; ')}`, {
     hint: prefer === 'node' ? 'install @tensorflow/tfjs-node (needs network access to its binary host) or use --tf-backend auto' : 'reinstall dependencies with npm ci',
   });
+}
+
+function describeChoice(c: TfBackendChoice): string {
+  return `tfjs backend: ${c.backend}${c.attempts.length > 1 ? ` (${c.attempts.slice(0, -1).join('; ')})` : ''}`;
 }
 
 /** The backend chosen so far, if any. */
@@ -137,6 +147,5 @@ export async function availableTfBackends(): Promise<TfBackendName[]> {
     }
   }
   if (before) await loaders[before]();
-  else current = undefined;
   return ok;
 }

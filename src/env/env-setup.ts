@@ -54,8 +54,14 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
   }
   const findDeployment = (name: string): Workload => {
     const w = findWorkload(model, name);
-    if (!w) throw new UnknownWorkloadError(name, names);
-    return w;
+    if (w) return w;
+    const namespaces = [...new Set(workloadsOfKind(model, 'Deployment').filter((d) => d.name === name).map((d) => d.namespace))];
+    if (namespaces.length > 1) {
+      throw new UnknownWorkloadError(name, names, {
+        hint: `"${name}" is in several namespaces (${namespaces.join(', ')}): pass NAMESPACE/NAME`,
+      });
+    }
+    throw new UnknownWorkloadError(name, names);
   };
   const controlled = findDeployment(parsed.deployment);
 

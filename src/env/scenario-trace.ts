@@ -22,6 +22,8 @@ export interface ScenarioPodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: ScenarioToleration[];
   terminationGracePeriodSeconds?: number;
+  /** Container image, default `example/app:1`. */
+  image?: string;
 }
 
 export interface ScenarioDeployment extends ScenarioPodSpec {
@@ -32,6 +34,8 @@ export interface ScenarioDeployment extends ScenarioPodSpec {
   replicas: Array<[number, number]>;
   /** Deleted at this time (seconds since start). */
   deletedAtS?: number;
+  /** Pod template changes: [seconds since start, fields that change] (replicas unchanged). */
+  updates?: Array<[number, ScenarioPodSpec]>;
 }
 
 export interface ScenarioJob extends ScenarioPodSpec {
@@ -67,7 +71,7 @@ export interface Scenario {
 
 function podSpec(s: ScenarioPodSpec, name: string): Record<string, unknown> {
   return {
-    containers: [{ name, image: 'example/app:1', resources: { requests: { cpu: s.cpu ?? '1', memory: s.memory ?? '1Gi' } } }],
+    containers: [{ name, image: s.image ?? 'example/app:1', resources: { requests: { cpu: s.cpu ?? '1', memory: s.memory ?? '1Gi' } } }],
     ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}),
     ...(s.tolerations ? { tolerations: s.tolerations } : {}),
     ...(s.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: s.terminationGracePeriodSeconds } : {}),
@@ -129,7 +133,17 @@ export function buildScenarioTrace(s: Scenario): Trace {
     if (n.removedAtS !== undefined) at(n.removedAtS).deleted_objs.push(nodeObject(n));
   }
   for (const d of s.deployments) {
-    for (const [t, r] of d.replicas) at(t).applied_objs.push(deploymentObject(d, r));
+    const changes: Array<[number, number | null, ScenarioPodSpec]> = [
+      ...d.replicas.map(([t, r]): [number, number | null, ScenarioPodSpec] => [t, r, {}]),
+      ...(d.updates ?? []).map(([t, u]): [number, number | null, ScenarioPodSpec] => [t, null, u]),
+    ].sort((a, b) => a[0] - b[0]);
+    let replicas = 0;
+    let spec: ScenarioDeployment = d;
+    for (const [t, r, u] of changes) {
+      if (r !== null) replicas = r;
+      spec = { ...spec, ...u };
+      at(t).applied_objs.push(deploymentObject(spec, replicas));
+    }
     if (d.deletedAtS !== undefined) at(d.deletedAtS).deleted_objs.push(deploymentObject(d, 0));
   }
   const lifecycles: OwnerLifecycles[] = [];

@@ -307,7 +307,7 @@ export class SimEnv {
     const space = this.actionSpace;
     if (!space.contains(action)) {
       throw new InvalidActionError(
-        `expected an integer action in [${space.start}, ${space.end}] (${this.absolute ? 'replicas' : 'replica change'}), got ${String(action)}`,
+        `expected an integer action in [${space.start}, ${space.end}] (${this.absolute ? 'replicas' : 'replica change'}), got ${typeof action === 'number' ? String(action) : `${typeof action} ${JSON.stringify(action)}`}`,
         { hint: `sample from env.actionSpace or clip to [${space.start}, ${space.end}]` },
       );
     }

@@ -1,5 +1,7 @@
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
-import { OBSERVATION_SIZE } from './observation.js';
+import { emptyNamedObservation, OBSERVATION_SIZE } from './observation.js';
+import { emptyReward } from './reward.js';
+import { emptyServiceReport } from './service-model.js';
 import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import type { Box, Discrete } from './spaces.js';
@@ -19,7 +21,8 @@ import type { StepInfo } from './types.js';
  *   flags false. (`info.step` is 0 for that slot, so loggers can tell.)
  * - `same-step`: env i is reset within step t itself; its slot holds the reset observation,
  *   the flags and reward of the ending step, and the final observation is copied into
- *   `finalObservations` (same layout) with `hasFinal[i] = 1`.
+ *   `finalObservations` (same layout) and the final info into `finalInfos[i]`, with
+ *   `hasFinal[i] = 1`; `infos[i]` already describes the new episode.
  * - `disabled`: an ended env is not reset; stepping it again throws (reset the vector).
  *
  * Env i is created with seed `options.seed + i`, and `reset({seed})` resets env i with
@@ -57,6 +60,8 @@ export class VectorEnv {
   /** same-step mode: final observations of envs that ended in the last step. */
   readonly finalObservations: Float32Array;
   readonly hasFinal: Uint8Array;
+  /** same-step mode: copies of the final step's info of envs that ended (valid where hasFinal[i] = 1). */
+  readonly finalInfos: StepInfo[];
   readonly infos: StepInfo[];
   private readonly needsReset: Uint8Array;
   private readonly result: VectorStepResult;
@@ -117,6 +122,7 @@ export class VectorEnv {
     this.truncated = new Uint8Array(n);
     this.needsReset = new Uint8Array(n);
     this.infos = new Array<StepInfo>(n);
+    this.finalInfos = Array.from({ length: n }, () => emptyStepInfo());
     this.result = {
       observations: this.observations,
       rewards: this.rewards,
@@ -177,6 +183,7 @@ export class VectorEnv {
       if (r.terminated || r.truncated) {
         if (same) {
           this.finalObservations.set(r.observation, off);
+          copyStepInfo(r.info, this.finalInfos[i]!);
           this.hasFinal[i] = 1;
           const rr = env.reset();
           this.observations.set(rr.observation, off);
@@ -215,6 +222,7 @@ export class VectorEnv {
         this.infos[i] = r.info;
         if ((r.terminated || r.truncated) && same) {
           this.finalObservations.set(r.observation, off);
+          copyStepInfo(r.info, this.finalInfos[i]!);
           this.hasFinal[i] = 1;
           const rr = await env.resetAsync();
           this.observations.set(rr.observation, off);
@@ -251,4 +259,34 @@ export class VectorEnv {
       throw new InvalidActionError(`expected ${this.numEnvs} actions (one per env), got ${actions.length}`);
     }
   }
+}
+
+/** A zeroed StepInfo, to allocate once and fill with copyStepInfo. */
+export function emptyStepInfo(): StepInfo {
+  return {
+    episode: 0,
+    step: 0,
+    timeS: 0,
+    traceTs: 0,
+    action: { requested: 0, applied: 0 },
+    recordedReplicas: 0,
+    observation: emptyNamedObservation(),
+    reward: emptyReward(),
+    service: emptyServiceReport(),
+  };
+}
+
+/** Copy every field of `from` into `to` (no allocation). */
+export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
+  to.episode = from.episode;
+  to.step = from.step;
+  to.timeS = from.timeS;
+  to.traceTs = from.traceTs;
+  to.action.requested = from.action.requested;
+  to.action.applied = from.action.applied;
+  to.recordedReplicas = from.recordedReplicas;
+  Object.assign(to.observation, from.observation);
+  Object.assign(to.reward, from.reward);
+  Object.assign(to.service, from.service);
+  return to;
 }

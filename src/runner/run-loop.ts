@@ -3,7 +3,6 @@ import { Rng } from '../env/rng.js';
 import type { ResetResult, StepInfo, StepResult } from '../env/types.js';
 import type { Agent } from '../agents/agent.js';
 import { RUN_RECORD_FORMAT, type AgentRecord, type EpisodeSummary, type SummaryRecord } from './records.js';
-import type { RunWriter } from './run-dir.js';
 import { RunStats } from './run-stats.js';
 import { StepLineEncoder } from './step-line.js';
 import type { ProgressUpdate } from './progress.js';
@@ -22,6 +21,14 @@ export interface RunnableEnv {
   step(action: number): StepResult;
   resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
   stepAsync(action: number): Promise<StepResult>;
+}
+
+/** Where the loop's records go: RunWriter (a run directory) or anything shaped like it. */
+export interface RunRecordSink {
+  /** One complete `step.jsonl` line, newline included. */
+  appendStepLine(line: string): void;
+  /** The summary, once, when the run ends. */
+  finish(summary: SummaryRecord): void;
 }
 
 /** Facts about the run that go into `summary.json` as they are. */
@@ -44,8 +51,8 @@ export interface RunAgentOptions {
   /** The seed each episode is reset with (length >= episodes); default `episodeSeeds(seed, episodes)`. */
   seeds?: readonly number[];
   meta: RunMeta;
-  /** Where records go; without one the loop only computes the summary. */
-  writer?: RunWriter | null;
+  /** Where records go (a RunWriter); without one the loop only computes the summary. */
+  writer?: RunRecordSink | null;
   /** Abort to stop after the current step; `signal.reason` (e.g. 'SIGINT') lands in the summary. */
   signal?: AbortSignal;
   /** Expected steps per episode, for the progress bar's ETA. */

@@ -38,3 +38,14 @@ describe('tfjs backend selection', () => {
     }
   });
 });
+
+describe('tfjs backend preference', () => {
+  it('auto returns to the best backend after an explicit switch', async () => {
+    const best = await initTfBackend();
+    const cpu = await initTfBackend({ prefer: 'cpu' });
+    expect(cpu.tf.getBackend()).toBe('cpu');
+    const again = await initTfBackend();
+    expect(again.backend).toBe(best.backend);
+    expect(again.tf.getBackend()).toBe(best.backend);
+  });
+});

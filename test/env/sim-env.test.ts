@@ -239,3 +239,21 @@ describe('SimEnv bad input', () => {
     expect((err as Error).message).toMatch(/no such file/);
   });
 });
+
+describe('SimEnv deployment names', () => {
+  it('an ambiguous bare name says which namespaces have it', async () => {
+    const trace = buildScenarioTrace({
+      deployments: [
+        { name: 'web', namespace: 'a', replicas: [[0, 1]] },
+        { name: 'web', namespace: 'b', replicas: [[0, 1]] },
+      ],
+      durationS: 60,
+    });
+    const err = await SimEnv.create({ trace, deployment: 'web' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownWorkloadError);
+    expect((err as UnknownWorkloadError).userMessage()).toMatch(/several namespaces \(a, b\)/);
+    const ok = await SimEnv.create({ trace, deployment: 'b/web' });
+    expect(ok.options.deployment).toBe('b/web');
+    await ok.close();
+  });
+});

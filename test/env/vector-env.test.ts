@@ -59,6 +59,12 @@ describe('VectorEnv', () => {
     expect(vec.finalObservations[0]).toBeCloseTo(4 / 20); // desired at the end
     expect(end.observations[0]).toBeCloseTo(1 / 20); // desired after reset (recorded 1)
     expect(end.rewards[0]).toBeLessThan(0);
+    // The final step's info survives the reset inside step().
+    expect(vec.finalInfos[0]!.step).toBe(3);
+    expect(vec.finalInfos[0]!.timeS).toBe(45);
+    expect(vec.finalInfos[0]!.reward.total).toBe(end.rewards[0]);
+    expect(vec.finalInfos[0]!.service.cpuSeconds).toBeGreaterThan(0);
+    expect(end.infos[0]!.step).toBe(0);
     const next = vec.step([3, 3]);
     expect(next.infos[0]!.step).toBe(1);
     expect(Array.from(vec.hasFinal)).toEqual([0, 0]);

@@ -33,7 +33,11 @@ export const PpoConfigSchema = z.strictObject({
   /** Stop the epoch loop early when the approximate KL exceeds this (0: off). */
   targetKl: z.number().nonnegative().default(0),
   hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
-  rewardScale: z.number().positive().default(1),
+  /**
+   * Rewards are multiplied by this before learning (logs keep the env's rewards). SimEnv's
+   * episode returns reach tens of units; 0.1 keeps value targets near unit scale.
+   */
+  rewardScale: z.number().positive().default(0.1),
 });
 export type PpoConfigInput = z.input<typeof PpoConfigSchema>;
 export type PpoConfig = z.output<typeof PpoConfigSchema>;

@@ -35,6 +35,28 @@ const CACHE_MAX_LEN = 40;
 /** Strings up to this many bytes are built in JS; longer ones go to TextDecoder. */
 const JS_DECODE_MAX_LEN = 64;
 
+/** Distinct map shapes (key sequences) that get a compiled object-literal factory. */
+const MAX_SHAPES = 4096;
+/** Sightings of a shape before it gets a factory (one-off key sets stay on the plain path). */
+const SHAPE_WARMUP = 2;
+/** Maps with more keys than this are built key by key. */
+const MAX_SHAPE_KEYS = 32;
+
+/** Builds an object from values on the stack: `(stack, base) => ({k0: stack[base], ...})`. */
+type ShapeFactory = (stack: unknown[], base: number) => Record<string, unknown>;
+
+/** A node of the shape trie: one per key sequence prefix. */
+interface ShapeNode {
+  next: Map<string, ShapeNode>;
+  keys: string[];
+  seen: number;
+  factory: ShapeFactory | undefined;
+}
+
+function shapeNode(keys: string[]): ShapeNode {
+  return { next: new Map(), keys, seen: 0, factory: undefined };
+}
+
 /** Depth at which nesting is refused (a manifest is ~15 deep; a hostile file could be 1e6). */
 const MAX_DEPTH = 512;
 
@@ -66,6 +88,14 @@ export function describeMsgpackByte(b: number): string {
   return TYPE_NAMES[b] ?? `byte 0x${b.toString(16)}`;
 }
 
+/** Compile `(stack, base) => ({"k0": stack[base], ...})` for one key sequence. */
+function compileShape(keys: readonly string[]): ShapeFactory {
+  // Keys are JSON-quoted, so no key can break out of its property name; a key repeated in the
+  // map keeps its last value, as assignment would.
+  const props = keys.map((k, i) => `${JSON.stringify(k)}: s[b + ${i}]`).join(', ');
+  return new Function('s', 'b', `return { ${props} };`) as ShapeFactory;
+}
+
 /** Reusable decoder; not re-entrant (decode is synchronous, so sharing one is safe). */
 export class MsgpackReader {
   private bytes: Uint8Array = EMPTY;
@@ -80,6 +110,13 @@ export class MsgpackReader {
   private readonly cacheLengths = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly cacheBytes = new Uint8Array(CACHE_SIZE * CACHE_MAX_LEN);
   private readonly units = new Array<number>(JS_DECODE_MAX_LEN).fill(0);
+  // Objects built from an object literal get exactly their properties in-object, as JSON.parse
+  // makes them; adding keys one by one outgrows the initial slots and reallocates, which made
+  // the garbage collector the largest cost of decoding. Values wait on a stack until the map's
+  // keys are known, then a factory compiled once per key sequence builds the object.
+  private readonly shapes = shapeNode([]);
+  private shapeCount = 0;
+  private readonly stack: unknown[] = [];
 
   /** Decode one value that must span all of `bytes`. */
   decode(bytes: Uint8Array): unknown {
@@ -260,8 +297,12 @@ export class MsgpackReader {
 
   private map(n: number): unknown {
     if (n * 2 > this.end - this.pos) this.truncated(n * 2 - (this.end - this.pos));
+    if (n === 0) return {};
+    if (n > MAX_SHAPE_KEYS) return this.mapByAssignment(n, {}, 0);
     this.enter();
-    const obj: Record<string, unknown> = {};
+    const stack = this.stack;
+    const base = stack.length;
+    let node = this.shapes;
     for (let i = 0; i < n; i++) {
       const kpos = this.pos;
       // Keys are nearly always fixstr: take that path without the generic dispatch.
@@ -272,17 +313,59 @@ export class MsgpackReader {
         key = this.str(kb & 0x1f);
       } else {
         key = this.value();
-        if (typeof key !== 'string') {
-          this.depth--;
-          return this.mapWithKeys(obj, i, n, key);
-        }
+      }
+      if (typeof key !== 'string' || key === '__proto__') {
+        // Rare: rebuild what was read so far by assignment and continue on that path.
+        const obj: Record<string, unknown> = {};
+        for (let j = 0; j < i; j++) obj[node.keys[j]!] = stack[base + j];
+        stack.length = base;
+        this.depth--;
+        if (typeof key !== 'string') return this.mapWithKeys(obj, i, n, key);
+        return this.mapByAssignment(n, obj, i, key);
+      }
+      let child = node.next.get(key);
+      if (child === undefined) {
+        child = shapeNode(i === 0 ? [key] : [...node.keys, key]);
+        node.next.set(key, child);
+      }
+      node = child;
+      stack.push(this.value());
+    }
+    this.depth--;
+    let factory = node.factory;
+    if (factory === undefined && ++node.seen >= SHAPE_WARMUP && this.shapeCount < MAX_SHAPES) {
+      factory = node.factory = compileShape(node.keys);
+      this.shapeCount++;
+    }
+    let obj: Record<string, unknown>;
+    if (factory !== undefined) {
+      obj = factory(stack, base);
+    } else {
+      obj = {};
+      const keys = node.keys;
+      for (let j = 0; j < n; j++) obj[keys[j]!] = stack[base + j];
+    }
+    stack.length = base;
+    return obj;
+  }
+
+  /** Build a string-keyed map key by key (entries before `from` are already in `obj`). */
+  private mapByAssignment(n: number, obj: Record<string, unknown>, from: number, pendingKey?: string): unknown {
+    this.enter();
+    for (let i = from; i < n; i++) {
+      let key: unknown;
+      if (i === from && pendingKey !== undefined) key = pendingKey;
+      else key = this.value();
+      if (typeof key !== 'string') {
+        this.depth--;
+        return this.mapWithKeys(obj, i, n, key);
       }
       const v = this.value();
       if (key === '__proto__') {
         // An own property, as JSON.parse makes it; plain assignment would set the prototype.
         Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       } else {
-        obj[key as string] = v;
+        obj[key] = v;
       }
     }
     this.depth--;

@@ -181,6 +181,8 @@ export function parseQuantityDecimal(input: string | number | bigint, path = '')
   if (base === 2) unscaled *= 1n << BigInt(exponent);
   if (-scale > MAX_DECIMAL_EXPONENT && unscaled !== 0n) fail(path, input, 'larger than 1e1000, beyond what simenv evaluates');
   ({ unscaled, scale } = roundAwayFromZero(unscaled, scale, NANO_SCALE));
+  // Zero is zero at any scale (apimachinery leaves its scale; the value is what matters).
+  if (unscaled === 0n) scale = 0;
   let fmt = format;
   if (base === 2) {
     // The cap compares |value| with 2^63-1, at the value's scale.

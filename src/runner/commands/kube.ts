@@ -175,20 +175,12 @@ export function registerKubeCommands(program: Command): void {
       const { model } = await loadTrace(f.trace, undefined);
       const scope = resolveRunScope(options, model);
       const { KubeClient, collectionPath } = await import('../../env/cluster/kube/kube-client.js');
-      const { kindRef, teardownRun } = await import('../../env/cluster/kube/teardown.js');
+      const { commonKinds, formatCounts, kindRef, teardownRun } = await import('../../env/cluster/kube/teardown.js');
       const { httpStatusOf } = await import('../../env/cluster/kube/api-errors.js');
       const client = KubeClient.load({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.timeouts.requestMs, retry: options.retry });
       const kinds = model
         ? scope.kinds.map((k) => kindRef(k.kind, k.group ? `${k.group}/v1` : 'v1'))
-        : [
-            kindRef('Deployment', 'apps/v1'),
-            kindRef('StatefulSet', 'apps/v1'),
-            kindRef('DaemonSet', 'apps/v1'),
-            kindRef('Job', 'batch/v1'),
-            kindRef('CronJob', 'batch/v1'),
-            kindRef('Service', 'v1'),
-            kindRef('ConfigMap', 'v1'),
-          ];
+        : commonKinds();
       const selector = f.run ? runSelector(f.run) : ANY_RUN_SELECTOR;
       const report = await teardownRun({ client, namespace: scope.namespace, selector, kinds, timeoutMs: options.timeouts.teardownMs });
       // SimKube mode's Simulations are cluster-scoped; a cluster without the CRD has none.
@@ -205,7 +197,7 @@ export function registerKubeCommands(program: Command): void {
       if (f.json) {
         process.stdout.write(`${JSON.stringify({ namespace: scope.namespace, selector, deleted, elapsedMs: report.elapsedMs }, null, 2)}\n`);
       } else {
-        const what = Object.entries(deleted).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`).join(', ');
+        const what = formatCounts(deleted);
         process.stdout.write(`teardown of ${selector} in namespace ${scope.namespace}: ${what || 'nothing was left'}\n`);
       }
     });

@@ -52,11 +52,18 @@ type TrainFlags = z.output<typeof TrainFlagsSchema>;
 
 /** Turn validated flags into trainer options (UsageError for combinations that make no sense). */
 export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
-  const deployment = f.ns !== undefined && !f.deploy.includes('/') ? `${f.ns}/${f.deploy}` : f.deploy;
-  if (f.ns !== undefined && f.deploy.includes('/') && !f.deploy.startsWith(`${f.ns}/`)) {
-    throw new UsageError(`--ns: expected the namespace of --deploy ${f.deploy}, got ${f.ns}`);
-  }
-  const env: Record<string, unknown> = { trace: f.trace, deployment, actionMode: f.actionMode };
+  const deployments = f.deploy
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map((d) => {
+      if (f.ns === undefined) return d;
+      if (!d.includes('/')) return `${f.ns}/${d}`;
+      if (!d.startsWith(`${f.ns}/`)) throw new UsageError(`--ns: expected the namespace of --deploy ${d}, got ${f.ns}`);
+      return d;
+    });
+  if (deployments.length === 0) throw new UsageError(`--deploy: expected NAME, NS/NAME or a comma-separated list, got "${f.deploy}"`);
+  const env: Record<string, unknown> = { trace: f.trace, actionMode: f.actionMode };
   if (f.step !== undefined) env.stepSeconds = f.step;
   if (f.horizon !== undefined) env.horizon = f.horizon;
   if (f.maxDelta !== undefined) env.maxDelta = f.maxDelta;
@@ -86,7 +93,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   if (f.lr !== undefined) hyper.learningRate = f.lr;
   return {
     agent: f.agent,
-    env,
+    env: deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
     steps: f.steps,
     seed: f.seed,
     numEnvs: f.envs,
@@ -107,7 +114,7 @@ export function registerTrainCommands(program: Command): void {
     .description('train a learned agent (DQN or PPO on TensorFlow.js) in the memory backend; writes a policy directory')
     .addOption(new Option('--agent <name>', 'learning algorithm').choices(['dqn', 'ppo']).makeOptionMandatory())
     .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
-    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME')
+    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; a comma-separated list trains on several (env i gets entry i mod N)')
     .option('--ns <namespace>', "the deployment's namespace")
     .option('--steps <n>', 'env steps to train for (summed over --envs)', '100000')
     .option('--seed <n>', 'seed of the networks, exploration and episodes', '0')

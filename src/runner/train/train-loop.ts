@@ -25,8 +25,11 @@ import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type 
 
 export const TrainOptionsSchema = z.strictObject({
   agent: z.enum(['dqn', 'ppo']),
-  /** SimEnv options (validated by SimEnv.create); `actionMode` defaults to `delta` here. */
-  env: z.record(z.string(), z.unknown()),
+  /**
+   * SimEnv options (validated by SimEnv.create; `actionMode` defaults to `delta` here), or a
+   * list of them (e.g. several deployments): env i gets entry i mod length.
+   */
+  env: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown())).min(1)]),
   /** Env steps to train for (summed over the envs). */
   steps: z.number().int().positive(),
   seed: z.number().int().default(0),
@@ -143,10 +146,14 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   const hyper = parseHyper(opts.agent, opts.hyper);
   const clock = hooks.clock ?? (() => performance.now());
   const log = hooks.log ?? (() => {});
-  const envInput = { actionMode: 'delta', ...opts.env } as SimEnvOptionsInput;
+  const envList = Array.isArray(opts.env) ? opts.env : [opts.env];
+  if (envList.length > opts.numEnvs) {
+    throw new ConfigError('numEnvs', `expected at least one env per env option set (${envList.length}), got ${opts.numEnvs}`, { hint: `pass --envs ${envList.length} or more` });
+  }
+  const envInputs = Array.from({ length: opts.numEnvs }, (_, i) => ({ actionMode: 'delta', ...envList[i % envList.length] }) as SimEnvOptionsInput);
 
   // Everything that can fail on bad input fails here, before the run directory is touched.
-  const vec = await VectorEnv.create(envInput, { numEnvs: opts.numEnvs, autoreset: 'same-step' });
+  const vec = await VectorEnv.create(envInputs, { numEnvs: opts.numEnvs, autoreset: 'same-step' });
   const envs = vec.envs;
   if (envs[0]!.isAsync) {
     await vec.close();
@@ -195,7 +202,15 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
       head: learner.head,
       ctx,
       envOptions,
-      training: { ...learner.config(), seed: opts.seed, numEnvs: opts.numEnvs, steps, updates, totalSteps: opts.steps },
+      training: {
+        ...learner.config(),
+        seed: opts.seed,
+        numEnvs: opts.numEnvs,
+        steps,
+        updates,
+        totalSteps: opts.steps,
+        deployments: [...new Set(envs.map((e) => e.options.deployment))],
+      },
       simenvVersion: SIMENV_VERSION,
       tfBackend: choice.backend,
     });

@@ -73,7 +73,7 @@ describe('lossless round trip: decode -> encode -> decode', () => {
     expect(t.index['apps/v1.Deployment']!['ns/api']).toBe(2n ** 53n + 1n);
     expect(t.index['batch/v1.Job']!['ns/etl']).toBe(7n);
     expect(t.pod_lifecycles[0]!.pods.map((p) => p.hash)).toEqual([12_345_678_901_234_567_890n, 2n ** 53n]);
-    const job = t.events[0]!.applied_objs[1] as { spec: { activeDeadlineSeconds: unknown } };
+    const job = t.events[0]!.applied_objs[1] as unknown as { spec: { activeDeadlineSeconds: unknown } };
     expect(job.spec.activeDeadlineSeconds).toBe(9_007_199_254_740_993n);
   });
 

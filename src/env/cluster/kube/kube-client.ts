@@ -5,6 +5,7 @@ import {
   ApiException,
   ApisApi,
   AppsV1Api,
+  AuthenticationV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   createConfiguration,
@@ -36,6 +37,7 @@ import { wallClock, type Clock } from './wall-clock.js';
 export interface KubeApis {
   core: CoreV1Api;
   apps: AppsV1Api;
+  authn: AuthenticationV1Api;
   authz: AuthorizationV1Api;
   rbac: RbacAuthorizationV1Api;
   custom: CustomObjectsApi;
@@ -109,6 +111,7 @@ function buildApis(kc: KubeConfig, timeoutMs: number): KubeApis {
   return {
     core: new CoreV1Api(config),
     apps: new AppsV1Api(config),
+    authn: new AuthenticationV1Api(config),
     authz: new AuthorizationV1Api(config),
     rbac: new RbacAuthorizationV1Api(config),
     custom: new CustomObjectsApi(config),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { PreflightError, SimEnvError, TraceFormatError, TraceVersionError } from '../../errors.js';
+import type { CheckResult, CheckStatus, PreflightReport } from './kube-reports.js';
 import { readTraceFile } from '../../trace/trace-codec.js';
 import { buildTraceModel, type TraceModel, type Workload } from '../../trace/trace-model.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
@@ -12,6 +13,8 @@ import { nodeSchedulable } from './pod-state.js';
 import { permissionInput, resolveRunScope, type RunScope } from './run-scope.js';
 import type { Clock } from './wall-clock.js';
 
+export { formatPreflightReport, preflightError, type CheckResult, type CheckStatus, type PreflightReport } from './kube-reports.js';
+
 /**
  * Preflight: every way a run has failed in practice (no API server, wrong context, missing
  * namespace, ServiceAccount, RBAC or Secret, a trace SimKube cannot read, no CRD, a trace
@@ -19,25 +22,6 @@ import type { Clock } from './wall-clock.js';
  * with the fix. `simenv preflight` prints the whole report; the kube backend runs it in
  * SimEnv.create and throws the first failure as a PreflightError.
  */
-
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  check: string;
-  status: CheckStatus;
-  message: string;
-  fix?: string;
-}
-
-export interface PreflightReport {
-  /** API server address, when the kubeconfig resolved. */
-  server?: string;
-  context?: string;
-  namespace?: string;
-  results: CheckResult[];
-  /** No check failed (warnings allowed). */
-  ok: boolean;
-}
 
 export interface PreflightInput {
   options: KubeOptions;
@@ -103,12 +87,15 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   report.server = client.server;
   report.context = client.contextName;
   push({ check: 'kubeconfig', status: 'ok', message: `context "${client.contextName}", API server ${client.server}` });
+  // (the identity is added to the api check's line once the server has answered)
 
   // --- API reachable (no retries, short timeout: an unreachable server fails fast)
   try {
     const probe = client.withTimeout(options.timeouts.connectMs);
     const v = await probe.version.getCode();
     push({ check: 'api', status: 'ok', message: `API server ${client.server} answers (Kubernetes ${v.gitVersion})` });
+    report.user = await whoAmI(client);
+    if (report.user) results[results.length - 1]!.message += `; authenticated as ${report.user}`;
   } catch (err) {
     const e = toClusterError(err, { verb: 'get', resource: 'version' }, client.server);
     push({
@@ -123,7 +110,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   const c = client;
   await checkNamespace(c, scope, push);
   await checkRbac(c, scope, push);
-  if (scope.serviceAccount) await checkServiceAccount(c, scope, push);
+  if (scope.serviceAccount) await checkServiceAccount(c, scope, report.user, push);
   for (const name of scope.secrets) await checkSecret(c, scope.namespace, name, push);
   await checkNodes(c, options, push);
   if (scope.mode === 'simkube') {
@@ -244,7 +231,17 @@ async function checkRbac(c: KubeClient, scope: RunScope, push: (r: CheckResult) 
   });
 }
 
-async function checkServiceAccount(c: KubeClient, scope: RunScope, push: (r: CheckResult) => void): Promise<void> {
+/** The authenticated user name, or undefined when the server does not say (pre-1.28, forbidden). */
+async function whoAmI(c: KubeClient): Promise<string | undefined> {
+  try {
+    const r = await c.apis.authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    return r.status?.userInfo?.username;
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkServiceAccount(c: KubeClient, scope: RunScope, user: string | undefined, push: (r: CheckResult) => void): Promise<void> {
   const sa = scope.serviceAccount!;
   const ns = scope.namespace;
   try {
@@ -268,9 +265,13 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, push: (r: Che
     push(failureOf('serviceaccount', toClusterError(err, { verb: 'get', resource: 'serviceaccounts', namespace: ns, name: sa }, c.server)));
     return;
   }
+  const saUser = `system:serviceaccount:${ns}:${sa}`;
+  if (user === saUser && scope.mode === 'replay') {
+    push({ check: 'serviceaccount-rbac', status: 'ok', message: `running as serviceaccount "${sa}" itself: the rbac check above covered its permissions` });
+    return;
+  }
   // Its RBAC: LocalSubjectAccessReview asks the authorizer about another identity.
   const perms = serviceAccountPermissions(permissionInput(scope));
-  const user = `system:serviceaccount:${ns}:${sa}`;
   let allowed: boolean[];
   try {
     allowed = await mapLimit(perms, 8, async (p) => {
@@ -283,7 +284,7 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, push: (r: Che
           kind: 'LocalSubjectAccessReview',
           metadata: { namespace },
           spec: {
-            user,
+            user: saUser,
             groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
             resourceAttributes: { verb: p.verb, group: p.group, resource, subresource, namespace, name: p.resourceNames?.[0] },
           },
@@ -413,29 +414,4 @@ function checkTracePath(options: KubeOptions, tracePath: string | undefined, hav
     message: `the driver mounts ${path} from its node (hostPath, type File): ${here}simenv cannot see the node's filesystem; if it is missing there the driver pod fails with "hostPath type check failed: ${path} is not a file"`,
     fix: `on kind, mount the trace's directory into the nodes (kind Cluster config, under each node):\n  extraMounts:\n  - hostPath: ${resolve(path, '..')}\n    containerPath: ${resolve(path, '..')}\nthen recreate the cluster (kind create cluster --config FILE); elsewhere copy the file to that path on every node, or use an s3:// trace path`,
   };
-}
-
-/** The report as the CLI prints it: one line per check, the fix indented under failures and warnings. */
-export function formatPreflightReport(report: PreflightReport): string {
-  const tag: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
-  const lines: string[] = [];
-  const indent = ' '.repeat(24);
-  const block = (text: string): string => text.split('\n').map((l, i) => (i === 0 ? l : `${indent}${l}`)).join('\n');
-  for (const r of report.results) {
-    lines.push(`${tag[r.status]} ${r.check.padEnd(18)} ${block(r.message)}`);
-    if (r.fix && (r.status === 'fail' || r.status === 'warn')) lines.push(`${indent}fix: ${block(r.fix)}`);
-  }
-  const fails = report.results.filter((r) => r.status === 'fail').length;
-  const warns = report.results.filter((r) => r.status === 'warn').length;
-  lines.push(fails === 0 ? `preflight passed${warns ? ` with ${warns} warning${warns === 1 ? '' : 's'}` : ''}` : `preflight failed: ${fails} check${fails === 1 ? '' : 's'} failed`);
-  return lines.join('\n');
-}
-
-/** The first failure of a report as a PreflightError (naming the others), or undefined when it passed. */
-export function preflightError(report: PreflightReport): PreflightError | undefined {
-  const fails = report.results.filter((r) => r.status === 'fail');
-  if (fails.length === 0) return undefined;
-  const first = fails[0]!;
-  const more = fails.length > 1 ? ` (also failing: ${fails.slice(1).map((f) => f.check).join(', ')}; run \`simenv preflight\` for the full report)` : '';
-  return new PreflightError(first.check, `${first.message}${more}`, first.fix ?? 'run `simenv preflight` for details');
 }

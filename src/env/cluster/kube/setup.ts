@@ -7,6 +7,9 @@ import { DEFAULT_SERVICE_ACCOUNT, type KubeOptions } from './kube-options.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
 import { runPermissions, serviceAccountPermissions, toPolicyRules, type Permission, type PolicyRule } from './permissions.js';
 import { permissionInput, resolveRunScope } from './run-scope.js';
+import type { SetupItem, SetupReport } from './kube-reports.js';
+
+export { formatSetupReport, type SetupAction, type SetupItem, type SetupReport } from './kube-reports.js';
 
 /**
  * `simenv setup`: what a run needs in the cluster before it starts, least privilege and
@@ -16,26 +19,6 @@ import { permissionInput, resolveRunScope } from './run-scope.js';
  * ClusterRole holding only those; and copies of named Secrets. Each object is read first and
  * written only when it differs, so a second run reports everything "unchanged".
  */
-
-export type SetupAction = 'created' | 'updated' | 'unchanged' | 'missing';
-
-export interface SetupItem {
-  kind: string;
-  name: string;
-  namespace?: string;
-  action: SetupAction;
-  note?: string;
-}
-
-export interface SetupReport {
-  server: string;
-  serviceAccount: string;
-  items: SetupItem[];
-  /** Something was created or updated. */
-  changed: boolean;
-  /** A Secret to require could not be found or copied. */
-  incomplete: boolean;
-}
 
 export interface SetupInput {
   options: KubeOptions;
@@ -271,17 +254,4 @@ async function ensureSecret(c: KubeClient, namespace: string, name: string, from
 
 function sortKeys(o: Record<string, string> | undefined): Array<[string, string]> {
   return Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** The report as the CLI prints it. */
-export function formatSetupReport(r: SetupReport): string {
-  const lines = r.items.map((i) => `${i.action.padEnd(9)} ${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}${i.note ? `  (${i.note})` : ''}`);
-  lines.push(
-    r.incomplete
-      ? 'setup incomplete: some Secrets are missing (see above)'
-      : r.changed
-        ? `setup done at ${r.server}: ServiceAccount ${r.serviceAccount} has exactly the run's permissions (no cluster-admin)`
-        : `setup unchanged at ${r.server}: everything was already in place`,
-  );
-  return lines.join('\n');
 }

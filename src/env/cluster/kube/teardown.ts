@@ -25,16 +25,35 @@ export function kindRef(kind: string, apiVersion: string): KindRef {
   return { kind, apiVersion, group: groupOf(apiVersion), version, resource: info.resource };
 }
 
-/** Pods and ReplicaSets: made by controllers from the run's labelled templates. */
-export const DERIVED_KINDS: KindRef[] = [kindRef('ReplicaSet', 'apps/v1'), kindRef('Pod', 'v1')];
+/** What teardown deletes when it does not know the trace: the kinds traces usually hold. */
+export function commonKinds(): KindRef[] {
+  return [
+    kindRef('Deployment', 'apps/v1'),
+    kindRef('StatefulSet', 'apps/v1'),
+    kindRef('DaemonSet', 'apps/v1'),
+    kindRef('Job', 'batch/v1'),
+    kindRef('CronJob', 'batch/v1'),
+    kindRef('Service', 'v1'),
+    kindRef('ConfigMap', 'v1'),
+  ];
+}
 
-/** Distinct resources of `refs` plus the derived ones, pods last (they go fastest once their owners are gone). */
-export function teardownKinds(refs: KindRef[]): KindRef[] {
-  const out = new Map<string, KindRef>();
-  for (const r of [...refs, ...DERIVED_KINDS]) out.set(`${r.group}/${r.resource}`, r);
-  const pods = out.get('/pods')!;
+/** A resource teardown deletes, or (`waitOnly`) only waits for: the garbage collector removes those. */
+export interface TeardownKind extends KindRef {
+  waitOnly: boolean;
+}
+
+/**
+ * Distinct resources of `refs` plus what controllers made from the run's labelled templates:
+ * ReplicaSets (left to the garbage collector, so the run's Role needs no delete on them) and
+ * pods (deleted directly, with no grace period: there is no kubelet to wait for). Pods last.
+ */
+export function teardownKinds(refs: KindRef[]): TeardownKind[] {
+  const out = new Map<string, TeardownKind>();
+  for (const r of refs) out.set(`${r.group}/${r.resource}`, { ...r, waitOnly: false });
+  if (!out.has('apps/replicasets')) out.set('apps/replicasets', { ...kindRef('ReplicaSet', 'apps/v1'), waitOnly: true });
   out.delete('/pods');
-  return [...out.values(), pods];
+  return [...out.values(), { ...kindRef('Pod', 'v1'), waitOnly: false }];
 }
 
 interface Listed {
@@ -63,7 +82,7 @@ export async function deleteCollectionByLabel(client: KubeClient, ref: KindRef, 
 }
 
 export interface TeardownReport {
-  /** Objects found per resource before deleting. */
+  /** Objects found per resource before deleting (ReplicaSets: left to the garbage collector). */
   deleted: Record<string, number>;
   /** Milliseconds until nothing labelled was left. */
   elapsedMs: number;
@@ -85,10 +104,10 @@ export async function teardownRun(opts: TeardownOptions): Promise<TeardownReport
   const start = client.clock.nowMs();
   const kinds = teardownKinds(opts.kinds);
   const deleted: Record<string, number> = {};
+  // Count everything first: once the owners go, the garbage collector races the listing.
+  for (const ref of kinds) deleted[ref.resource] = (await listByLabel(client, ref, namespace, selector)).length;
   for (const ref of kinds) {
-    const items = await listByLabel(client, ref, namespace, selector);
-    deleted[ref.resource] = items.length;
-    if (items.length > 0) await deleteCollectionByLabel(client, ref, namespace, selector);
+    if (deleted[ref.resource]! > 0 && !ref.waitOnly) await deleteCollectionByLabel(client, ref, namespace, selector);
   }
   let left: string[] = [];
   for (let round = 0; ; round++) {
@@ -108,6 +127,14 @@ export async function teardownRun(opts: TeardownOptions): Promise<TeardownReport
     await client.clock.sleep(Math.min(1000, 100 * 2 ** round));
   }
   const elapsedMs = Math.round(client.clock.nowMs() - start);
-  opts.log?.(`kube: teardown of ${selector} in ${namespace}: ${Object.entries(deleted).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`).join(', ') || 'nothing to delete'} (${elapsedMs} ms)`);
+  opts.log?.(`kube: teardown of ${selector} in ${namespace}: ${formatCounts(deleted) || 'nothing to delete'} (${elapsedMs} ms)`);
   return { deleted, elapsedMs };
+}
+
+/** `deployments=27 pods=30` (resources with a count of zero left out). */
+export function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${r}=${n}`)
+    .join(' ');
 }

@@ -2,6 +2,7 @@ import type { Rng } from '../../rng.js';
 import type { NodePoolOptions, StartupLatency } from '../../options.js';
 import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
 import { EventQueue } from './event-queue.js';
+import { StartupLatencyDraw } from './startup-latency.js';
 import { NodeTable, virtualNodeFacts, type NodeFacts } from './node-table.js';
 import {
   PHASE_PENDING,
@@ -41,8 +42,8 @@ import {
  * change; start-up latency from bind to Ready (seeded draw); termination that holds the node's
  * resources for the pod's grace period; nodes from the trace or virtual pools.
  *
- * Not modelled (documented in docs/env.md): rolling updates (a new template applies to new
- * pods only), CronJob schedules (their Jobs replay if the trace recorded them), PreferNoSchedule
+ * Rolling updates follow the RollingUpdate defaults (see `rollout`). Not modelled (documented
+ * in docs/env.md): CronJob schedules (their Jobs replay if the trace recorded them), PreferNoSchedule
  * scoring, pod priority and preemption, affinity beyond nodeSelector.
  */
 
@@ -56,37 +57,6 @@ export interface MemoryBackendOptions {
   pools: NodePoolOptions[];
   inject: { nodeSelector: Record<string, string>; tolerations: TolerationLike[] } | null;
   startupLatency: StartupLatency;
-}
-
-/** Draws start-up latencies (bind to Ready) from the configured distribution. */
-class LatencyDraw {
-  private readonly mu: number;
-  private readonly sigma: number;
-
-  constructor(private readonly spec: StartupLatency) {
-    if (spec.type === 'lognormal') {
-      this.mu = Math.log(spec.medianS);
-      // z(0.99) of the standard normal: p99 = median * exp(2.3263 sigma).
-      this.sigma = spec.p99S > spec.medianS ? Math.log(spec.p99S / spec.medianS) / 2.3263478740408408 : 0;
-    } else {
-      this.mu = 0;
-      this.sigma = 0;
-    }
-  }
-
-  draw(rng: Rng): number {
-    const s = this.spec;
-    switch (s.type) {
-      case 'fixed':
-        return s.seconds;
-      case 'uniform':
-        return s.minS + rng.next() * (s.maxS - s.minS);
-      case 'lognormal': {
-        const v = Math.exp(this.mu + this.sigma * rng.normal());
-        return v < s.maxS ? v : s.maxS;
-      }
-    }
-  }
 }
 
 /** Per-slot pod counts of one workload (for tests and debugging; not the hot path). */
@@ -108,7 +78,7 @@ export class MemoryBackend implements ClusterBackend {
   private readonly virtual: NodeFacts[];
   private readonly pods: PodTable;
   private readonly events = new EventQueue(256);
-  private readonly latency: LatencyDraw;
+  private readonly latency: StartupLatencyDraw;
   private readonly c: number;
   private readonly slotCount: number;
   // Per-slot controller state.
@@ -151,7 +121,7 @@ export class MemoryBackend implements ClusterBackend {
     );
     this.virtual = opts.nodeSource === 'virtual' ? virtualNodeFacts(opts.pools) : [];
     this.nodes = new NodeTable(opts.nodeSource === 'virtual' ? this.virtual : this.script.traceNodes);
-    this.latency = new LatencyDraw(opts.startupLatency);
+    this.latency = new StartupLatencyDraw(opts.startupLatency);
     this.c = this.script.controlledSlot;
     const n = this.script.slots.length;
     this.slotCount = n;
@@ -177,6 +147,7 @@ export class MemoryBackend implements ClusterBackend {
   reset(params: BackendResetParams): void {
     if (this.closed) throw new RangeError('memory backend: reset after close');
     this.rng = params.rng;
+    this.latency.resetStream();
     this.pods.resetAll();
     this.events.clear();
     this.nodes.clearUsage();
@@ -195,10 +166,12 @@ export class MemoryBackend implements ClusterBackend {
     // dynamics, then create the pods as already running.
     const s = this.script;
     let k = 0;
+    let controlledSeen = false;
     for (; k < s.times.length && s.times[k]! <= start; k++) {
       const target = s.target[k]!;
       switch (s.type[k]) {
         case ACT_APPLY:
+          if (target === this.c) controlledSeen = true;
           this.alive[target] = 1;
           this.tplOf[target] = s.tpl[k]!;
           if (target !== this.c) this.desired[target] = s.value[k]!;
@@ -219,9 +192,7 @@ export class MemoryBackend implements ClusterBackend {
     this.cursor = k;
     this.refreshNodes();
     // The controlled deployment exists for the whole episode (its replicas are the agent's).
-    if (this.alive[this.c] === 0) {
-      this.tplOf[this.c] = s.tpl[this.firstApplyOf(this.c)]!;
-    }
+    if (!controlledSeen) this.tplOf[this.c] = s.tpl[this.firstApplyOf(this.c)]!;
     this.alive[this.c] = 1;
     this.desired[this.c] = params.initialReplicas;
     this.now = start;

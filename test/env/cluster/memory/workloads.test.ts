@@ -112,3 +112,42 @@ describe('memory controllers', () => {
     await env.close();
   });
 });
+
+describe('rolling updates', () => {
+  it('a new pod template rolls a Deployment: maxSurge 25%, maxUnavailable 25%, ready never below 3 of 4', async () => {
+    const scenario: Scenario = {
+      deployments: [anchor, { name: 'web', replicas: [[0, 4]], updates: [[20, { image: 'example/app:2' }]] }],
+      durationS: 200,
+    };
+    const tl = await timeline(scenario, 'default/web', 60);
+    const at = (t: number) => tl[t - 1]!;
+    expect(at(19)).toMatchObject({ ready: 4, starting: 0, terminating: 0 });
+    // At 20: one old pod goes (4 - 1 unavailable), two new start (4 + 1 surge - 3 old).
+    expect(at(20)).toMatchObject({ ready: 3, starting: 2, terminating: 1 });
+    // New pods ready at 22: two more old go, two more new start; done at 24.
+    expect(at(22)).toMatchObject({ ready: 3, starting: 2 });
+    expect(at(24)).toMatchObject({ ready: 4, starting: 0 });
+    for (const s of tl) expect(s.ready, `t=${s.t}`).toBeGreaterThanOrEqual(3);
+    for (const s of tl) expect(s.ready + s.starting + s.pending, `t=${s.t}`).toBeLessThanOrEqual(5);
+    expect(at(60)).toMatchObject({ ready: 4, starting: 0, pending: 0, terminating: 0 });
+  });
+
+  it('the controlled deployment rolls too when the trace changes its template', async () => {
+    const env = await SimEnv.create({
+      trace: buildScenarioTrace({ deployments: [{ name: 'web', replicas: [[0, 2]], updates: [[10, { image: 'example/app:2' }]] }], durationS: 100 }),
+      deployment: 'web',
+      stepSeconds: 1,
+      startupLatency: { type: 'fixed', seconds: 3 },
+    });
+    env.reset();
+    let seenStarting = false;
+    for (let t = 1; t <= 30; t++) {
+      const r = env.step(2);
+      if (r.info.observation.ready < 2) throw new Error(`ready dropped to ${r.info.observation.ready} at ${t}`);
+      if (t >= 10 && t < 13) seenStarting ||= r.info.observation.terminating === 0 && r.info.observation.desired === 2;
+      if (t === 13) expect(r.info.observation.terminating).toBe(1);
+    }
+    expect(seenStarting).toBe(true);
+    await env.close();
+  });
+});
