@@ -51,5 +51,15 @@ export { RUN_LABEL, WORKLOAD_LABEL, runSelector } from './env/cluster/kube/label
 export { runPermissions, serviceAccountPermissions, toPolicyRules, describePermission, type Permission, type PolicyRule } from './env/cluster/kube/permissions.js';
 export { buildSimulation, simulationStatus, type SimulationParams, type SimulationStatus } from './env/cluster/kube/simulation.js';
 export { kubePreflight, kubeSetup, kubeTeardown, type KubeTeardownInput } from './env/cluster/kube/kube-tools.js';
-export * from './env/cluster/kube/kube-reports.js';
+export {
+  formatPreflightReport,
+  formatSetupReport,
+  preflightError,
+  type CheckResult as PreflightCheckResult,
+  type CheckStatus as PreflightCheckStatus,
+  type PreflightReport,
+  type SetupAction,
+  type SetupItem,
+  type SetupReport,
+} from './env/cluster/kube/kube-reports.js';
 export { compareRuns, formatComparison, divergence, type RunComparison, type RunSteps, type StepPair, type SeriesDivergence } from './runner/compare.js';

@@ -46,7 +46,8 @@ export function renderProgressLine(u: ProgressUpdate, elapsedS: number, width: n
   const rate = elapsedS > 0 ? u.steps / elapsedS : 0;
   const eta = frac > 0 ? (elapsedS * (1 - frac)) / frac : Number.NaN;
   const text = ` ${u.episodesDone}/${u.episodesTotal} episodes  ${formatRate(rate)} steps/s  ETA ${formatDuration(eta)}  ${(frac * 100).toFixed(0)}%`;
-  const barWidth = Math.max(10, Math.min(40, width - text.length - 3));
+  // The bar's width depends on the terminal only, so it does not jitter as the figures change.
+  const barWidth = Math.max(10, Math.min(30, width - 62));
   const filled = Math.round(frac * barWidth);
   const line = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${text}`;
   return line.length > width - 1 ? line.slice(0, Math.max(0, width - 1)) : line;

@@ -109,19 +109,23 @@ export class MsgpackReader {
   private readonly cacheStrings: Array<string | undefined> = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
   private readonly cacheLengths = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly cacheBytes = new Uint8Array(CACHE_SIZE * CACHE_MAX_LEN);
-  private readonly units = new Array<number>(JS_DECODE_MAX_LEN).fill(0);
   // Objects built from an object literal get exactly their properties in-object, as JSON.parse
   // makes them; adding keys one by one outgrows the initial slots and reallocates, which made
   // the garbage collector the largest cost of decoding. Values wait on a stack until the map's
   // keys are known, then a factory compiled once per key sequence builds the object.
   private readonly shapes = shapeNode([]);
   private shapeCount = 0;
-  private readonly stack: unknown[] = [];
+  private stack: unknown[] = new Array<unknown>(1024).fill(undefined);
+  private sp = 0;
+  /** The input viewed as a Buffer, for Node's native latin1 slicing of ASCII strings. */
+  private buffer: Buffer = Buffer.alloc(0);
 
   /** Decode one value that must span all of `bytes`. */
   decode(bytes: Uint8Array): unknown {
     this.bytes = bytes;
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.sp = 0;
     this.pos = 0;
     this.end = bytes.length;
     this.depth = 0;
@@ -137,9 +141,12 @@ export class MsgpackReader {
       }
       return value;
     } finally {
-      // Do not pin a large input buffer between decodes.
+      // Do not pin a large input buffer, nor the values it held, between decodes.
       this.bytes = EMPTY;
+      this.buffer = Buffer.alloc(0);
       this.view = new DataView(EMPTY.buffer);
+      this.stack.fill(undefined);
+      this.sp = 0;
     }
   }
 
@@ -300,8 +307,9 @@ export class MsgpackReader {
     if (n === 0) return {};
     if (n > MAX_SHAPE_KEYS) return this.mapByAssignment(n, {}, 0);
     this.enter();
+    const base = this.sp;
+    if (base + n > this.stack.length) this.growStack(base + n);
     const stack = this.stack;
-    const base = stack.length;
     let node = this.shapes;
     for (let i = 0; i < n; i++) {
       const kpos = this.pos;
@@ -318,7 +326,7 @@ export class MsgpackReader {
         // Rare: rebuild what was read so far by assignment and continue on that path.
         const obj: Record<string, unknown> = {};
         for (let j = 0; j < i; j++) obj[node.keys[j]!] = stack[base + j];
-        stack.length = base;
+        this.sp = base;
         this.depth--;
         if (typeof key !== 'string') return this.mapWithKeys(obj, i, n, key);
         return this.mapByAssignment(n, obj, i, key);
@@ -329,7 +337,9 @@ export class MsgpackReader {
         node.next.set(key, child);
       }
       node = child;
-      stack.push(this.value());
+      // Nested maps use the stack above this map's slots: claim the slot before decoding.
+      this.sp = base + i + 1;
+      stack[base + i] = this.value();
     }
     this.depth--;
     let factory = node.factory;
@@ -345,8 +355,14 @@ export class MsgpackReader {
       const keys = node.keys;
       for (let j = 0; j < n; j++) obj[keys[j]!] = stack[base + j];
     }
-    stack.length = base;
+    this.sp = base;
     return obj;
+  }
+
+  private growStack(size: number): void {
+    const next = new Array<unknown>(Math.max(size, this.stack.length * 2)).fill(undefined);
+    for (let i = 0; i < this.sp; i++) next[i] = this.stack[i];
+    this.stack = next;
   }
 
   /** Build a string-keyed map key by key (entries before `from` are already in `obj`). */
@@ -428,11 +444,7 @@ export class MsgpackReader {
   }
 
   private ascii(start: number, n: number): string {
-    const units = this.units;
-    units.length = n;
-    const bytes = this.bytes;
-    for (let i = 0; i < n; i++) units[i] = bytes[start + i]!;
-    return String.fromCharCode.apply(null, units);
+    return this.buffer.toString('latin1', start, start + n);
   }
 
   private utf8(start: number, end: number): string {
