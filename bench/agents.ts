@@ -28,7 +28,7 @@ import { trainAgent } from '../src/runner/train/train-loop.js';
  * Each eval is an ordinary run directory, so `simenv report DIR/runs/...` shows them too.
  *
  * Knobs (environment variables): AGENTS_BENCH_SEEDS (default 1,2,3,4,5),
- * AGENTS_BENCH_DQN_STEPS (60000), AGENTS_BENCH_PPO_STEPS (120000), AGENTS_BENCH_BUDGET_S
+ * AGENTS_BENCH_DQN_STEPS (50000), AGENTS_BENCH_PPO_STEPS (80000), AGENTS_BENCH_BUDGET_S
  * (per-algorithm wall budget, default 600), AGENTS_BENCH_EPISODES (10), AGENTS_BENCH_OUT.
  */
 
@@ -47,8 +47,8 @@ const WINDOW_S = HORIZON * STEP_S;
 
 const env = process.env;
 const SEEDS = (env.AGENTS_BENCH_SEEDS ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim()));
-const DQN_STEPS = Number(env.AGENTS_BENCH_DQN_STEPS ?? 60_000);
-const PPO_STEPS = Number(env.AGENTS_BENCH_PPO_STEPS ?? 120_000);
+const DQN_STEPS = Number(env.AGENTS_BENCH_DQN_STEPS ?? 50_000);
+const PPO_STEPS = Number(env.AGENTS_BENCH_PPO_STEPS ?? 80_000);
 const BUDGET_S = Number(env.AGENTS_BENCH_BUDGET_S ?? 600);
 const EPISODES = Number(env.AGENTS_BENCH_EPISODES ?? 10);
 

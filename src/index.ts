@@ -10,6 +10,11 @@ export * from './env/trace/schema.js';
 export * from './env/trace/trace-codec.js';
 export * from './env/trace/trace-model.js';
 export * from './env/trace/quantity.js';
+export * from './env/trace/trace-format.js';
+export * from './env/trace/trace-summary.js';
+export * from './env/trace/trace-synth.js';
+export { BIGINTS_KEY, traceFromJson, traceToJson, type TraceJsonOptions } from './env/trace/trace-json.js';
+export { PROBLEM_LIMIT } from './env/trace/trace-validate.js';
 
 // --- env (SimEnv, spaces, checker, vector env) ---
 export * from './env/types.js';

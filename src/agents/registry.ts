@@ -65,11 +65,34 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
 }
 
 /**
- * Load a trained policy directory (model.json + weights + policy.json) as an agent that acts
- * greedily. PolicyError when the directory is missing, corrupt, or was trained for another
+ * Load a trained policy directory (model.json + weights + policy.json; or a `simenv train`
+ * run directory, meaning its final policy) as an agent that acts greedily. PolicyError when the directory is missing, corrupt, or was trained for another
  * observation or action shape than `ctx`'s. TensorFlow.js is imported only here, on demand.
  */
 export async function loadAgent(policyDir: string, ctx: AgentContext): Promise<Agent> {
   const { loadPolicyAgent } = await import('./learned/policy-agent.js');
   return loadPolicyAgent(policyDir, ctx);
+}
+
+/** What a saved policy was trained for (its policy.json), e.g. to build a matching eval env. */
+export interface PolicyInfo {
+  /** The resolved policy directory. */
+  dir: string;
+  agent: 'dqn' | 'ppo';
+  /** SimEnv options it was trained with (resolved; JSON). */
+  envOptions: Record<string, unknown>;
+  action: { n: number; start: number; mode: 'absolute' | 'delta' };
+  observationShape: number[];
+}
+
+/**
+ * Read a policy's metadata without loading TensorFlow.js. Evaluating a policy needs an env of
+ * the same action space: pass `actionMode`, `maxDelta` (delta) or min/max replicas (absolute)
+ * from `envOptions` when building it.
+ */
+export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
+  const { readPolicyMetadata, resolvePolicyDir } = await import('./learned/policy-metadata.js');
+  const dir = resolvePolicyDir(policyDir);
+  const m = await readPolicyMetadata(dir);
+  return { dir, agent: m.agent, envOptions: m.envOptions, action: { n: m.action.n, start: m.action.start, mode: m.action.mode }, observationShape: m.observation.shape };
 }

@@ -3,7 +3,7 @@ import type { Action, StepInfo } from '../../env/types.js';
 import type { Agent, AgentContext } from '../agent.js';
 import { initTfBackend, type LogFn, type Tf, type TfBackendPreference } from '../tf-backend.js';
 import { argmax, type LayersModel } from './networks.js';
-import { checkPolicyFits, readPolicyMetadata, type PolicyMetadata } from './policy-metadata.js';
+import { checkPolicyFits, readPolicyMetadata, resolvePolicyDir, type PolicyMetadata } from './policy-metadata.js';
 import { loadModel, writePolicyDir } from './policy-io.js';
 
 /**
@@ -67,7 +67,8 @@ export interface LoadPolicyOptions {
 }
 
 /** Load a saved policy directory as a greedy agent, after checking it fits `ctx`. */
-export async function loadPolicyAgent(dir: string, ctx: AgentContext, options: LoadPolicyOptions = {}): Promise<PolicyAgent> {
+export async function loadPolicyAgent(given: string, ctx: AgentContext, options: LoadPolicyOptions = {}): Promise<PolicyAgent> {
+  const dir = resolvePolicyDir(given);
   const meta = await readPolicyMetadata(dir);
   checkPolicyFits(meta, ctx, dir);
   const { tf } = await initTfBackend({ prefer: options.tfBackend, log: options.log });

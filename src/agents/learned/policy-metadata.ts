@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -47,6 +48,26 @@ export const PolicyMetadataSchema = z.looseObject({
   tfBackend: z.string().optional(),
 });
 export type PolicyMetadata = z.infer<typeof PolicyMetadataSchema>;
+
+/**
+ * The policy directory `dir` names: itself when it holds policy.json; for a training run
+ * directory (`simenv train --out DIR`), the policy its summary.json points to (the final
+ * policy, or the newest checkpoint of an interrupted run), else DIR/policy.
+ */
+export function resolvePolicyDir(dir: string): string {
+  if (existsSync(join(dir, POLICY_METADATA_FILE))) return dir;
+  const summary = join(dir, 'summary.json');
+  if (existsSync(summary)) {
+    try {
+      const s = JSON.parse(readFileSync(summary, 'utf8')) as { policyDir?: unknown };
+      if (typeof s.policyDir === 'string' && existsSync(join(s.policyDir, POLICY_METADATA_FILE))) return s.policyDir;
+    } catch {
+      // fall through to the conventional location
+    }
+  }
+  const nested = join(dir, 'policy');
+  return existsSync(join(nested, POLICY_METADATA_FILE)) ? nested : dir;
+}
 
 /** Read and validate `policy.json` from a policy directory. */
 export async function readPolicyMetadata(dir: string): Promise<PolicyMetadata> {

@@ -309,6 +309,8 @@ export class MsgpackReader {
     this.enter();
     const base = this.sp;
     if (base + n > this.stack.length) this.growStack(base + n);
+    // If a nested map grows the stack, this map keeps using the array it started with: its
+    // own slots are read and written only through this reference, so they stay consistent.
     const stack = this.stack;
     let node = this.shapes;
     for (let i = 0; i < n; i++) {

@@ -21,8 +21,6 @@ import { checkTrace, describeValue, PROBLEM_LIMIT, ProblemSink, toHash } from '.
 const reader = new MsgpackReader();
 const writer = new MsgpackWriter();
 
-export type { TraceFileFormat } from './trace-format.js';
-
 /** The outcome of checking some data as a trace: every problem, not just the first. */
 export interface TraceCheck {
   /** The encoding the data was read as (undefined when it could not be told). */

@@ -85,6 +85,44 @@ describe('MsgpackReader containers', () => {
     ]);
   });
 
+  it('builds repeated key sequences through compiled shapes without mixing up values', () => {
+    const r = new MsgpackReader();
+    const w = new MsgpackWriter();
+    const odd = ['a"b', 'line\u2028sep', 'é', '0', '', 'constructor', 'toString'];
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      [odd[i % odd.length]!]: i,
+      name: `n${i}`,
+      nested: { name: `inner${i}`, list: [{ name: i }] },
+      ...(i % 2 === 0 ? { extra: true } : {}),
+    }));
+    // Decode twice: the second pass runs entirely on compiled shapes.
+    expect(r.decode(w.encode(items))).toEqual(items);
+    expect(r.decode(w.encode(items))).toEqual(items);
+  });
+
+  it('keeps the last value of a repeated key, and __proto__ as data, on every path', () => {
+    const r = new MsgpackReader();
+    const key = (s: string) => [0xa0 | s.length, ...new TextEncoder().encode(s)];
+    const dup = bytes(0x82, ...key('a'), 0x01, ...key('a'), 0x02);
+    const proto = bytes(0x82, ...key('x'), 0x01, ...key('__proto__'), 0x02);
+    for (let i = 0; i < 3; i++) {
+      expect(r.decode(dup)).toEqual({ a: 2 });
+      const p = r.decode(proto) as Record<string, unknown>;
+      expect(Object.keys(p)).toEqual(['x', '__proto__']);
+      expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
+    }
+  });
+
+  it('handles wide maps (built key by key) and deep wide nesting (stack growth)', () => {
+    const r = new MsgpackReader();
+    const w = new MsgpackWriter();
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+    expect(r.decode(w.encode(wide))).toEqual(wide);
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let d = 0; d < 200; d++) deep = { ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, d])), child: deep };
+    expect(r.decode(w.encode(deep))).toEqual(deep);
+  });
+
   it('returns the same strings through the cache, and distinct ones for distinct bytes', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `key-${i % 700}-${'é'.repeat(i % 3)}`);
     const decoded = reader.decode(new Encoder().encode(values));

@@ -39,7 +39,9 @@ export interface PermissionInput {
   createNamespace: boolean;
 }
 
-const WRITE_VERBS = ['get', 'list', 'create', 'patch', 'update', 'delete', 'deletecollection'];
+// Server-side apply is a PATCH that creates missing objects (so it needs create too); list
+// finds leftovers, delete and deletecollection remove them. No get, no update: replay uses neither.
+const WRITE_VERBS = ['list', 'create', 'patch', 'delete', 'deletecollection'];
 
 function add(out: Permission[], verbs: string[], group: string, resource: string, namespace: string | undefined, why: string, resourceNames?: string[]): void {
   for (const verb of verbs) out.push({ verb, group, resource, namespace, why, ...(resourceNames ? { resourceNames } : {}) });
