@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Agent } from '../src/agents/agent.js';
@@ -29,7 +30,7 @@ import { trainAgent } from '../src/runner/train/train-loop.js';
  *
  * Knobs (environment variables): AGENTS_BENCH_SEEDS (default 1,2,3,4,5),
  * AGENTS_BENCH_DQN_STEPS (50000), AGENTS_BENCH_PPO_STEPS (80000), AGENTS_BENCH_BUDGET_S
- * (per-algorithm wall budget, default 600), AGENTS_BENCH_EPISODES (10), AGENTS_BENCH_OUT.
+ * (optional per-algorithm wall cap; default none: fixed step budgets keep results reproducible), AGENTS_BENCH_EPISODES (10), AGENTS_BENCH_OUT.
  */
 
 const TRACE = 'examples/traces/dsb-scaling.sktrace';
@@ -49,7 +50,9 @@ const env = process.env;
 const SEEDS = (env.AGENTS_BENCH_SEEDS ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim()));
 const DQN_STEPS = Number(env.AGENTS_BENCH_DQN_STEPS ?? 50_000);
 const PPO_STEPS = Number(env.AGENTS_BENCH_PPO_STEPS ?? 80_000);
-const BUDGET_S = Number(env.AGENTS_BENCH_BUDGET_S ?? 600);
+/** Optional wall cap per algorithm (split over the seeds); unset, the step budgets decide, so results do not depend on machine load. */
+const BUDGET_S = env.AGENTS_BENCH_BUDGET_S !== undefined ? Number(env.AGENTS_BENCH_BUDGET_S) : undefined;
+const GOAL_S = 600;
 const EPISODES = Number(env.AGENTS_BENCH_EPISODES ?? 10);
 
 function window(start: number, end: number): SimEnvOptionsInput['episodeStart'] {
@@ -152,7 +155,7 @@ export async function run(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const root = resolve(env.AGENTS_BENCH_OUT ?? join('.bench', 'agents', stamp));
   mkdirSync(root, { recursive: true });
-  console.log(`agents benchmark: seeds ${SEEDS.join(',')}, DQN ${DQN_STEPS} steps, PPO ${PPO_STEPS} steps per seed, budget ${BUDGET_S} s per algorithm; output ${root}`);
+  console.log(`agents benchmark: seeds ${SEEDS.join(',')}, DQN ${DQN_STEPS} steps, PPO ${PPO_STEPS} steps per seed, ${BUDGET_S !== undefined ? `wall cap ${BUDGET_S} s per algorithm` : 'no wall cap'}; output ${root}`);
 
   const thr = await backendThroughput(root);
   console.log(`\ntraining throughput (env steps/s including learning, ${NUM_ENVS} envs, 8192 steps):`);
@@ -189,7 +192,7 @@ export async function run(): Promise<void> {
   const training: Record<string, { steps: number[]; wallS: number[]; sps: number[]; notes: string[] }> = {};
   for (const algo of ['dqn', 'ppo'] as const) {
     const t = (training[algo] = { steps: [] as number[], wallS: [] as number[], sps: [] as number[], notes: [] as string[] });
-    const perSeedBudget = BUDGET_S / SEEDS.length;
+    const perSeedBudget = BUDGET_S !== undefined ? BUDGET_S / SEEDS.length : undefined;
     for (const seed of SEEDS) {
       const r = await trainAgent({
         agent: algo,
@@ -199,7 +202,7 @@ export async function run(): Promise<void> {
         numEnvs: NUM_ENVS,
         out: join(root, 'train', `${algo}-s${seed}`),
         overwrite: true,
-        maxWallSeconds: perSeedBudget,
+        ...(perSeedBudget !== undefined ? { maxWallSeconds: perSeedBudget } : {}),
       });
       if (r.summary.status !== 'completed' || !r.summary.policyDir) throw new Error(`training ${algo} seed ${seed}: ${r.summary.status} ${JSON.stringify(r.summary.error)}`);
       t.steps.push(r.summary.steps);
@@ -219,7 +222,10 @@ export async function run(): Promise<void> {
 
   console.log('\ntraining:');
   for (const [algo, t] of Object.entries(training)) {
-    console.log(`  ${algo}: ${t.steps.length} seeds, ${mean(t.steps).toFixed(0)} steps each, ${t.wallS.reduce((a, b) => a + b, 0).toFixed(0)} s total (${mean(t.sps).toFixed(0)} steps/s)${t.notes.length ? `; ${t.notes.join('; ')}` : ''}`);
+    const total = t.wallS.reduce((a, b) => a + b, 0);
+    console.log(
+      `  ${algo}: ${t.steps.length} seeds, ${mean(t.steps).toFixed(0)} steps each, ${total.toFixed(0)} s total (${mean(t.sps).toFixed(0)} steps/s): ${total <= GOAL_S ? 'within' : 'over'} the ${GOAL_S / 60}-minute goal${t.notes.length ? `; ${t.notes.join('; ')}` : ''}`,
+    );
   }
   for (const s of SETTINGS) {
     console.log(`\n${s.label}: reward per episode (higher is better), ${EPISODES} episodes x ${SEEDS.length} seeds`);
@@ -248,6 +254,7 @@ export async function run(): Promise<void> {
       console.log(`  ${a} vs hpa: ${m >= hpa ? 'at or above' : 'below'} (${f(m - hpa)} per episode)`);
     }
   }
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (training throughput depends on it)`);
   console.log(`\nrun directories: ${join(root, 'runs')} (simenv report ${join(root, 'runs', 'held-out')})`);
 }
 

@@ -33,6 +33,24 @@ export * from './env/scenario-trace.js';
 
 // --- agents ---
 export * from './agents/agent.js';
+export * from './agents/registry.js';
+export { StaticAgent } from './agents/static-agent.js';
+export { RandomAgent } from './agents/random-agent.js';
+export { TraceAgent } from './agents/trace-agent.js';
+export { HpaAgent } from './agents/hpa-agent.js';
+export * from './agents/hpa/hpa-config.js';
+export * from './agents/hpa/hpa-controller.js';
+export * from './agents/hpa/replica-calculator.js';
+export * from './agents/tf-backend.js';
+export { DqnLearner, DqnConfigSchema, type DqnConfig, type DqnConfigInput } from './agents/learned/dqn.js';
+export { PpoLearner, PpoConfigSchema, type PpoConfig, type PpoConfigInput } from './agents/learned/ppo.js';
+export type { Learner, UpdateStats } from './agents/learned/learner.js';
+export { RolloutEnv, LockstepEnvs, type BatchedEnv, type SyncEnv, type EpisodeStats } from './agents/learned/rollout-env.js';
+export { PolicyAgent, loadPolicyAgent } from './agents/learned/policy-agent.js';
+export { writePolicyDir, saveModel, loadModel } from './agents/learned/policy-io.js';
+export { PolicyMetadataSchema, resolvePolicyDir, type PolicyMetadata } from './agents/learned/policy-metadata.js';
+export { trainAgent, TrainOptionsSchema, type TrainOptionsInput, type TrainProgress, type TrainResult } from './runner/train/train-loop.js';
+export * from './runner/train/train-records.js';
 
 // --- runner ---
 export * from './runner/records.js';

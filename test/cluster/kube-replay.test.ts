@@ -247,4 +247,38 @@ describe('kube backend, replay mode, on a real control plane', () => {
     expect(total(await labelledObjects(kc, ns))).toBe(0);
     await left.close();
   });
+
+  it('`simenv run --backend kube` runs end to end through the CLI and leaves nothing behind', async () => {
+    // The runner maps --ns to both the trace namespace and the cluster namespace: dsb.
+    const core = kc.makeApiClient(CoreV1Api);
+    let created = false;
+    const phase = await core.readNamespace({ name: 'dsb' }).then((n) => n.status?.phase ?? 'Active', () => 'Missing');
+    if (phase !== 'Active') {
+      // A dsb namespace still terminating (an earlier run of this test) must go first.
+      if (phase === 'Terminating') await deleteTestNamespace(kc, 'dsb', { timeoutMs: 60_000 });
+      await core.createNamespace({ body: { metadata: { name: 'dsb' } } });
+      created = true;
+    }
+    try {
+      const out = join(dir, 'cli-runs');
+      let printed = '';
+      const write = process.stdout.write;
+      process.stdout.write = ((s: string) => ((printed += String(s)), true)) as typeof process.stdout.write;
+      let code: number;
+      try {
+        code = await main(['node', 'simenv', 'run', '--trace', DSB_TRACE, '--deploy', 'nginx-thrift', '--ns', 'dsb', '--backend', 'kube', '--kubeconfig', admin, '--speed', '20', '--step', '15', '--duration', '60', '--agent', 'static', '--target', '3', '--out', out, '--run-id', 'cli-kube', '--json']);
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(code, printed).toBe(0);
+      const run = loadRun(join(out, 'cli-kube'), { withSteps: true });
+      expect(run.config?.backend).toBe('kube');
+      expect(run.summary.status).toBe('completed');
+      expect(run.steps).toHaveLength(5);
+      expect(run.steps!.at(-1)!.observation).toMatchObject({ desired: 3, ready: 3 });
+      expect(total(await labelledObjects(kc, 'dsb', 'cli-kube'))).toBe(0);
+    } finally {
+      if (created) await deleteTestNamespace(kc, 'dsb', { timeoutMs: 60_000 });
+    }
+  });
 });

@@ -277,14 +277,9 @@ export async function loadTraceFile(path: string): Promise<LoadedTrace> {
   return decodeTraceData(bytes, { file: path, expect: formatOfPath(path) });
 }
 
-/** Check a trace file and collect every problem (read errors included). */
+/** Check a trace file and collect every problem; a file that cannot be read throws. */
 export async function validateTraceFile(path: string): Promise<TraceCheck> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBytes(path);
-  } catch (err) {
-    return { format: undefined, problems: [err as TraceFormatError], omitted: 0, warnings: [] };
-  }
+  const bytes = await readBytes(path);
   return checkTraceData(bytes, { file: path, expect: formatOfPath(path) });
 }
 
@@ -309,7 +304,9 @@ export async function writeTraceFile(
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw new TraceFormatError('', `expected a writable path, got ${(err as Error).message}`, { file: path, cause: err });
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const what = code === 'ENOENT' ? 'a missing directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : code;
+    throw new TraceFormatError('', `expected a writable file path, got ${what} (${code})`, { file: path, cause: err });
   }
   return { format, bytes: bytes.length };
 }

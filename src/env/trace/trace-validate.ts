@@ -13,9 +13,11 @@ import {
  * the skeleton (version, events, object identity, index, lifecycles) without touching the
  * rest of each manifest, converts in place where the file form and the typed form differ
  * (hashes to bigint, `pod_lifecycles` map to list), and either throws the first problem or
- * collects them all. The zod schemas in schema.ts remain the source of the types; this
- * checker accepts exactly what `TraceSchema` accepts (a test holds the two together) and is
- * used for the small parts (config) directly.
+ * collects them all. The zod schemas in schema.ts remain the source of the types and check
+ * the small parts (config, typed lifecycles) directly; whatever this checker accepts,
+ * `TraceSchema` accepts unchanged (a test holds the two together). It is stricter than
+ * TraceSchema where SimKube or losslessness demands it: unknown fields, which could not be
+ * written back, are problems rather than silently dropped.
  */
 
 const TOP_LEVEL_KEYS = ['version', 'config', 'events', 'index', 'pod_lifecycles'] as const;
@@ -71,7 +73,7 @@ export function formatPath(segments: ReadonlyArray<string | number>): string {
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'none (the field is missing)';
   if (v === null) return 'null';
-  if (typeof v === 'string') return v.length > 40 ? `a string ("${v.slice(0, 37)}...")` : `a string (${JSON.stringify(v)})`;
+  if (typeof v === 'string') return `a string (${v.length > 40 ? `${JSON.stringify(v.slice(0, 37)).slice(0, -1)}..."` : JSON.stringify(v)})`;
   if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
   if (typeof v === 'bigint') return `the integer ${v}`;
   if (typeof v === 'boolean') return `${v}`;
@@ -124,9 +126,11 @@ function versionProblem(raw: Record<string, unknown>, sink: ProblemSink): boolea
   const n = typeof v === 'bigint' ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n)) {
     const msg =
-      n < TRACE_FORMAT_VERSION
-        ? `expected trace format version ${TRACE_FORMAT_VERSION}, got ${n}: simenv needs SimKube v2+ traces (version-${n} traces are only readable by SimKube <= 1.1.1); ${REEXPORT}`
-        : `expected trace format version ${TRACE_FORMAT_VERSION}, got ${n}: the trace was written by a newer SimKube than simenv reads; export it in format version ${TRACE_FORMAT_VERSION} or upgrade simenv`;
+      n === 1
+        ? `expected trace format version ${TRACE_FORMAT_VERSION}, got 1: simenv needs SimKube v2+ traces (version-1 traces are only readable by SimKube <= 1.1.1); ${REEXPORT}`
+        : n > TRACE_FORMAT_VERSION
+          ? `expected trace format version ${TRACE_FORMAT_VERSION}, got ${n}: the trace was written by a newer SimKube than simenv reads; export it in format version ${TRACE_FORMAT_VERSION} or upgrade simenv`
+          : `expected trace format version ${TRACE_FORMAT_VERSION}, got ${n}: SimKube never wrote that version, so the file is corrupted or not a SimKube trace`;
     sink.add(new TraceVersionError(v, msg, { file }));
     return true;
   }

@@ -233,7 +233,9 @@ describe('trace files', () => {
 
   it('turns a missing file into a one-line TraceFormatError', async () => {
     await expect(readTraceFile(join(dir, 'nope.sktrace'))).rejects.toThrow(/nope\.sktrace: expected a readable trace file, got no such file \(ENOENT\)/);
-    const check = await validateTraceFile(join(dir, 'nope.sktrace'));
-    expect(check.problems[0]!.message).toMatch(/ENOENT/);
+    await expect(validateTraceFile(join(dir, 'nope.sktrace'))).rejects.toThrow(/ENOENT/);
+    await expect(writeTraceFile(join(dir, 'missing-dir', 'x.sktrace'), richTrace())).rejects.toThrow(
+      /x\.sktrace: expected a writable file path, got a missing directory \(ENOENT\)/,
+    );
   });
 });

@@ -26,6 +26,7 @@ const dnsLabel = (what: string) =>
 const dnsSubdomain = (what: string) =>
   z.string().max(253).regex(DNS_SUBDOMAIN, `expected a ${what} of lower-case letters, digits, '-' and '.'`);
 
+/** Bounds on every wait of the kube backend, milliseconds. */
 export const KubeTimeoutsSchema = z.strictObject({
   /** One API request (connect + response headers). */
   requestMs: z.number().int().positive().default(10_000),
@@ -42,6 +43,7 @@ export const KubeTimeoutsSchema = z.strictObject({
 });
 export type KubeTimeouts = z.infer<typeof KubeTimeoutsSchema>;
 
+/** Retries of transient API failures (429, 5xx, broken connections). */
 export const KubeRetrySchema = z.strictObject({
   /** Attempts per request, the first included (1 disables retries). */
   attempts: z.number().int().min(1).max(20).default(5),
@@ -50,6 +52,7 @@ export const KubeRetrySchema = z.strictObject({
 });
 export type KubeRetry = z.infer<typeof KubeRetrySchema>;
 
+/** The `kube` options object (strict: an unknown option is an error, not ignored). */
 export const KubeOptionsSchema = z.strictObject({
   /** Path of the kubeconfig file; default: $KUBECONFIG, then ~/.kube/config. */
   kubeconfig: z.string().min(1).optional(),

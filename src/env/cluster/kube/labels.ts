@@ -12,6 +12,7 @@ export const RUN_LABEL = 'simenv.io/run';
 export const WORKLOAD_LABEL = 'simenv.io/workload';
 /** On objects `simenv setup` creates (namespace, ServiceAccount, Role, RoleBinding, copied Secrets). */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/** The MANAGED_BY_LABEL value. */
 export const MANAGED_BY_VALUE = 'simenv';
 /** Server-side apply field manager of everything simenv writes. */
 export const FIELD_MANAGER = 'simenv';

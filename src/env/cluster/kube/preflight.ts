@@ -164,7 +164,7 @@ function traceFailure(path: string, err: unknown): CheckResult {
 async function checkNamespace(c: KubeClient, scope: RunScope, push: (r: CheckResult) => void): Promise<void> {
   const ns = scope.namespace;
   try {
-    await c.apis.core.readNamespace({ name: ns });
+    await c.call({ verb: 'get', resource: 'namespaces', name: ns }, (a) => a.core.readNamespace({ name: ns }));
     push({ check: 'namespace', status: 'ok', message: `namespace ${ns} exists` });
   } catch (err) {
     const status = httpStatusOf(err);
@@ -245,7 +245,7 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, user: string 
   const sa = scope.serviceAccount!;
   const ns = scope.namespace;
   try {
-    await c.apis.core.readNamespacedServiceAccount({ name: sa, namespace: ns });
+    await c.call({ verb: 'get', resource: 'serviceaccounts', namespace: ns, name: sa }, (a) => a.core.readNamespacedServiceAccount({ name: sa, namespace: ns }));
     push({ check: 'serviceaccount', status: 'ok', message: `serviceaccount "${sa}" exists in namespace ${ns}` });
   } catch (err) {
     const status = httpStatusOf(err);
@@ -277,7 +277,8 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, user: string 
     allowed = await mapLimit(perms, 8, async (p) => {
       const namespace = p.namespace!;
       const [resource, subresource] = p.resource.split('/');
-      const r = await c.apis.authz.createNamespacedLocalSubjectAccessReview({
+      const call = { verb: 'create', resource: 'localsubjectaccessreviews', group: 'authorization.k8s.io', namespace };
+      const r = await c.call(call, (a) => a.authz.createNamespacedLocalSubjectAccessReview({
         namespace,
         body: {
           apiVersion: 'authorization.k8s.io/v1',
@@ -289,7 +290,7 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, user: string 
             resourceAttributes: { verb: p.verb, group: p.group, resource, subresource, namespace, name: p.resourceNames?.[0] },
           },
         },
-      });
+      }));
       return r.status?.allowed === true;
     });
   } catch (err) {
@@ -320,7 +321,7 @@ async function checkServiceAccount(c: KubeClient, scope: RunScope, user: string 
 
 async function checkSecret(c: KubeClient, ns: string, name: string, push: (r: CheckResult) => void): Promise<void> {
   try {
-    await c.apis.core.readNamespacedSecret({ name, namespace: ns });
+    await c.call({ verb: 'get', resource: 'secrets', namespace: ns, name }, (a) => a.core.readNamespacedSecret({ name, namespace: ns }));
     push({ check: 'secret', status: 'ok', message: `secret "${name}" exists in namespace ${ns}` });
   } catch (err) {
     const status = httpStatusOf(err);

@@ -26,6 +26,7 @@ import { kindRef, listByLabel, teardownRun, type KindRef } from './teardown.js';
 
 const APPLY_CONCURRENCY = 8;
 
+/** The replay-mode backend; see the module comment. */
 export class ReplayBackend extends RealtimeBackend {
   private nextOp = 0;
   private observerStarted = false;

@@ -7,8 +7,11 @@ import { RUN_LABEL } from './labels.js';
  * the part of its status it follows. Pure.
  */
 
+/** API group, version and plural of SimKube's Simulation resource. */
 export const SIMULATION_GROUP = 'simkube.io';
+/** See SIMULATION_GROUP. */
 export const SIMULATION_VERSION = 'v1';
+/** See SIMULATION_GROUP. */
 export const SIMULATION_PLURAL = 'simulations';
 
 export interface SimulationParams {
