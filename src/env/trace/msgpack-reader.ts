@@ -32,8 +32,8 @@ const CACHE_SIZE = 1 << CACHE_BITS;
 const CACHE_MASK = CACHE_SIZE - 1;
 /** Strings up to this many bytes go through the cache. */
 const CACHE_MAX_LEN = 40;
-/** Strings up to this many bytes are built in JS; longer ones go to TextDecoder. */
-const JS_DECODE_MAX_LEN = 64;
+/** Longer ASCII strings than this go to TextDecoder, which beats a JS check-then-slice. */
+const ASCII_SLICE_MAX_LEN = 64;
 
 /** Distinct map shapes (key sequences) that get a compiled object-literal factory. */
 const MAX_SHAPES = 4096;
@@ -41,20 +41,33 @@ const MAX_SHAPES = 4096;
 const SHAPE_WARMUP = 2;
 /** Maps with more keys than this are built key by key. */
 const MAX_SHAPE_KEYS = 32;
+/** Trie nodes kept across decodes; maps whose key sequence would need more are built key by key. */
+const MAX_SHAPE_NODES = 1 << 16;
 
 /** Builds an object from values on the stack: `(stack, base) => ({k0: stack[base], ...})`. */
 type ShapeFactory = (stack: unknown[], base: number) => Record<string, unknown>;
 
-/** A node of the shape trie: one per key sequence prefix. */
+/** A node of the shape trie: one per key sequence prefix (its last key and its parent). */
 interface ShapeNode {
+  key: string;
+  parent: ShapeNode | undefined;
   next: Map<string, ShapeNode>;
-  keys: string[];
+  /** The child taken last time: manifests repeat key orders, so this usually hits. */
+  hotKey: string | undefined;
+  hotChild: ShapeNode | undefined;
   seen: number;
   factory: ShapeFactory | undefined;
 }
 
-function shapeNode(keys: string[]): ShapeNode {
-  return { next: new Map(), keys, seen: 0, factory: undefined };
+function shapeNode(key: string, parent: ShapeNode | undefined): ShapeNode {
+  return { key, parent, next: new Map(), hotKey: undefined, hotChild: undefined, seen: 0, factory: undefined };
+}
+
+/** The key sequence that leads to `node`. */
+function keysOf(node: ShapeNode): string[] {
+  const keys: string[] = [];
+  for (let n: ShapeNode | undefined = node; n?.parent !== undefined; n = n.parent) keys.push(n.key);
+  return keys.reverse();
 }
 
 /** Depth at which nesting is refused (a manifest is ~15 deep; a hostile file could be 1e6). */
@@ -113,8 +126,9 @@ export class MsgpackReader {
   // makes them; adding keys one by one outgrows the initial slots and reallocates, which made
   // the garbage collector the largest cost of decoding. Values wait on a stack until the map's
   // keys are known, then a factory compiled once per key sequence builds the object.
-  private readonly shapes = shapeNode([]);
+  private readonly shapes = shapeNode('', undefined);
   private shapeCount = 0;
+  private nodeCount = 0;
   private stack: unknown[] = new Array<unknown>(1024).fill(undefined);
   private sp = 0;
   /** The input viewed as a Buffer, for Node's native latin1 slicing of ASCII strings. */
@@ -324,19 +338,31 @@ export class MsgpackReader {
       } else {
         key = this.value();
       }
-      if (typeof key !== 'string' || key === '__proto__') {
-        // Rare: rebuild what was read so far by assignment and continue on that path.
+      let child: ShapeNode | undefined;
+      if (key === node.hotKey) {
+        child = node.hotChild;
+      } else if (typeof key === 'string' && key !== '__proto__') {
+        child = node.next.get(key);
+        if (child === undefined && this.nodeCount < MAX_SHAPE_NODES) {
+          child = shapeNode(key, node);
+          node.next.set(key, child);
+          this.nodeCount++;
+        }
+        if (child !== undefined) {
+          node.hotKey = key;
+          node.hotChild = child;
+        }
+      }
+      if (child === undefined) {
+        // Rare (a non-string key, __proto__, or a full trie): rebuild what was read so far by
+        // assignment and continue on that path.
         const obj: Record<string, unknown> = {};
-        for (let j = 0; j < i; j++) obj[node.keys[j]!] = stack[base + j];
+        const keys = keysOf(node);
+        for (let j = 0; j < i; j++) obj[keys[j]!] = stack[base + j];
         this.sp = base;
         this.depth--;
         if (typeof key !== 'string') return this.mapWithKeys(obj, i, n, key);
         return this.mapByAssignment(n, obj, i, key);
-      }
-      let child = node.next.get(key);
-      if (child === undefined) {
-        child = shapeNode(i === 0 ? [key] : [...node.keys, key]);
-        node.next.set(key, child);
       }
       node = child;
       // Nested maps use the stack above this map's slots: claim the slot before decoding.
@@ -346,7 +372,7 @@ export class MsgpackReader {
     this.depth--;
     let factory = node.factory;
     if (factory === undefined && ++node.seen >= SHAPE_WARMUP && this.shapeCount < MAX_SHAPES) {
-      factory = node.factory = compileShape(node.keys);
+      factory = node.factory = compileShape(keysOf(node));
       this.shapeCount++;
     }
     let obj: Record<string, unknown>;
@@ -354,7 +380,7 @@ export class MsgpackReader {
       obj = factory(stack, base);
     } else {
       obj = {};
-      const keys = node.keys;
+      const keys = keysOf(node);
       for (let j = 0; j < n; j++) obj[keys[j]!] = stack[base + j];
     }
     this.sp = base;
@@ -437,7 +463,7 @@ export class MsgpackReader {
       this.cacheStrings[slot] = s;
       return s;
     }
-    if (n <= JS_DECODE_MAX_LEN) {
+    if (n <= ASCII_SLICE_MAX_LEN) {
       let or = 0;
       for (let i = start; i < end; i++) or |= bytes[i]!;
       if (or < 0x80) return this.ascii(start, n);

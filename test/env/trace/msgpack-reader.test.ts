@@ -113,6 +113,14 @@ describe('MsgpackReader containers', () => {
     }
   });
 
+  it('keeps decoding correctly once the shape trie is full (many distinct keys)', () => {
+    const r = new MsgpackReader();
+    const w = new MsgpackWriter();
+    const many = Array.from({ length: 70_000 }, (_, i) => ({ [`key-${i}`]: i, tail: i % 7 }));
+    expect(r.decode(w.encode(many))).toEqual(many);
+    expect(r.decode(w.encode(many.slice(0, 100)))).toEqual(many.slice(0, 100));
+  });
+
   it('handles wide maps (built key by key) and deep wide nesting (stack growth)', () => {
     const r = new MsgpackReader();
     const w = new MsgpackWriter();
