@@ -9,9 +9,10 @@ import { RunWriter } from '../src/runner/run-dir.js';
 import { runAgent, type RunMeta } from '../src/runner/run-loop.js';
 
 /**
- * What logging costs: steps/s of a 1,000-step run through the runner with the run directory
- * (step.jsonl written and handed to the kernel per step) against the same run without a
- * writer, and against the bare env loop. Goal: logging costs at most 25% of steps/s.
+ * What logging costs: steps/s of a 1,000-step run through the runner with the run directory,
+ * step.jsonl written per step (the default) and batched (`--log-flush batched`), against the
+ * same run without a writer, and against the bare env loop. Goal: logging costs at most 25%
+ * of steps/s. Figures only: nothing here asserts about time.
  */
 
 const TRACE = fileURLToPath(new URL('../examples/traces/dsb-scaling.sktrace', import.meta.url));
@@ -62,6 +63,8 @@ export async function run(): Promise<void> {
   const encoded = rates();
   const withLog = rates();
   const withDir = rates();
+  const batched = rates();
+  const batchedDir = rates();
   const timed = async (into: Rates, keep: boolean, fn: () => Promise<number> | number): Promise<void> => {
     const c0 = cpuNow();
     const w0 = performance.now();
@@ -99,10 +102,28 @@ export async function run(): Promise<void> {
         return out.summary.steps;
       });
       pre.closeSteps();
+      // The same with --log-flush batched (the final flush included: it is in the episode end).
+      const preB = RunWriter.create(dir, config(`preb-${rep}`), { flush: 'batched' });
+      await timed(batched, keep, async () => {
+        const out = await runAgent({
+          env,
+          agent,
+          episodes: 1,
+          seed: rep,
+          meta: { ...meta, run: `preb-${rep}` },
+          writer: { appendStepLine: (l) => preB.appendStepLine(l), flush: () => preB.flush(), finish: () => {} },
+        });
+        return out.summary.steps;
+      });
+      preB.closeSteps();
       // Everything a 1,000-step `simenv run` does around the loop: mkdir, config.json, summary.json.
       await timed(withDir, keep, async () => {
         const writer = RunWriter.create(dir, config(`run-${rep}`));
         return (await runAgent({ env, agent, episodes: 1, seed: rep, meta: { ...meta, run: `run-${rep}` }, writer })).summary.steps;
+      });
+      await timed(batchedDir, keep, async () => {
+        const writer = RunWriter.create(dir, config(`runb-${rep}`), { flush: 'batched' });
+        return (await runAgent({ env, agent, episodes: 1, seed: rep, meta: { ...meta, run: `runb-${rep}` }, writer })).summary.steps;
       });
     }
   } finally {
@@ -116,15 +137,25 @@ export async function run(): Promise<void> {
     ['runner, lines encoded, not written', m(encoded)],
     ['runner, step.jsonl written per step', m(withLog)],
     ['runner, + run dir, config, summary', m(withDir)],
+    ['runner, step.jsonl batched', m(batched)],
+    ['runner, batched + run dir, config, summary', m(batchedDir)],
   ];
   console.log(`1,000-step run (hpa agent, dsb-scaling, 1 s steps), median of ${REPEATS}; steps per CPU-second (per wall-second):`);
-  for (const [name, r] of rows) console.log(`  ${name.padEnd(38)} ${r.cpu.toFixed(0).padStart(9)} (${r.wall.toFixed(0)})`);
+  for (const [name, r] of rows) console.log(`  ${name.padEnd(44)} ${r.cpu.toFixed(0).padStart(9)} (${r.wall.toFixed(0)})`);
   const us = (rate: number): number => 1e6 / rate;
   const base = m(noLog).cpu;
   console.log(
     `  per step, CPU: env+agent+runner ${us(base).toFixed(2)} us, encoding ${(us(m(encoded).cpu) - us(base)).toFixed(2)} us, write(2) ${(us(m(withLog).cpu) - us(m(encoded).cpu)).toFixed(2)} us`,
   );
-  const overhead = (1 - m(withLog).cpu / base) * 100;
-  const overheadRun = (1 - m(withDir).cpu / base) * 100;
-  console.log(`  logging overhead: ${overhead.toFixed(1)}% of steps/s (with the directory, config and summary: ${overheadRun.toFixed(1)}%); goal <= 25% -> ${overhead <= 25 ? 'met' : 'NOT MET'}`);
+  console.log(`  per step, CPU, batched: encoding + buffering + write(2) ${(us(m(batched).cpu) - us(base)).toFixed(2)} us`);
+  const pct = (r: Rates): number => (1 - m(r).cpu / base) * 100;
+  for (const [name, loop, run] of [
+    ['step (default)', withLog, withDir],
+    ['batched', batched, batchedDir],
+  ] as const) {
+    const overhead = pct(loop);
+    console.log(
+      `  logging overhead, --log-flush ${name.padEnd(14)} ${overhead.toFixed(1).padStart(5)}% of steps/s (with the directory, config and summary: ${pct(run).toFixed(1)}%); goal <= 25% -> ${overhead <= 25 ? 'met' : 'NOT MET'}`,
+    );
+  }
 }

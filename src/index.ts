@@ -54,11 +54,12 @@ export * from './runner/train/train-records.js';
 
 // --- runner ---
 export * from './runner/records.js';
-export { RunWriter, RUN_FILES, newRunId } from './runner/run-dir.js';
+export { RunWriter, RUN_FILES, newRunId, type LogFlush, type RunWriterOptions } from './runner/run-dir.js';
 export { runAgent, episodeSeeds, type RunAgentOptions, type RunOutcome, type RunMeta, type RunnableEnv } from './runner/run-loop.js';
 export { recordRun, buildRunConfig, type RecordRunOptions } from './runner/record-run.js';
 export { loadRun, parseStepLines, type LoadedRun } from './runner/report/load-run.js';
 export { formatTable, reportRow, type ReportRow } from './runner/report/report-table.js';
+export { groupByAgent, formatAgentReport, seedBlocks, type AgentReport, type AgentRow, type ScenarioTable, type SeedFigures } from './runner/report/agent-table.js';
 export { renderHtmlReport } from './runner/report/html-report.js';
 
 // --- kube backend (the factory is loaded by SimEnv.create; nothing here loads @kubernetes/client-node) ---

@@ -3,13 +3,13 @@ import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
-import { createAgent, loadAgent } from '../agents/registry.js';
+import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
 import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
-import type { RunPlan } from './run-plan.js';
+import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -41,8 +41,12 @@ function shown(path: string): string {
   return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
 }
 
+/** Prefix of the backend's log lines on stderr. */
+export const BACKEND_LOG_PREFIX = '[backend] ';
+
 /** Run `plan`; resolves to the exit code (0, or 130/143 when interrupted). Runtime failures throw after the summary is written. */
-export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
+export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
+  let plan = planned;
   let traceStat;
   try {
     traceStat = statSync(plan.tracePath);
@@ -55,6 +59,10 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
   const agentLabel = plan.agent.kind === 'baseline' ? plan.agent.name : 'policy';
   const runId = plan.runId ?? newRunId(agentLabel);
   checkRunTarget(plan.out, runId);
+  // A policy brings the env it was trained in (action space, bounds, step length) as the
+  // defaults of the flags not given. policy.json only: a bad directory fails here, before
+  // the env (on a cluster: preflight, objects) exists.
+  if (plan.agent.kind === 'policy') plan = applyPolicyDefaults(plan, await readPolicyInfo(plan.agent.dir));
 
   const human = !plan.quiet && !plan.json;
   const bar = new ProgressBar({ stream: io.stderr, enabled: plan.progress && !plan.quiet && io.stderr.isTTY === true });
@@ -73,9 +81,18 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
   if (plan.backend === 'kube' && /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runId)) {
     envOptions.kube = { ...(envOptions.kube as Record<string, unknown>), runId };
   }
+  // The backend's progress (kube: preflight warnings, settle time, retries, falling behind the
+  // wall clock) goes to stderr in human and --json mode alike: stdout stays the phases or the
+  // one JSON document. --quiet means errors only.
+  const backendLog = plan.quiet
+    ? undefined
+    : (message: string): void => {
+        bar.clear();
+        io.stderr.write(message.split('\n').map((l) => `${BACKEND_LOG_PREFIX}${l}\n`).join(''));
+      };
   let env: SimEnv;
   try {
-    env = await SimEnv.create(envOptions as Parameters<typeof SimEnv.create>[0]);
+    env = await SimEnv.create(envOptions as Parameters<typeof SimEnv.create>[0], backendLog ? { log: backendLog } : undefined);
   } catch (err) {
     throw asUsage(err);
   }
@@ -107,7 +124,7 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
 
     const agentRec = agentRecord(agent);
     const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
-    const writer = RunWriter.create(plan.out, config);
+    const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush });
 
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -119,6 +136,13 @@ export async function executeRun(plan: RunPlan, io: RunIo): Promise<number> {
           bar.clear();
           if (!plan.quiet) io.stderr.write(`simenv: ${sig}: finishing the current step and writing the summary (send again to stop at once)\n`);
         } else {
+          // Batched lines go to disk first (the process 'exit' hook would too; this is the
+          // documented path, so it does not depend on the hook).
+          try {
+            writer.flush();
+          } catch {
+            // stopping anyway
+          }
           io.stderr.write(`simenv: ${sig} again: stopping now; ${writer.dir}/summary.json is not written, step.jsonl is complete up to the last step\n`);
           process.exit(SIGNAL_EXIT[sig] ?? 1);
         }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Agent } from '../agents/agent.js';
 import type { SimEnv } from '../env/sim-env.js';
 import { RUN_RECORD_FORMAT, type AgentRecord, type RunConfigRecord, type SummaryRecord } from './records.js';
-import { newRunId, RunWriter } from './run-dir.js';
+import { newRunId, RunWriter, type LogFlush } from './run-dir.js';
 import { episodeSeeds, runAgent, type RunAgentOptions, type RunMeta } from './run-loop.js';
 import { SIMENV_VERSION } from './version.js';
 
@@ -88,6 +88,11 @@ export interface RecordRunOptions extends Pick<RunAgentOptions, 'signal' | 'onPr
   out?: string;
   /** Run directory name (default: time, agent name, random suffix). Never overwritten. */
   runId?: string;
+  /**
+   * How step.jsonl is written: `step` (default, one write per step) or `batched` (a write per
+   * 256 lines or 200 ms, and at every episode end; see RunWriter).
+   */
+  flush?: LogFlush;
 }
 
 /** Run `agent` in `env` and log it to `<out>/<run-id>/`. Resolves when summary.json is written. */
@@ -95,7 +100,7 @@ export async function recordRun(opts: RecordRunOptions): Promise<{ dir: string; 
   const seed = opts.seed ?? opts.env.options.seed;
   const seeds = episodeSeeds(seed, opts.episodes ?? 1);
   const config = buildRunConfig({ runId: opts.runId ?? newRunId(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
-  const writer = RunWriter.create(opts.out ?? 'runs', config);
+  const writer = RunWriter.create(opts.out ?? 'runs', config, { flush: opts.flush ?? 'step' });
   const outcome = await runAgent({
     env: opts.env,
     agent: opts.agent,

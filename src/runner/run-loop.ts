@@ -27,7 +27,13 @@ export interface RunnableEnv {
 export interface RunRecordSink {
   /** One complete `step.jsonl` line, newline included. */
   appendStepLine(line: string): void;
-  /** The summary, once, when the run ends. */
+  /**
+   * Hand buffered lines to the kernel now. The loop calls it at every episode end and when
+   * it stops early (signal, error), before `finish`; a sink that writes each line at once
+   * need not have it.
+   */
+  flush?(): void;
+  /** The summary, once, when the run ends (a buffering sink writes its lines first). */
   finish(summary: SummaryRecord): void;
 }
 
@@ -145,6 +151,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     return r.terminated || r.truncated;
   };
   const endEpisode = (complete: boolean): void => {
+    // Episode ends are the points where a batched writer must be on disk (episodes are what
+    // a reader of an unfinished run can use whole). A failure to write here is the run's
+    // error: it happens inside the loop's try.
+    writer?.flush?.();
     const s = stats.endEpisode(complete);
     if (complete) progress.episodesDone++;
     report();
@@ -202,7 +212,18 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     }
   } catch (err) {
     error = err;
-    if (stats.inEpisode) endEpisode(false);
+    // The steps before the failure still go to disk; if writing them fails too, the first
+    // error is the one the summary reports.
+    try {
+      writer?.flush?.();
+    } catch {
+      // keep `error`
+    }
+    if (stats.inEpisode) {
+      const s = stats.endEpisode(false);
+      report();
+      if (s) opts.onEpisodeEnd?.(s);
+    }
   }
 
   const wallTimeS = (clock() - t0) / 1000;

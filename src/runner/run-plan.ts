@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { UsageError } from '../env/errors.js';
-import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES } from '../agents/registry.js';
+import { PolicyError, UsageError } from '../env/errors.js';
+import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
-import { checkRunId } from './run-dir.js';
+import { checkRunId, type LogFlush } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
 
 /**
@@ -24,6 +24,13 @@ const agentName = z.string().superRefine((name, ctx) => {
   ctx.addIssue({ code: 'custom', message: `expected one of ${BASELINE_AGENT_NAMES.join(', ')}, got "${name}" (learned agents load with --policy DIR)` });
 });
 
+// RFC 1123 label: what the kube backend accepts as `kube.namespace` (kube-options.ts). Checked
+// here too so a bad --kube-ns is a usage error naming the flag, found before anything starts.
+const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const namespaceFlag = z.string().refine((ns) => ns.length <= 63 && NAMESPACE_RE.test(ns), {
+  error: (i) => `expected a namespace of at most 63 lower-case letters, digits and '-' (RFC 1123 label), got "${String(i.input)}"`,
+});
+
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
 export const RunFlagsSchema = z.strictObject({
   trace: z.string({ error: 'expected a trace file (--trace FILE)' }).min(1, 'expected a trace file path'),
@@ -39,14 +46,17 @@ export const RunFlagsSchema = z.strictObject({
   seeds: intListFlag().optional(),
   backend: z.enum(['memory', 'kube'], { error: (i) => `expected memory or kube, got "${String(i.input)}"` }).default('memory'),
   actionMode: z.enum(['absolute', 'delta'], { error: (i) => `expected absolute or delta, got "${String(i.input)}"` }).optional(),
+  maxDelta: intFlag(1).optional(),
   minReplicas: intFlag(0).optional(),
   maxReplicas: intFlag(1).optional(),
+  kubeNs: namespaceFlag.optional(),
   driverImage: z.string().min(1).optional(),
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
   mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
+  logFlush: z.enum(['step', 'batched'], { error: (i) => `expected step or batched, got "${String(i.input)}"` }).default('step'),
   runId: z.string().optional(),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -58,6 +68,16 @@ export type RunFlags = z.output<typeof RunFlagsSchema>;
 export type AgentSpec =
   | { kind: 'baseline'; name: string; target?: number }
   | { kind: 'policy'; dir: string };
+
+/** Flags the user gave explicitly (undefined: not given), which a policy's defaults must not replace. */
+export interface GivenEnvFlags {
+  actionMode?: 'absolute' | 'delta';
+  maxDelta?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+  stepSeconds?: number;
+  durationSeconds?: number;
+}
 
 /** Everything a run will do. */
 export interface RunPlan {
@@ -76,9 +96,13 @@ export interface RunPlan {
   seeds: number[];
   out: string;
   runId: string | null;
+  /** How step.jsonl lines are written (RunWriter `flush`). */
+  logFlush: LogFlush;
   json: boolean;
   quiet: boolean;
   progress: boolean;
+  /** The env flags as given, for `applyPolicyDefaults`. */
+  given: GivenEnvFlags;
 }
 
 /** The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns. */
@@ -91,6 +115,33 @@ export function deploymentOf(deploy: string, ns: string | undefined): string {
     return deploy;
   }
   return ns !== undefined ? `${ns}/${deploy}` : deploy;
+}
+
+type EpisodeShape = Pick<RunPlan, 'mode' | 'durationSeconds' | 'stepSeconds'>;
+
+/** Without a step length: one step held for the duration; with one: multi-step, the duration bounding the horizon. */
+function episodeShape(stepSeconds: number | undefined, durationSeconds: number | undefined, stepSource = '--step'): EpisodeShape {
+  if (stepSeconds === undefined) {
+    const d = durationSeconds ?? DEFAULT_ONE_STEP_SECONDS;
+    return { mode: 'one-step', durationSeconds: d, stepSeconds: d };
+  }
+  if (durationSeconds !== undefined && durationSeconds < stepSeconds) {
+    throw new UsageError(`--duration: expected at least one step (${stepSource} ${stepSeconds}), got ${durationSeconds}`);
+  }
+  return { mode: 'multi-step', durationSeconds: durationSeconds ?? null, stepSeconds };
+}
+
+/** Set the episode shape's SimEnv options (oneStep, or stepSeconds and horizon) on `envOptions`. */
+function shapeEnvOptions(envOptions: Record<string, unknown>, shape: EpisodeShape): void {
+  delete envOptions.oneStep;
+  delete envOptions.stepSeconds;
+  delete envOptions.horizon;
+  if (shape.mode === 'one-step') {
+    envOptions.oneStep = { durationSeconds: shape.durationSeconds };
+  } else {
+    envOptions.stepSeconds = shape.stepSeconds;
+    if (shape.durationSeconds !== null) envOptions.horizon = Math.max(1, Math.floor(shape.durationSeconds / shape.stepSeconds));
+  }
 }
 
 /** Validate `raw` commander options and decide the run. `evalMode` makes --seeds the episode plan. */
@@ -115,19 +166,14 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     });
   }
 
-  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode };
+  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
   if (f.backend !== 'kube' && givenKube.length > 0) {
     throw new UsageError(`--${givenKube[0]![0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only applies with --backend kube`);
   }
 
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
-  const mode = f.step === undefined ? 'one-step' : 'multi-step';
-  const durationSeconds = mode === 'one-step' ? (f.duration ?? DEFAULT_ONE_STEP_SECONDS) : (f.duration ?? null);
-  const stepSeconds = mode === 'one-step' ? durationSeconds! : f.step!;
-  if (mode === 'multi-step' && durationSeconds !== null && durationSeconds < stepSeconds) {
-    throw new UsageError(`--duration: expected at least one step (--step ${stepSeconds}), got ${durationSeconds}`);
-  }
+  const shape = episodeShape(f.step, f.duration);
 
   const envOptions: Record<string, unknown> = {
     trace: f.trace,
@@ -136,18 +182,17 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     seed: f.seed,
   };
   if (f.actionMode) envOptions.actionMode = f.actionMode;
+  if (f.maxDelta !== undefined) envOptions.maxDelta = f.maxDelta;
   if (f.minReplicas !== undefined) envOptions.minReplicas = f.minReplicas;
   if (f.maxReplicas !== undefined) envOptions.maxReplicas = f.maxReplicas;
-  if (mode === 'one-step') {
-    envOptions.oneStep = { durationSeconds };
-  } else {
-    envOptions.stepSeconds = stepSeconds;
-    if (durationSeconds !== null) envOptions.horizon = Math.max(1, Math.floor(durationSeconds / stepSeconds));
-  }
+  shapeEnvOptions(envOptions, shape);
   if (f.backend === 'kube') {
     const kube: Record<string, unknown> = {};
-    for (const [k, v] of givenKube) kube[k] = v;
-    if (f.ns !== undefined) kube.namespace = f.ns;
+    for (const [k, v] of givenKube) if (k !== 'kubeNs') kube[k] = v;
+    // The cluster namespace: --kube-ns, else the trace namespace (which is also the kube
+    // backend's own default when --deploy NS/NAME carries it instead of --ns).
+    const namespace = f.kubeNs ?? f.ns;
+    if (namespace !== undefined) kube.namespace = namespace;
     envOptions.kube = kube;
   }
 
@@ -167,16 +212,93 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     deployment,
     backend: f.backend,
     agent,
-    mode,
-    durationSeconds,
-    stepSeconds,
+    ...shape,
     episodes: seeds.length,
     seed,
     seeds,
     out: f.out,
     runId: f.runId ?? null,
+    logFlush: f.logFlush,
     json: f.json,
     quiet: f.quiet,
     progress: f.progress,
+    given: {
+      actionMode: f.actionMode,
+      maxDelta: f.maxDelta,
+      minReplicas: f.minReplicas,
+      maxReplicas: f.maxReplicas,
+      stepSeconds: f.step,
+      durationSeconds: f.duration,
+    },
   };
+}
+
+/** What `applyPolicyDefaults` reads from a policy's `envOptions` (the SimEnv options it was trained with). */
+const PolicyEnvOptionsSchema = z.looseObject({
+  minReplicas: z.number().int().nonnegative().optional(),
+  maxReplicas: z.number().int().positive().optional(),
+  stepSeconds: z.number().positive().optional(),
+  oneStep: z.strictObject({ durationSeconds: z.number().positive() }).nullish(),
+});
+
+/**
+ * A run of a trained policy gets the env the policy was trained in, unless a flag says
+ * otherwise: `actionMode`, `maxDelta`, `minReplicas`, `maxReplicas` and the step length
+ * default to the policy's (policy.json, read without TensorFlow.js). A flag that would change
+ * what the network's outputs or inputs mean is refused, naming both values: the action mode,
+ * `--max-delta` in delta mode and the replica bounds in absolute mode (they define the
+ * action space), and `--max-replicas` in any mode (observations are divided by it). Flags
+ * that leave both alone override freely: `--min-replicas` in delta mode, `--step`.
+ * Without `--step`, episodes are multi-step at the policy's step length (a delta policy
+ * holding one action for minutes is not what it learned), `--duration` bounding them.
+ */
+export function applyPolicyDefaults(plan: RunPlan, info: PolicyInfo): RunPlan {
+  const parsed = PolicyEnvOptionsSchema.safeParse(info.envOptions);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PolicyError(`${info.dir}/policy.json at envOptions.${issue.path.join('.')}: ${issue.message}`, {
+      hint: 'the policy metadata is corrupt or from another simenv version: retrain',
+    });
+  }
+  const trained = parsed.data;
+  const { mode, n, start } = info.action;
+  const space = `${mode} Discrete(${n}, start=${start})`;
+  const g = plan.given;
+  const refuse = (flag: string, expected: string | number, got: string | number, why: string): never => {
+    throw new UsageError(`${flag}: expected ${expected} (policy ${info.dir} ${why}), got ${got}`, {
+      hint: `leave ${flag} out to use the policy's value, or evaluate a policy trained with ${flag} ${got}`,
+    });
+  };
+
+  const env: Record<string, unknown> = { ...plan.envOptions };
+  if (g.actionMode !== undefined && g.actionMode !== mode) refuse('--action-mode', mode, g.actionMode, `acts in ${space}`);
+  env.actionMode = mode;
+  if (mode === 'delta') {
+    // Delta mode: Discrete(2k + 1, start = -k), so the network fixes maxDelta k.
+    const k = -start;
+    if (g.maxDelta !== undefined && g.maxDelta !== k) refuse('--max-delta', k, g.maxDelta, `acts in ${space}`);
+    env.maxDelta = k;
+    if (g.minReplicas === undefined && trained.minReplicas !== undefined) env.minReplicas = trained.minReplicas;
+    if (trained.maxReplicas !== undefined) {
+      if (g.maxReplicas !== undefined && g.maxReplicas !== trained.maxReplicas) {
+        refuse('--max-replicas', trained.maxReplicas, g.maxReplicas, `was trained with maxReplicas ${trained.maxReplicas}, and observations are divided by it`);
+      }
+      env.maxReplicas = trained.maxReplicas;
+    }
+  } else {
+    // Absolute mode: Discrete(max - min + 1, start = min), so the network fixes both bounds.
+    const max = start + n - 1;
+    if (g.minReplicas !== undefined && g.minReplicas !== start) refuse('--min-replicas', start, g.minReplicas, `acts in ${space}`);
+    if (g.maxReplicas !== undefined && g.maxReplicas !== max) refuse('--max-replicas', max, g.maxReplicas, `acts in ${space}`);
+    env.minReplicas = start;
+    env.maxReplicas = max;
+  }
+
+  let shape: EpisodeShape = { mode: plan.mode, durationSeconds: plan.durationSeconds, stepSeconds: plan.stepSeconds };
+  if (g.stepSeconds === undefined) {
+    if (trained.oneStep) shape = episodeShape(undefined, g.durationSeconds ?? trained.oneStep.durationSeconds);
+    else if (trained.stepSeconds !== undefined) shape = episodeShape(trained.stepSeconds, g.durationSeconds, "the policy's step of");
+  }
+  shapeEnvOptions(env, shape);
+  return { ...plan, ...shape, envOptions: env };
 }

@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/env/errors.js';
 import { RunConfigRecordSchema } from '../../src/runner/records.js';
-import { checkRunTarget, newRunId, RUN_FILES, RunWriter, writeFileAtomic } from '../../src/runner/run-dir.js';
-import { configRecord, tempDir } from './helpers.js';
+import { BATCH_LINES, checkRunTarget, newRunId, RUN_FILES, RunWriter, writeFileAtomic } from '../../src/runner/run-dir.js';
+import { configRecord, REPO, tempDir, TSX_LOADER } from './helpers.js';
 
 describe('run directory', () => {
   it('creates <parent>/<run-id>/ with config.json and appends whole lines to step.jsonl', () => {
@@ -79,3 +81,97 @@ describe('run directory', () => {
     expect(() => checkRunTarget(tempDir(), newRunId('weird name/..'))).not.toThrow();
   });
 });
+
+describe('run directory, --log-flush batched', () => {
+  const stepsOf = (w: RunWriter): string => readFileSync(join(w.dir, RUN_FILES.steps), 'utf8');
+  const line = (i: number): string => `${JSON.stringify({ i, pad: 'x'.repeat(i % 50) })}\n`;
+
+  it('holds lines until 256 have come, then writes them at once; flush() and finish() write the rest first', () => {
+    const clock = { now: 0 }; // frozen: only the line count can trigger a write
+    const w = RunWriter.create(tempDir(), configRecord('b1'), { flush: 'batched', clock: () => clock.now });
+    expect(w.flushMode).toBe('batched');
+    for (let i = 0; i < BATCH_LINES - 1; i++) w.appendStepLine(line(i));
+    expect(stepsOf(w)).toBe('');
+    w.appendStepLine(line(BATCH_LINES - 1));
+    const first = stepsOf(w).split('\n').filter((l) => l !== '');
+    expect(first).toHaveLength(BATCH_LINES);
+    expect(first.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([...Array(BATCH_LINES).keys()]);
+    w.appendStepLine(line(1000));
+    w.appendStepLine(line(1001));
+    expect(stepsOf(w).split('\n').filter((l) => l !== '')).toHaveLength(BATCH_LINES);
+    w.flush();
+    expect(stepsOf(w).split('\n').filter((l) => l !== '')).toHaveLength(BATCH_LINES + 2);
+    w.appendStepLine(line(1002));
+    w.finish({ status: 'completed' } as unknown as Parameters<RunWriter['finish']>[0]);
+    const all = stepsOf(w).split('\n');
+    expect(all.at(-1)).toBe('');
+    expect(JSON.parse(all.at(-2)!)).toEqual({ i: 1002, pad: 'x'.repeat(2) });
+    expect(existsSync(join(w.dir, RUN_FILES.summary))).toBe(true);
+  });
+
+  it('writes the batch when a line comes 200 ms of wall time after the last write (no timer)', () => {
+    const clock = { now: 1000 };
+    const w = RunWriter.create(tempDir(), configRecord('b2'), { flush: 'batched', clock: () => clock.now });
+    w.appendStepLine(line(0));
+    clock.now += 199;
+    w.appendStepLine(line(1));
+    expect(stepsOf(w)).toBe('');
+    // Time passing alone writes nothing: the check runs when a line arrives.
+    clock.now += 1;
+    expect(stepsOf(w)).toBe('');
+    w.appendStepLine(line(2));
+    expect(stepsOf(w).split('\n').filter((l) => l !== '')).toHaveLength(3);
+    // The 200 ms count from that write.
+    clock.now += 150;
+    w.appendStepLine(line(3));
+    expect(stepsOf(w).split('\n').filter((l) => l !== '')).toHaveLength(3);
+    clock.now += 50;
+    w.appendStepLine(line(4));
+    expect(stepsOf(w).split('\n').filter((l) => l !== '')).toHaveLength(5);
+    w.closeSteps();
+  });
+
+  it('pads lines so none crosses a 4 KiB page boundary (a write cut short by SIGKILL ends at a line end)', () => {
+    const w = RunWriter.create(tempDir(), configRecord('b3'), { flush: 'batched', batchLines: 37 });
+    const records = Array.from({ length: 3000 }, (_, i) => ({ i, text: 'é'.repeat(100 + ((i * 7919) % 500)) }));
+    for (const r of records) w.appendStepLine(`${JSON.stringify(r)}\n`);
+    w.closeSteps();
+    const bytes = readFileSync(join(w.dir, RUN_FILES.steps));
+    let start = 0;
+    let padded = 0;
+    const parsed: unknown[] = [];
+    for (let end = bytes.indexOf(0x0a); end >= 0; end = bytes.indexOf(0x0a, start)) {
+      expect(Math.floor(start / 4096), `line at ${start}..${end}`).toBe(Math.floor(end / 4096));
+      const text = bytes.subarray(start, end).toString('utf8');
+      if (text.endsWith(' ')) {
+        padded++;
+        expect((end + 1) % 4096).toBe(0); // padding only ever fills a page
+      }
+      parsed.push(JSON.parse(text));
+      start = end + 1;
+    }
+    expect(start).toBe(bytes.length);
+    expect(parsed).toEqual(records);
+    expect(padded).toBeGreaterThan(100);
+  });
+
+  it('writes the buffered lines when the process exits without closing the writer', () => {
+    const dir = tempDir();
+    const script = join(dir, 'exit.mts');
+    writeFileSync(
+      script,
+      `import { RunWriter } from ${JSON.stringify(pathToFileURL(join(REPO, 'src/runner/run-dir.ts')).href)};
+const config = ${JSON.stringify(configRecord('on-exit'))};
+const w = RunWriter.create(${JSON.stringify(dir)}, config, { flush: 'batched', clock: () => 0 });
+for (let i = 0; i < 10; i++) w.appendStepLine(JSON.stringify({ i }) + '\\n');
+process.exit(3);
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', TSX_LOADER, script], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    const lines = readFileSync(join(dir, 'on-exit', RUN_FILES.steps), 'utf8').split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([...Array(10).keys()]);
+  });
+});
+

@@ -150,6 +150,72 @@ describe('runAgent', () => {
     expect(readFileSync(join(wa.dir, 'step.jsonl'), 'utf8')).toBe(readFileSync(join(ws.dir, 'step.jsonl'), 'utf8'));
   });
 
+  it('asks a buffering sink to flush at every episode end and before the summary, however the run ends', async () => {
+    const recorder = (): { events: string[]; sink: { appendStepLine: (l: string) => void; flush: () => void; finish: () => void } } => {
+      const events: string[] = [];
+      return {
+        events,
+        sink: {
+          appendStepLine: (l) => {
+            const r = JSON.parse(l) as { episode: number; step: number };
+            events.push(`line ${r.episode}.${r.step}`);
+          },
+          flush: () => events.push('flush'),
+          finish: () => events.push('finish'),
+        },
+      };
+    };
+    const horizon = 12;
+    const done = recorder();
+    await runAgent({ env, agent: createAgent('static', env.agentContext, { seed: 0, target: 2 }), episodes: 2, seed: 1, meta: meta('f'), writer: done.sink });
+    expect(done.events.filter((e) => !e.startsWith('line'))).toEqual(['flush', 'flush', 'finish']);
+    expect(done.events.indexOf('flush')).toBe(horizon + 1); // right after episode 0's last line
+    expect(done.events.at(-2)).toBe('flush');
+
+    const ctl = new AbortController();
+    let acted = 0;
+    const aborted = recorder();
+    const stopper: Agent = {
+      name: 'stop',
+      act: () => {
+        if (++acted === 5) ctl.abort('SIGTERM');
+        return 2;
+      },
+    };
+    const a = await runAgent({ env, agent: stopper, episodes: 3, seed: 1, meta: meta('f'), writer: aborted.sink, signal: ctl.signal, yieldEveryMs: 0 });
+    expect(a.summary.status).toBe('interrupted');
+    expect(aborted.events.slice(-3)).toEqual(['line 0.5', 'flush', 'finish']);
+
+    let n = 0;
+    const failing = recorder();
+    const broken: Agent = {
+      name: 'broken',
+      act: () => {
+        if (++n === 3) throw new Error('no');
+        return 2;
+      },
+    };
+    const f = await runAgent({ env, agent: broken, episodes: 2, seed: 1, meta: meta('f'), writer: failing.sink });
+    expect(f.summary.status).toBe('failed');
+    expect(failing.events.slice(-3)).toEqual(['line 0.2', 'flush', 'finish']);
+  });
+
+  it('a batched writer: a failing run still has every step before the failure on disk', async () => {
+    const w = RunWriter.create(tempDir(), configRecord('bf'), { flush: 'batched', clock: () => 0 });
+    let n = 0;
+    const agent: Agent = {
+      name: 'broken',
+      act: () => {
+        if (++n === 20) throw new Error('late failure');
+        return 2;
+      },
+    };
+    const { summary } = await runAgent({ env, agent, episodes: 3, seed: 0, meta: meta('bf'), writer: w });
+    expect(summary.status).toBe('failed');
+    expect(summary.steps).toBe(19);
+    expect(steps(w.dir).filter((r) => r.step > 0)).toHaveLength(19);
+  });
+
   it('derives distinct episode seeds, so nearby run seeds do not share episodes', () => {
     const a = episodeSeeds(1, 5);
     const b = episodeSeeds(2, 5);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/env/errors.js';
+import type { PolicyInfo } from '../../src/agents/registry.js';
+import { PolicyError, UsageError } from '../../src/env/errors.js';
 import { episodeSeeds } from '../../src/runner/run-loop.js';
-import { DEFAULT_ONE_STEP_SECONDS, deploymentOf, planRun } from '../../src/runner/run-plan.js';
+import { applyPolicyDefaults, DEFAULT_ONE_STEP_SECONDS, deploymentOf, planRun } from '../../src/runner/run-plan.js';
 
 /** Flags to plan: what `simenv run` / `simenv eval` decide before creating anything. */
 
@@ -54,6 +55,28 @@ describe('planRun', () => {
     expect(usage({ ...base, target: '3', driverImage: 'x' })).toBe('--driver-image: only applies with --backend kube');
   });
 
+  it('--kube-ns is the cluster namespace (kube.namespace); the trace namespace stays the deployment\'s', () => {
+    const p = planRun({ ...base, target: '2', backend: 'kube', kubeNs: 'simenv-a' });
+    expect(p.envOptions.kube).toEqual({ namespace: 'simenv-a' });
+    expect(p.envOptions.deployment).toBe('dsb/nginx-thrift');
+    const bare = planRun({ trace: 't', deploy: 'nginx-thrift', ns: 'dsb', target: '2', backend: 'kube', kubeNs: 'other' });
+    expect(bare.envOptions).toMatchObject({ deployment: 'dsb/nginx-thrift', kube: { namespace: 'other' } });
+    // Without --kube-ns the kube backend defaults to the trace namespace itself.
+    expect(planRun({ ...base, target: '2', backend: 'kube' }).envOptions.kube).toEqual({});
+    expect(usage({ ...base, target: '3', kubeNs: 'x' })).toBe('--kube-ns: only applies with --backend kube');
+    expect(usage({ ...base, target: '3', backend: 'kube', kubeNs: 'Bad_NS' })).toBe(
+      `--kube-ns: expected a namespace of at most 63 lower-case letters, digits and '-' (RFC 1123 label), got "Bad_NS"`,
+    );
+  });
+
+  it('--log-flush step (default) or batched; --max-delta', () => {
+    expect(planRun({ ...base, target: '3' }).logFlush).toBe('step');
+    expect(planRun({ ...base, target: '3', logFlush: 'batched' }).logFlush).toBe('batched');
+    expect(usage({ ...base, target: '3', logFlush: 'never' })).toBe('--log-flush: expected step or batched, got "never"');
+    expect(planRun({ ...base, target: '3', actionMode: 'delta', maxDelta: '4' }).envOptions).toMatchObject({ actionMode: 'delta', maxDelta: 4 });
+    expect(usage({ ...base, target: '3', maxDelta: '0' })).toBe('--max-delta: expected an integer >= 1, got "0"');
+  });
+
   it('eval: --episodes per seed, seeds in order', () => {
     const p = planRun({ ...base, agent: 'random', episodes: '2', seeds: '1, 2,3' }, { evalMode: true });
     expect(p.episodes).toBe(6);
@@ -76,5 +99,62 @@ describe('planRun', () => {
     expect(usage({ ...base, target: '3', runId: '../x' })).toMatch(/--run-id: expected letters/);
     expect(usage({ deploy: 'x', target: '3' })).toMatch(/^--trace: expected a trace file/);
     expect(usage({ ...base, target: '3', backend: 'cloud' })).toBe('--backend: expected memory or kube, got "cloud"');
+  });
+});
+
+describe('applyPolicyDefaults', () => {
+  const delta: PolicyInfo = {
+    dir: '/p/dqn',
+    agent: 'dqn',
+    envOptions: { actionMode: 'delta', maxDelta: 3, minReplicas: 1, maxReplicas: 20, stepSeconds: 30, horizon: 8 },
+    action: { n: 7, start: -3, mode: 'delta' },
+    observationShape: [9],
+  };
+  const absolute: PolicyInfo = { ...delta, envOptions: { actionMode: 'absolute', minReplicas: 2, maxReplicas: 12, stepSeconds: 15 }, action: { n: 11, start: 2, mode: 'absolute' } };
+  const policyPlan = (flags: Record<string, unknown> = {}, evalMode = false) => planRun({ ...base, policy: '/p/dqn', ...flags }, { evalMode });
+  const refused = (flags: Record<string, unknown>, info: PolicyInfo): string => {
+    try {
+      applyPolicyDefaults(policyPlan(flags), info);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a UsageError');
+  };
+
+  it("without flags: the policy's action space, bounds and step; --duration bounds multi-step episodes", () => {
+    const p = applyPolicyDefaults(policyPlan({ duration: '300' }), delta);
+    expect(p.envOptions).toMatchObject({ actionMode: 'delta', maxDelta: 3, minReplicas: 1, maxReplicas: 20, stepSeconds: 30, horizon: 10 });
+    expect(p.envOptions).not.toHaveProperty('oneStep');
+    expect([p.mode, p.stepSeconds, p.durationSeconds]).toEqual(['multi-step', 30, 300]);
+    // The training horizon is not an evaluation default: without --duration, to the trace's end.
+    expect(applyPolicyDefaults(policyPlan(), delta).envOptions).not.toHaveProperty('horizon');
+    const a = applyPolicyDefaults(policyPlan(), absolute);
+    expect(a.envOptions).toMatchObject({ actionMode: 'absolute', minReplicas: 2, maxReplicas: 12, stepSeconds: 15 });
+  });
+
+  it('explicit flags that leave the action space alone override: --step, --min-replicas in delta mode', () => {
+    const p = applyPolicyDefaults(policyPlan({ step: '60', duration: '600', minReplicas: '3' }), delta);
+    expect(p.envOptions).toMatchObject({ maxDelta: 3, minReplicas: 3, stepSeconds: 60, horizon: 10 });
+    expect(applyPolicyDefaults(policyPlan({ maxDelta: '3', actionMode: 'delta', maxReplicas: '20' }), delta).envOptions).toMatchObject({ maxDelta: 3, maxReplicas: 20 });
+  });
+
+  it('refuses flags that contradict the policy, naming both values', () => {
+    expect(refused({ actionMode: 'absolute' }, delta)).toBe('--action-mode: expected delta (policy /p/dqn acts in delta Discrete(7, start=-3)), got absolute');
+    expect(refused({ maxDelta: '2' }, delta)).toBe('--max-delta: expected 3 (policy /p/dqn acts in delta Discrete(7, start=-3)), got 2');
+    expect(refused({ maxReplicas: '30' }, delta)).toBe('--max-replicas: expected 20 (policy /p/dqn was trained with maxReplicas 20, and observations are divided by it), got 30');
+    expect(refused({ minReplicas: '1' }, absolute)).toBe('--min-replicas: expected 2 (policy /p/dqn acts in absolute Discrete(11, start=2)), got 1');
+    expect(refused({ maxReplicas: '20' }, absolute)).toBe('--max-replicas: expected 12 (policy /p/dqn acts in absolute Discrete(11, start=2)), got 20');
+    expect(refused({ duration: '10' }, delta)).toBe("--duration: expected at least one step (the policy's step of 30), got 10");
+  });
+
+  it('a one-step policy keeps one-step episodes of its duration; corrupt envOptions are a PolicyError', () => {
+    const oneStep: PolicyInfo = { ...delta, envOptions: { ...delta.envOptions, stepSeconds: 90, oneStep: { durationSeconds: 90 } } };
+    const p = applyPolicyDefaults(policyPlan(), oneStep);
+    expect([p.mode, p.durationSeconds]).toEqual(['one-step', 90]);
+    expect(p.envOptions).toMatchObject({ oneStep: { durationSeconds: 90 } });
+    expect(p.envOptions).not.toHaveProperty('stepSeconds');
+    expect(() => applyPolicyDefaults(policyPlan(), { ...delta, envOptions: { maxReplicas: 'many' } })).toThrow(PolicyError);
+    expect(() => applyPolicyDefaults(policyPlan(), { ...delta, envOptions: { maxReplicas: 'many' } })).toThrow(/\/p\/dqn\/policy\.json at envOptions\.maxReplicas: /);
   });
 });

@@ -48,9 +48,9 @@ function checkSteps(text: string): StepRecord[] {
   return records;
 }
 
-async function interrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; dir: string; stderr: string }> {
+async function interrupt(signal: 'SIGINT' | 'SIGTERM', extra: string[] = []): Promise<{ code: number | null; dir: string; stderr: string }> {
   const out = tempDir();
-  const child = spawnCli([...LONG_RUN, '--out', out, '--run-id', 'r']);
+  const child = spawnCli([...LONG_RUN, ...extra, '--out', out, '--run-id', 'r']);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -65,27 +65,33 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number |
   }
 }
 
+/** SIGKILL a long run once `lines` lines are on disk; the step.jsonl text. */
+async function killed(lines: number, extra: string[] = []): Promise<{ text: string; dir: string }> {
+  const out = tempDir();
+  const child = spawnCli([...LONG_RUN, ...extra, '--out', out, '--run-id', 'k']);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+  const steps = join(out, 'k', 'step.jsonl');
+  try {
+    await waitFor(() => lineCount(steps) >= lines, 'step.jsonl to fill');
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+  } finally {
+    child.kill('SIGKILL');
+  }
+  return { text: readFileSync(steps, 'utf8'), dir: join(out, 'k') };
+}
+
 describe('killed and interrupted runs', () => {
   it('SIGKILL mid-run: every line of step.jsonl parses and the steps written are intact', async () => {
-    const out = tempDir();
-    const child = spawnCli([...LONG_RUN, '--out', out, '--run-id', 'k']);
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
-    const steps = join(out, 'k', 'step.jsonl');
-    try {
-      await waitFor(() => lineCount(steps) >= 5000, 'step.jsonl to fill');
-      child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
-    } finally {
-      child.kill('SIGKILL');
-    }
-    const records = checkSteps(readFileSync(steps, 'utf8'));
+    const { text, dir } = await killed(5000);
+    const records = checkSteps(text);
     expect(records.length).toBeGreaterThanOrEqual(5000);
     // Each episode of 1-second steps over the 1134 s trace has 1134 steps: several episodes were logged whole.
     expect(records.filter((r) => r.truncated).length).toBeGreaterThanOrEqual(3);
     expect(records.filter((r) => r.truncated).every((r) => r.step === 1134)).toBe(true);
-    expect(existsSync(join(out, 'k', 'summary.json'))).toBe(false);
-    expect(existsSync(join(out, 'k', 'config.json'))).toBe(true);
-    expect(statSync(steps).size).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+    expect(existsSync(join(dir, 'config.json'))).toBe(true);
+    expect(statSync(join(dir, 'step.jsonl')).size).toBeGreaterThan(0);
   });
 
   it('SIGINT: finishes the current step, writes status interrupted, exits 130', async () => {
@@ -108,4 +114,26 @@ describe('killed and interrupted runs', () => {
     const summary = SummaryRecordSchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
     expect(summary).toMatchObject({ status: 'interrupted', signal: 'SIGTERM' });
   });
+
+  it('--log-flush batched, SIGINT: every step is on disk (the batch is written before the summary), status interrupted', async () => {
+    const { code, dir } = await interrupt('SIGINT', ['--log-flush', 'batched']);
+    expect(code).toBe(130);
+    const summary = SummaryRecordSchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+    expect(summary).toMatchObject({ status: 'interrupted', signal: 'SIGINT' });
+    const records = checkSteps(readFileSync(join(dir, 'step.jsonl'), 'utf8'));
+    expect(summary.steps).toBe(records.filter((r) => r.step > 0).length);
+    expect(summary.perEpisode.reduce((a, e) => a + e.steps, 0)).toBe(summary.steps);
+    // The cut-short episode's last step is on disk, not left in the buffer.
+    const last = records.at(-1)!;
+    expect([last.episode, last.step]).toEqual([summary.perEpisode.at(-1)!.episode, summary.perEpisode.at(-1)!.steps]);
+  });
+
+  it('--log-flush batched, SIGKILL: every line parses (a batch cut short ends at a line end)', async () => {
+    const { text, dir } = await killed(5000, ['--log-flush', 'batched']);
+    const records = checkSteps(text);
+    expect(records.length).toBeGreaterThanOrEqual(5000);
+    expect(records.filter((r) => r.truncated).every((r) => r.step === 1134)).toBe(true);
+    expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+  });
 });
+

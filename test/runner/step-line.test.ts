@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimEnv } from '../../src/env/sim-env.js';
-import type { StepInfo } from '../../src/env/types.js';
+import { createAgent } from '../../src/agents/registry.js';
+import { OBSERVATION_FIELDS, type StepInfo } from '../../src/env/types.js';
 import { StepRecordSchema } from '../../src/runner/records.js';
-import { StepLineEncoder } from '../../src/runner/step-line.js';
+import { ENCODED_OBSERVATION_FIELDS, StepLineEncoder } from '../../src/runner/step-line.js';
 import { dsbEnv } from './helpers.js';
 
 /** The record JSON.stringify would produce from the same info: the reference encoding. */
@@ -74,4 +75,77 @@ describe('StepLineEncoder', () => {
     // The schema refuses such a line: NaN in a record is a bug upstream, not a value.
     expect(StepRecordSchema.safeParse(parsed).success).toBe(false);
   });
+
+  it('writes every observation field, in OBSERVATION_FIELDS order', () => {
+    expect([...ENCODED_OBSERVATION_FIELDS]).toEqual([...OBSERVATION_FIELDS]);
+  });
+
+  it('its segment caches follow every field: change one number at a time and the line follows', () => {
+    // The encoder rebuilds a cached part of the line only when a number it was built from
+    // changes. Change each field alone, back and forth, and compare with the reference: a
+    // field missing from a cache check would leave the old value in the line.
+    const enc = new StepLineEncoder('cache');
+    env.reset({ seed: 2 });
+    const s = env.step(3);
+    const info = structuredClone(s.info);
+    const check = (action: number | null, terminated = false, truncated = false): void => {
+      const line = enc.encode(1, 7, info, action, terminated, truncated);
+      expect(JSON.parse(line)).toEqual(reference('cache', 1, 7, info, action, terminated, truncated));
+    };
+    check(3);
+    const numbers: Array<[object, string]> = [
+      [info, 'timeS'],
+      [info, 'traceTs'],
+      [info, 'recordedReplicas'],
+      [info.action, 'requested'],
+      [info.action, 'applied'],
+      ...OBSERVATION_FIELDS.map((f): [object, string] => [info.observation, f]),
+      ...Object.keys(info.reward).map((k): [object, string] => [info.reward, k]),
+      ...Object.keys(info.service)
+        .filter((k) => k !== 'sloViolated')
+        .map((k): [object, string] => [info.service, k]),
+    ];
+    expect(numbers).toHaveLength(5 + 9 + 4 + 9);
+    for (const [obj, key] of numbers) {
+      const rec = obj as Record<string, number>;
+      const old = rec[key]!;
+      rec[key] = old + 0.125;
+      check(3);
+      rec[key] = old;
+      check(3);
+    }
+    check(4);
+    check(3);
+    info.service.sloViolated = !info.service.sloViolated;
+    check(3);
+    check(3, true, false);
+    check(3, false, true);
+    check(null);
+    check(null, false, true);
+    check(3);
+  });
+
+  it('gives the reference lines over whole episodes of a changing agent, reset lines between them', () => {
+    const enc = new StepLineEncoder('many');
+    const agent = createAgent('random', env.agentContext, { seed: 9 });
+    let lines = 0;
+    for (let episode = 0; episode < 3; episode++) {
+      const r = env.reset({ seed: 40 + episode });
+      expect(JSON.parse(enc.encode(episode, 0, r.info, null, false, false))).toEqual(reference('many', episode, 0, r.info, null, false, false));
+      let obs = r.observation;
+      let info = r.info;
+      for (let step = 1; ; step++) {
+        const action = agent.act(obs, info);
+        const s = env.step(action);
+        const line = enc.encode(episode, step, s.info, action, s.terminated, s.truncated);
+        expect(JSON.parse(line)).toEqual(reference('many', episode, step, s.info, action, s.terminated, s.truncated));
+        lines++;
+        if (s.terminated || s.truncated) break;
+        obs = s.observation;
+        info = s.info;
+      }
+    }
+    expect(lines).toBe(60);
+  });
 });
+

@@ -19,8 +19,14 @@ export function registerEvalCommands(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 --episodes 2 --seeds 1,2,3`,
+With --policy DIR, the action mode, --max-delta, the replica bounds and the step length
+default to those the policy was trained with (its policy.json); a flag that contradicts the
+policy's action space is refused. See \`simenv run --help\` for --kube-ns, --log-flush and
+the [backend] lines.
+
+Examples:
+  simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 --episodes 2 --seeds 1,2,3
+  simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --duration 300 --seeds 1,2,3`,
     );
   addRunOptions(cmd).action(async (raw: Record<string, unknown>, c: Command) => {
     const code = await executeRun(planRun(raw, { evalMode: true }), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(c) });

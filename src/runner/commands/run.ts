@@ -12,18 +12,20 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
     .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME')
-    .option('--ns <namespace>', "the deployment's namespace")
+    .option('--ns <namespace>', "the deployment's namespace in the trace")
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
     .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
-    .option('--policy <dir>', 'a trained policy directory (simenv train --out DIR)')
+    .option('--policy <dir>', "a trained policy directory (simenv train --out DIR); the action space, replica bounds and step length default to the policy's")
     .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
     .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
     .option('--episodes <n>', 'episodes to run', '1')
     .option('--seed <n>', 'seed of the first episode (later episodes derive theirs from it)', '0')
     .addOption(new Option('--backend <kind>', 'cluster backend').choices(['memory', 'kube']).default('memory'))
-    .addOption(new Option('--action-mode <mode>', 'actions are replica counts or changes').choices(['absolute', 'delta']))
+    .addOption(new Option('--action-mode <mode>', 'actions are replica counts or changes (default absolute; with --policy: the policy\'s)').choices(['absolute', 'delta']))
+    .option('--max-delta <n>', 'delta mode: the largest replica change per step (default 2; with --policy: the policy\'s)')
     .option('--min-replicas <n>', 'lower bound of the replica count')
     .option('--max-replicas <n>', 'upper bound of the replica count')
+    .option('--kube-ns <namespace>', "kube backend: the cluster namespace the run's objects go into (SimKube mode: the driver's); default: the trace namespace (--ns)")
     .option('--driver-image <image>', 'kube backend, SimKube mode: the driver image')
     .option('--kubeconfig <file>', 'kube backend: kubeconfig file')
     .option('--context <name>', 'kube backend: kubeconfig context')
@@ -31,8 +33,13 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(new Option('--mode <mode>', 'kube backend: replay the trace or run a SimKube Simulation').choices(['replay', 'simkube']))
     .option('--out <dir>', 'parent directory of run directories', DEFAULT_RUNS_DIR)
     .option('--run-id <id>', 'name of the run directory (default: time, agent and a random suffix)')
+    .addOption(
+      new Option('--log-flush <mode>', 'step.jsonl: a write per step (a kill loses at most the step in flight), or batched (a write per 256 lines or 200 ms and at episode ends: faster, a SIGKILL loses up to that batch)')
+        .choices(['step', 'batched'])
+        .default('step'),
+    )
     .option('--json', 'print one JSON summary instead of the phases')
-    .option('--quiet', 'print only errors')
+    .option('--quiet', "print only errors (also hides the backend's [backend] lines on stderr)")
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)');
 }
 
@@ -46,10 +53,20 @@ export function registerRunCommands(program: Command): void {
       `
 Without --step an episode is one step: the action (--target N, or the agent's choice) is held
 for --duration seconds and the reward covers that window. With --step, multi-step episodes.
+With --policy DIR and no --step, episodes are multi-step at the policy's step length.
+
+--ns is the deployment's namespace in the trace. With --backend kube the run's objects go
+into the cluster namespace --kube-ns (default: that same namespace).
+
+The backend's progress lines (kube: preflight warnings, settle time, retries, falling behind
+the wall clock) are printed to stderr prefixed [backend], also with --json; --quiet hides them.
 
 Examples:
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --target 3
-  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift --ns dsb --agent hpa --step 15 --episodes 3`,
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift --ns dsb --agent hpa --step 15 --episodes 3
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --episodes 5
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 \\
+    --backend kube --kube-ns simenv-a --speed 10`,
     );
   addRunOptions(run).action(async (raw: Record<string, unknown>, cmd: Command) => {
     const code = await executeRun(planRun(raw), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(cmd) });
