@@ -17,7 +17,8 @@ describe('simenv run', () => {
   it('the README command: a one-step episode that prints the six phases and writes a run directory', async () => {
     const out = tempDir();
     const r = await runCli(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--target', '3', '--out', out]);
-    expect(r.stderr).toBe(''); // no progress bar on a pipe
+    // stderr: the backend's own line and nothing else (no progress bar on a pipe).
+    expect(r.stderr).toMatch(/^\[backend\] memory backend: 4 virtual node\(s\), 27 workload\(s\), \d+ trace action\(s\)\n$/);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.match(/^\[(\w+)\]/)?.[1])).toEqual(['start', 'create', 'observe', 'action', 'reward', 'summary']);
@@ -59,6 +60,17 @@ describe('simenv run', () => {
     const steps = readJsonl(join(out, 'hpa-json', 'step.jsonl')).map((x) => StepRecordSchema.parse(x));
     expect(steps).toHaveLength(42);
     expect(steps.filter((s) => s.step > 0).every((s) => s.timeS % 30 === 0)).toBe(true);
+  });
+
+  it("--json: the backend's lines go to stderr, stdout stays one JSON document", async () => {
+    const out = tempDir();
+    const r = await runCli(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--target', '2', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { status: string }).status).toBe('completed');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.startsWith('[backend] '))).toBe(true);
+    expect(r.stderr).toContain('[backend] memory backend: ');
   });
 
   it('--quiet prints nothing and still writes the run', async () => {
