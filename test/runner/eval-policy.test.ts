@@ -1,6 +1,6 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/runner/cli.js';
 import { RunConfigRecordSchema, StepRecordSchema, SummaryRecordSchema } from '../../src/runner/records.js';
 import { trainAgent } from '../../src/runner/train/train-loop.js';
@@ -19,6 +19,7 @@ const policyRun = join(root, 'dqn');
 afterEach(() => {
   process.exitCode = undefined;
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The CLI in this process, with stdout and stderr captured. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
