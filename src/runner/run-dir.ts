@@ -26,11 +26,10 @@ import type { RunConfigRecord, SummaryRecord } from './records.js';
  *    boundary. A one-line write rarely crosses one and the window is a few hundred
  *    nanoseconds; a batch crosses dozens and takes tens of microseconds (a test that
  *    SIGKILLed a process writing 140 KB batches found 83 of 100 files ending mid-line). So
- *    batched mode pads a line with spaces before its newline (JSON allows them) whenever the
+ *    both modes pad a line with spaces before its newline (JSON allows them) whenever the
  *    room left in its page is less than the longest line so far plus a margin: lines then
  *    end exactly at page boundaries, never cross them, and a write cut short ends at the end
- *    of a line. In step mode the rare cut line is the step in flight; readers skip a last
- *    line without its newline (see report/load-run.ts).
+ *    of a line, so `pandas.read_json(lines=True)` reads a killed run's file as it is.
  *  - `config.json` and `summary.json` are written to a temporary file, fsynced and renamed
  *    over, so a reader sees either no file or a whole one.
  */
@@ -217,9 +216,11 @@ export class RunWriter {
     }
     // Encoding into a reused buffer is about twice as fast as handing writeSync the string
     // (which allocates a fresh buffer per call). A UTF-8 character takes at most 3 bytes
-    // per UTF-16 unit, so the check below guarantees the whole line fits.
-    if (line.length * 3 > this.lineBuf.length) this.lineBuf = Buffer.allocUnsafe(Math.max(line.length * 3, this.lineBuf.length * 2));
-    const n = this.lineBuf.write(line, 0, 'utf8');
+    // per UTF-16 unit, and padToPage adds less than a page, so the check below guarantees
+    // the whole padded line fits.
+    const need = line.length * 3 + PAGE;
+    if (need > this.lineBuf.length) this.lineBuf = Buffer.allocUnsafe(Math.max(need, this.lineBuf.length * 2));
+    const n = this.padToPage(0, this.lineBuf.write(line, 0, 'utf8'));
     const written = writeSync(this.stepsFd, this.lineBuf, 0, n);
     // A short write only happens when the disk is full; finish the line or fail loudly.
     if (written < n) writeAll(this.stepsFd, this.lineBuf.subarray(written, n));
@@ -235,19 +236,28 @@ export class RunWriter {
     }
     const start = this.pendingBytes;
     const n = this.lineBuf.write(line, start, 'utf8');
+    this.pendingBytes = start + this.padToPage(start, n);
+    this.pendingLines++;
+    if (this.pendingLines >= this.batchLines || this.clock() - this.lastWriteMs >= this.batchMs) this.flush();
+  }
+
+  /**
+   * Pad the line of `n` bytes at `lineBuf[start]` with spaces before its newline (JSON allows
+   * them) when the room left in its file page is less than the longest line so far plus a
+   * margin, so that the NEXT line starts on a fresh page and no line ever crosses a page
+   * boundary (why: see the top of this file). Returns the padded length. Only a line that
+   * ends in a newline can take the spaces in front of it.
+   */
+  private padToPage(start: number, n: number): number {
     let end = start + n;
     if (n > this.longestLine) this.longestLine = n;
-    // Pad so the next line cannot cross a page boundary (why: see the top of this file).
-    // Only a line that ends in a newline can take the spaces in front of it.
     const room = PAGE - ((this.fileBytes + end) % PAGE);
     if (room < PAGE && room < this.longestLine + PAD_MARGIN && n > 0 && this.lineBuf[end - 1] === NEWLINE) {
       this.lineBuf.fill(SPACE, end - 1, end - 1 + room);
       end += room;
       this.lineBuf[end - 1] = NEWLINE;
     }
-    this.pendingBytes = end;
-    this.pendingLines++;
-    if (this.pendingLines >= this.batchLines || this.clock() - this.lastWriteMs >= this.batchMs) this.flush();
+    return end - start;
   }
 
   /**

@@ -131,8 +131,8 @@ describe('run directory, --log-flush batched', () => {
     w.closeSteps();
   });
 
-  it('pads lines so none crosses a 4 KiB page boundary (a write cut short by SIGKILL ends at a line end)', () => {
-    const w = RunWriter.create(tempDir(), configRecord('b3'), { flush: 'batched', batchLines: 37 });
+  it.each(['batched', 'step'] as const)('%s mode pads lines so none crosses a 4 KiB page boundary (a write cut short by SIGKILL ends at a line end)', (flush) => {
+    const w = RunWriter.create(tempDir(), configRecord(`b3-${flush}`), { flush, batchLines: 37 });
     const records = Array.from({ length: 3000 }, (_, i) => ({ i, text: 'é'.repeat(100 + ((i * 7919) % 500)) }));
     for (const r of records) w.appendStepLine(`${JSON.stringify(r)}\n`);
     w.closeSteps();
