@@ -1,12 +1,13 @@
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
-import { emptyNamedObservation, OBSERVATION_SIZE } from './observation.js';
-import { emptyReward } from './reward.js';
-import { emptyServiceReport } from './service-model.js';
+import { OBSERVATION_SIZE } from './observation.js';
 import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import type { Box, Discrete } from './spaces.js';
+import { emptyStepInfo, storeFinal, storeStep } from './step-info.js';
 import { readTraceFile } from './trace/trace-codec.js';
-import type { StepInfo } from './types.js';
+import type { ResetResult, StepInfo, StepResult } from './types.js';
+
+export { copyStepInfo, emptyStepInfo } from './step-info.js';
 
 /**
  * N SimEnvs stepping in lockstep, with batched observations for training throughput.
@@ -159,39 +160,14 @@ export class VectorEnv {
   /** Step every env with `actions[i]` (sync; memory backend). Buffers are reused. */
   step(actions: ArrayLike<number>): VectorStepResult {
     this.checkActions(actions);
-    const same = this.autoreset === 'same-step';
     this.hasFinal.fill(0);
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i]!;
-      const off = i * OBSERVATION_SIZE;
-      if (this.needsReset[i] === 1) {
-        if (this.autoreset === 'disabled') throw new EnvStateError(`expected env ${i} to be running, got a step after its episode ended`, { hint: 'reset the vector env (autoreset is disabled)' });
-        const r = env.reset();
-        this.needsReset[i] = 0;
-        this.observations.set(r.observation, off);
-        this.infos[i] = r.info;
-        this.rewards[i] = 0;
-        this.terminated[i] = 0;
-        this.truncated[i] = 0;
-        continue;
+      if (this.endedLastStep(i)) {
+        this.storeReset(i, env.reset());
+      } else if (this.storeStepped(i, env.step(actions[i]!))) {
+        this.observations.set(env.reset().observation, i * OBSERVATION_SIZE);
       }
-      const r = env.step(actions[i]!);
-      this.rewards[i] = r.reward;
-      this.terminated[i] = r.terminated ? 1 : 0;
-      this.truncated[i] = r.truncated ? 1 : 0;
-      this.infos[i] = r.info;
-      if (r.terminated || r.truncated) {
-        if (same) {
-          this.finalObservations.set(r.observation, off);
-          copyStepInfo(r.info, this.finalInfos[i]!);
-          this.hasFinal[i] = 1;
-          const rr = env.reset();
-          this.observations.set(rr.observation, off);
-        } else {
-          this.observations.set(r.observation, off);
-          this.needsReset[i] = 1;
-        }
-      } else this.observations.set(r.observation, off);
     }
     return this.result;
   }
@@ -199,36 +175,13 @@ export class VectorEnv {
   /** Async step (any backend); envs step concurrently, same autoreset rules. */
   async stepAsync(actions: ArrayLike<number>): Promise<VectorStepResult> {
     this.checkActions(actions);
-    const same = this.autoreset === 'same-step';
     this.hasFinal.fill(0);
     await Promise.all(
       this.envs.map(async (env, i) => {
-        const off = i * OBSERVATION_SIZE;
-        if (this.needsReset[i] === 1) {
-          if (this.autoreset === 'disabled') throw new EnvStateError(`expected env ${i} to be running, got a step after its episode ended`, { hint: 'reset the vector env (autoreset is disabled)' });
-          const r = await env.resetAsync();
-          this.needsReset[i] = 0;
-          this.observations.set(r.observation, off);
-          this.infos[i] = r.info;
-          this.rewards[i] = 0;
-          this.terminated[i] = 0;
-          this.truncated[i] = 0;
-          return;
-        }
-        const r = await env.stepAsync(actions[i]!);
-        this.rewards[i] = r.reward;
-        this.terminated[i] = r.terminated ? 1 : 0;
-        this.truncated[i] = r.truncated ? 1 : 0;
-        this.infos[i] = r.info;
-        if ((r.terminated || r.truncated) && same) {
-          this.finalObservations.set(r.observation, off);
-          copyStepInfo(r.info, this.finalInfos[i]!);
-          this.hasFinal[i] = 1;
-          const rr = await env.resetAsync();
-          this.observations.set(rr.observation, off);
-        } else {
-          this.observations.set(r.observation, off);
-          if (r.terminated || r.truncated) this.needsReset[i] = 1;
+        if (this.endedLastStep(i)) {
+          this.storeReset(i, await env.resetAsync());
+        } else if (this.storeStepped(i, await env.stepAsync(actions[i]!))) {
+          this.observations.set((await env.resetAsync()).observation, i * OBSERVATION_SIZE);
         }
       }),
     );
@@ -245,6 +198,39 @@ export class VectorEnv {
     await Promise.all(this.envs.map((e) => e.close()));
   }
 
+  /** Whether env i's episode ended in the last step and waits for its next-step reset (an error when autoreset is disabled). */
+  private endedLastStep(i: number): boolean {
+    if (this.needsReset[i] !== 1) return false;
+    if (this.autoreset === 'disabled') throw new EnvStateError(`expected env ${i} to be running, got a step after its episode ended`, { hint: 'reset the vector env (autoreset is disabled)' });
+    return true;
+  }
+
+  /** next-step autoreset: slot i shows env i's reset observation and info, reward 0 and both flags false. */
+  private storeReset(i: number, r: ResetResult): void {
+    this.needsReset[i] = 0;
+    this.observations.set(r.observation, i * OBSERVATION_SIZE);
+    this.infos[i] = r.info;
+    this.rewards[i] = 0;
+    this.terminated[i] = 0;
+    this.truncated[i] = 0;
+  }
+
+  /**
+   * Store env i's step in slot i. True when same-step autoreset must reset env i now (its final
+   * observation and info are kept; the caller resets it and stores the reset observation).
+   */
+  private storeStepped(i: number, r: StepResult): boolean {
+    const off = i * OBSERVATION_SIZE;
+    const ended = storeStep(this, i, r);
+    if (ended && this.autoreset === 'same-step') {
+      storeFinal(this, i, off, r);
+      return true;
+    }
+    this.observations.set(r.observation, off);
+    if (ended) this.needsReset[i] = 1;
+    return false;
+  }
+
   private clearFlags(): void {
     this.rewards.fill(0);
     this.terminated.fill(0);
@@ -259,34 +245,4 @@ export class VectorEnv {
       throw new InvalidActionError(`expected ${this.numEnvs} actions (one per env), got ${actions.length}`);
     }
   }
-}
-
-/** A zeroed StepInfo, to allocate once and fill with copyStepInfo. */
-export function emptyStepInfo(): StepInfo {
-  return {
-    episode: 0,
-    step: 0,
-    timeS: 0,
-    traceTs: 0,
-    action: { requested: 0, applied: 0 },
-    recordedReplicas: 0,
-    observation: emptyNamedObservation(),
-    reward: emptyReward(),
-    service: emptyServiceReport(),
-  };
-}
-
-/** Copy every field of `from` into `to` (no allocation). */
-export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
-  to.episode = from.episode;
-  to.step = from.step;
-  to.timeS = from.timeS;
-  to.traceTs = from.traceTs;
-  to.action.requested = from.action.requested;
-  to.action.applied = from.action.applied;
-  to.recordedReplicas = from.recordedReplicas;
-  Object.assign(to.observation, from.observation);
-  Object.assign(to.reward, from.reward);
-  Object.assign(to.service, from.service);
-  return to;
 }

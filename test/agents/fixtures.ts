@@ -1,5 +1,6 @@
 import type { AgentContext } from '../../src/agents/agent.js';
 import { Box, Discrete } from '../../src/env/spaces.js';
+import { emptyStepInfo } from '../../src/env/step-info.js';
 import { OBSERVATION_FIELDS, type NamedObservation, type StepInfo } from '../../src/env/types.js';
 
 /** An AgentContext like SimEnv's, without an env. */
@@ -15,21 +16,12 @@ export function makeContext(mode: 'absolute' | 'delta', min = 1, max = 10, maxDe
   };
 }
 
-/** A StepInfo with the given named observation fields (others zero). */
+/** A StepInfo with the given named observation fields (others zero) over a 15 s window. */
 export function makeInfo(obs: Partial<NamedObservation>, extra: Partial<StepInfo> = {}): StepInfo {
-  const observation = Object.fromEntries(OBSERVATION_FIELDS.map((f) => [f, obs[f] ?? 0])) as NamedObservation;
-  return {
-    episode: 0,
-    step: 0,
-    timeS: 0,
-    traceTs: 0,
-    action: { requested: 0, applied: 0 },
-    recordedReplicas: 0,
-    observation,
-    reward: { total: 0, slo: 0, cost: 0, churn: 0 },
-    service: { demand: 0, served: 0, unmet: 0, utilisation: 0, latencyMs: 0, sloViolated: false, cpuSeconds: 0, windowS: 15, sloPenaltyS: 0, violationS: 0 },
-    ...extra,
-  };
+  const info = emptyStepInfo();
+  for (const f of OBSERVATION_FIELDS) info.observation[f] = obs[f] ?? 0;
+  info.service.windowS = 15;
+  return { ...info, ...extra };
 }
 
 /** The observation vector matching a StepInfo's named view. */

@@ -161,27 +161,27 @@ function changeInPeriod(nowS: number, periodSeconds: number, events: readonly Sc
   return sum;
 }
 
+/** What a rate limit is computed from: now, the current replicas, recent scale events and the direction's rules. */
+type LimitArgs = [nowS: number, current: number, upEvents: readonly ScaleEvent[], downEvents: readonly ScaleEvent[], rules: HpaScalingRules];
+
 /** calculateScaleUpLimitWithScalingRules. */
-export function scaleUpLimit(
-  nowS: number,
-  current: number,
-  upEvents: readonly ScaleEvent[],
-  downEvents: readonly ScaleEvent[],
-  rules: HpaScalingRules,
-): number {
-  if (rules.selectPolicy === 'Disabled') return current;
-  const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
-  let result = rules.selectPolicy === 'Min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  for (const p of rules.policies) {
-    const start = current - changeInPeriod(nowS, p.periodSeconds, upEvents) + changeInPeriod(nowS, p.periodSeconds, downEvents);
-    const proposed = p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-    result = pick(result, proposed);
-  }
-  return Number.isFinite(result) ? result : current;
+export function scaleUpLimit(...args: LimitArgs): number {
+  return policyLimit('up', ...args);
 }
 
 /** calculateScaleDownLimitWithBehaviors (Percent rounds the remaining count down, as int32() truncates). */
-export function scaleDownLimit(
+export function scaleDownLimit(...args: LimitArgs): number {
+  return policyLimit('down', ...args);
+}
+
+/**
+ * The replica limit the policies allow in one direction, each policy measured from the count
+ * at the start of its period. Select policy Min takes the smallest change (the lowest limit
+ * scaling up, the highest scaling down), Max the largest. Percent rounds up scaling up (so a
+ * small target still grows) and down scaling down.
+ */
+function policyLimit(
+  direction: 'up' | 'down',
   nowS: number,
   current: number,
   upEvents: readonly ScaleEvent[],
@@ -189,11 +189,15 @@ export function scaleDownLimit(
   rules: HpaScalingRules,
 ): number {
   if (rules.selectPolicy === 'Disabled') return current;
-  const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
-  let result = rules.selectPolicy === 'Min' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  const up = direction === 'up';
+  const lowest = (rules.selectPolicy === 'Min') === up;
+  const pick = lowest ? Math.min : Math.max;
+  let result = lowest ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   for (const p of rules.policies) {
     const start = current - changeInPeriod(nowS, p.periodSeconds, upEvents) + changeInPeriod(nowS, p.periodSeconds, downEvents);
-    const proposed = p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+    const proposed = up
+      ? (p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100)))
+      : (p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100)));
     result = pick(result, proposed);
   }
   return Number.isFinite(result) ? result : current;

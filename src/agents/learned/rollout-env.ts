@@ -1,4 +1,5 @@
-import type { ResetResult, RewardBreakdown, StepInfo, StepResult } from '../../env/types.js';
+import { emptyStepInfo, storeFinal, storeStep } from '../../env/step-info.js';
+import type { ResetResult, StepInfo, StepResult } from '../../env/types.js';
 import type { AgentContext } from '../agent.js';
 
 /**
@@ -44,7 +45,7 @@ export class LockstepEnvs implements BatchedEnv {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly infos: StepInfo[];
-  readonly finalInfos: Array<{ reward: RewardBreakdown } | undefined>;
+  readonly finalInfos: StepInfo[];
   private readonly obsSize: number;
 
   constructor(readonly envs: readonly SyncEnv[]) {
@@ -59,7 +60,7 @@ export class LockstepEnvs implements BatchedEnv {
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.infos = new Array<StepInfo>(n);
-    this.finalInfos = Array.from({ length: n }, () => ({ reward: { total: 0, slo: 0, cost: 0, churn: 0 } }));
+    this.finalInfos = Array.from({ length: n }, () => emptyStepInfo());
   }
 
   /** Reset env i with `seed + i` (as VectorEnv does) or continue each env's seed stream. */
@@ -78,15 +79,8 @@ export class LockstepEnvs implements BatchedEnv {
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i]!;
       const r = env.step(actions[i]!);
-      this.rewards[i] = r.reward;
-      this.terminated[i] = r.terminated ? 1 : 0;
-      this.truncated[i] = r.truncated ? 1 : 0;
-      this.infos[i] = r.info;
-      if (r.terminated || r.truncated) {
-        this.finalObservations.set(r.observation, i * k);
-        // Copy before the reset overwrites the env's reused info object.
-        Object.assign(this.finalInfos[i]!.reward, r.info.reward);
-        this.hasFinal[i] = 1;
+      if (storeStep(this, i, r)) {
+        storeFinal(this, i, i * k, r);
         this.observations.set(env.reset().observation, i * k);
       } else {
         this.observations.set(r.observation, i * k);

@@ -27,13 +27,18 @@ const ClusterFlags = {
   ns: z.string().min(1).optional(),
 };
 
-const PreflightFlagsSchema = z.strictObject({
-  ...ClusterFlags,
+/** What preflight checks and setup creates: the trace, the controlled deployment and the run's identity. */
+const RunFlags = {
   trace: z.string().min(1).optional(),
   deploy: z.string().min(1).optional(),
   mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).default('replay'),
   serviceAccount: z.string().min(1).optional(),
   secret: z.array(z.string().min(1)).default([]),
+};
+
+const PreflightFlagsSchema = z.strictObject({
+  ...ClusterFlags,
+  ...RunFlags,
   tracePath: z.string().min(1).optional(),
   createNamespace: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -41,11 +46,7 @@ const PreflightFlagsSchema = z.strictObject({
 
 const SetupFlagsSchema = z.strictObject({
   ...ClusterFlags,
-  trace: z.string().min(1).optional(),
-  deploy: z.string().min(1).optional(),
-  mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).default('replay'),
-  serviceAccount: z.string().min(1).optional(),
-  secret: z.array(z.string().min(1)).default([]),
+  ...RunFlags,
   secretsFrom: z.string().min(1).optional(),
   clusterRole: z.boolean().default(true),
   json: z.boolean().default(false),
@@ -58,8 +59,32 @@ const TeardownFlagsSchema = z.strictObject({
   json: z.boolean().default(false),
 });
 
+/** The parsed flags that are kube options (each command has some of them). */
+interface KubeFlags {
+  kubeconfig?: string;
+  context?: string;
+  ns?: string;
+  mode?: 'replay' | 'simkube';
+  serviceAccount?: string;
+  secret?: string[];
+  tracePath?: string;
+  createNamespace?: boolean;
+  run?: string;
+}
+
 /** Kube options from CLI flags (ConfigError from the kube schema becomes a usage error naming the flag). */
-function kubeOptions(input: KubeOptionsInput): KubeOptions {
+function kubeOptions(f: KubeFlags): KubeOptions {
+  const input: KubeOptionsInput = {
+    kubeconfig: f.kubeconfig,
+    context: f.context,
+    namespace: f.ns,
+    mode: f.mode,
+    serviceAccount: f.serviceAccount,
+    secrets: f.secret,
+    tracePath: f.tracePath,
+    createNamespace: f.createNamespace,
+    runId: f.run,
+  };
   try {
     return parseKubeOptions(input);
   } catch (err) {
@@ -101,16 +126,7 @@ export function registerKubeCommands(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const f = parseFlags(PreflightFlagsSchema, raw);
-      const options = kubeOptions({
-        kubeconfig: f.kubeconfig,
-        context: f.context,
-        namespace: f.ns,
-        mode: f.mode,
-        serviceAccount: f.serviceAccount,
-        secrets: f.secret,
-        tracePath: f.tracePath,
-        createNamespace: f.createNamespace,
-      });
+      const options = kubeOptions(f);
       let controlled: Workload | undefined;
       if (f.trace && f.deploy) {
         // Only the lookup: the trace itself is checked (and its errors reported) by preflight.
@@ -144,14 +160,7 @@ export function registerKubeCommands(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const f = parseFlags(SetupFlagsSchema, raw);
-      const options = kubeOptions({
-        kubeconfig: f.kubeconfig,
-        context: f.context,
-        namespace: f.ns,
-        mode: f.mode,
-        serviceAccount: f.serviceAccount,
-        secrets: f.secret,
-      });
+      const options = kubeOptions(f);
       const { model, controlled } = await loadTrace(f.trace, f.deploy);
       if (!model && !f.ns) throw new UsageError('--ns: expected the namespace to set up (or --trace to take it from)');
       const { formatSetupReport, runSetup } = await import('../../env/cluster/kube/setup.js');
@@ -171,7 +180,7 @@ export function registerKubeCommands(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const f = parseFlags(TeardownFlagsSchema, raw);
-      const options = kubeOptions({ kubeconfig: f.kubeconfig, context: f.context, namespace: f.ns, runId: f.run });
+      const options = kubeOptions(f);
       const { model } = await loadTrace(f.trace, undefined);
       const scope = resolveRunScope(options, model);
       const { KubeClient, collectionPath } = await import('../../env/cluster/kube/kube-client.js');
