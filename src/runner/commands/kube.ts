@@ -73,6 +73,9 @@ interface KubeFlags {
 }
 
 /** Kube options from CLI flags (ConfigError from the kube schema becomes a usage error naming the flag). */
+/** The CLI flag behind each kube option whose name differs from it. */
+const OPTION_FLAGS: Record<string, string> = { namespace: 'ns', secrets: 'secret', runId: 'run' };
+
 function kubeOptions(f: KubeFlags): KubeOptions {
   const input: KubeOptionsInput = {
     kubeconfig: f.kubeconfig,
@@ -89,7 +92,9 @@ function kubeOptions(f: KubeFlags): KubeOptions {
     return parseKubeOptions(input);
   } catch (err) {
     if (err instanceof ConfigError) {
-      const flag = err.field.replace(/^kube\./, '').replace(/^namespace$/, 'ns').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      // Name the flag the user typed, not the option it maps to (namespace -> --ns, ...).
+      const option = err.field.replace(/^kube\./, '').replace(/\.\d+$/, '');
+      const flag = (OPTION_FLAGS[option] ?? option).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       throw new UsageError(`--${flag}: ${err.message.replace(/^[^:]+: /, '')}`);
     }
     throw err;
