@@ -1,10 +1,9 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/runner/cli.js';
 import { RunConfigRecordSchema, StepRecordSchema, SummaryRecordSchema } from '../../src/runner/records.js';
 import { trainAgent } from '../../src/runner/train/train-loop.js';
-import { DSB_TRACE, readJsonl, tempDir } from './helpers.js';
+import { cliInProcess as cli, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
 
 /**
  * `simenv eval --policy DIR` / `simenv run --policy DIR` on a policy trained here (a few
@@ -21,22 +20,6 @@ afterEach(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The CLI in this process, with stdout and stderr captured. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'simenv', ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
 
 const evalArgs = (out: string, ...extra: string[]): string[] => ['eval', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--policy', policyRun, '--out', out, ...extra];
 

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SimEnv } from '../../src/env/sim-env.js';
 import type { SimEnvOptionsInput } from '../../src/env/options.js';
 import { RUN_RECORD_FORMAT, type RunConfigRecord } from '../../src/runner/records.js';
+import { main } from '../../src/runner/cli.js';
 
 /** Shared fixtures of the runner's tests. */
 
@@ -95,5 +96,22 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
   while (!predicate()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The CLI in this process (fast: no tsx start-up), with stdout and stderr captured. */
+export async function cliInProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'simenv', ...args]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
   }
 }

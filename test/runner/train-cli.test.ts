@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadAgent, readPolicyInfo } from '../../src/agents/registry.js';
 import { SimEnv } from '../../src/env/sim-env.js';
-import { main } from '../../src/runner/cli.js';
 import { trainAgent } from '../../src/runner/train/train-loop.js';
 import { TrainLogRecordSchema, TrainSummaryRecordSchema } from '../../src/runner/train/train-records.js';
+import { cliInProcess as cli } from './helpers.js';
 
 const TRACE = 'examples/traces/dsb-scaling.sktrace';
 const root = mkdtempSync(join(tmpdir(), 'simenv-train-cli-'));
@@ -15,22 +15,6 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/** Run the CLI, capturing stdout/stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'simenv', ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
 
 const small = ['--trace', TRACE, '--deploy', 'dsb/nginx-thrift', '--horizon', '8', '--envs', '2', '--seed', '3', '--quiet'];
 
