@@ -91,6 +91,8 @@ export class MemoryBackend implements ClusterBackend {
   /** 1 while a slot rolls its pods to a new template. */
   private readonly rolling: Uint8Array;
   private readonly slotIndex = new Map<string, number>();
+  /** FIFO event lane of each template's terminations (by grace period). */
+  private readonly graceLane: Int32Array;
 
   private rng: Rng | null = null;
   private now = 0;
@@ -136,6 +138,14 @@ export class MemoryBackend implements ClusterBackend {
     let podGuess = 64;
     while (podGuess < n * 4) podGuess *= 2;
     this.pods = new PodTable(n, podGuess);
+    // Terminations wait a fixed grace per template: one FIFO event lane per distinct grace.
+    const graces: number[] = [];
+    this.graceLane = Int32Array.from(this.templates.specs, (t) => {
+      let k = graces.indexOf(t.graceS);
+      if (k < 0) k = graces.push(t.graceS) - 1;
+      return k;
+    });
+    this.events.setLanes(graces.length);
     this.failStamp = new Int32Array(Math.max(16, this.templates.specs.length));
     this.compatPresence = new Uint8Array(this.nodes.count);
     this.nodeVersion = new Int32Array(this.nodes.count).fill(-1);
@@ -568,9 +578,23 @@ export class MemoryBackend implements ClusterBackend {
         this.nextLifecycle[slot] = i + 1;
       }
     }
-    const p = this.pods.alloc(slot, this.tplOf[slot]!, lifetime);
-    const node = pickNode(this.nodes, this.templates, this.pods.tpl[p]!);
-    if (node >= 0) this.bind(p, node, instant);
+    const tpl = this.tplOf[slot]!;
+    const node = pickNode(this.nodes, this.templates, tpl);
+    if (node < 0) {
+      this.pods.alloc(slot, tpl, lifetime);
+      return;
+    }
+    // Bound at once: straight into Starting (Ready at reset), never through the pending queue.
+    const pods = this.pods;
+    bindResources(this.nodes, this.templates, node, tpl);
+    this.clusterCpuUsed += this.templates.cpu[tpl]!;
+    if (instant) {
+      const p = pods.allocBound(slot, tpl, lifetime, node, PHASE_READY);
+      if (lifetime !== Infinity) this.events.push(this.now + lifetime, EV_COMPLETE, p, pods.gen[p]!);
+    } else {
+      const p = pods.allocBound(slot, tpl, lifetime, node, PHASE_STARTING);
+      this.events.push(this.now + this.latency.draw(this.rng!), EV_READY, p, pods.gen[p]!);
+    }
   }
 
   private bind(p: number, node: number, instant: boolean): void {
@@ -596,8 +620,8 @@ export class MemoryBackend implements ClusterBackend {
       return;
     }
     pods.setPhase(p, PHASE_TERMINATING);
-    const grace = this.templates.grace[pods.tpl[p]!]!;
-    this.events.push(this.now + grace, EV_GONE, p, pods.gen[p]!);
+    const tpl = pods.tpl[p]!;
+    this.events.pushLane(this.graceLane[tpl]!, this.now + this.templates.grace[tpl]!, EV_GONE, p, pods.gen[p]!);
   }
 
   private removeAllPods(slot: number): void {

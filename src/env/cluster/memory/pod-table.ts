@@ -3,6 +3,7 @@
  * allocated per step). Each live pod sits in its workload's list for its phase (oldest first),
  * and a pending pod also in the cluster-wide pending queue (FIFO, the scheduler's order).
  * A pod's `gen` changes whenever it leaves a phase, so queued events about it go stale.
+ * Terminating pods are only counted, not listed (nothing walks them; their node is on the pod).
  */
 
 export const PHASE_FREE = 0;
@@ -91,6 +92,23 @@ export class PodTable {
     return p;
   }
 
+  /**
+   * A new pod of `slot` with template `tpl` bound to `node` at once, straight into `phase`
+   * (Starting or Ready): what `alloc` then `setPhase` do, without the pending queue round trip.
+   */
+  allocBound(slot: number, tpl: number, lifetime: number, node: number, phase: number): number {
+    if (this.freeTop === 0) this.grow();
+    const p = this.free[--this.freeTop]!;
+    this.slot[p] = slot;
+    this.tpl[p] = tpl;
+    this.node[p] = node;
+    this.lifetime[p] = lifetime;
+    this.gen[p] = (this.gen[p]! + 1) >>> 0;
+    this.phase[p] = phase;
+    this.link(p);
+    return p;
+  }
+
   /** Move pod `p` to `phase` (leaving the pending queue if it was pending). */
   setPhase(p: number, phase: number): void {
     if (this.phase[p] === PHASE_PENDING) this.dequeue(p);
@@ -114,12 +132,12 @@ export class PodTable {
     return this.qNext[p]!;
   }
 
-  /** Newest pod of `slot` in `phase` (-1 if none). */
+  /** Newest pod of `slot` in `phase` (-1 if none; Terminating pods are not listed). */
   newest(slot: number, phase: number): number {
     return this.tail[slot * PHASES + phase]!;
   }
 
-  /** Oldest pod of `slot` in `phase` (-1 if none). */
+  /** Oldest pod of `slot` in `phase` (-1 if none; Terminating pods are not listed). */
   oldest(slot: number, phase: number): number {
     return this.head[slot * PHASES + phase]!;
   }
@@ -141,6 +159,10 @@ export class PodTable {
 
   private link(p: number): void {
     const k = this.slot[p]! * PHASES + this.phase[p]!;
+    if (this.phase[p] === PHASE_TERMINATING) {
+      this.count[k]! += 1;
+      return;
+    }
     const t = this.tail[k]!;
     this.prev[p] = t;
     this.next[p] = -1;
@@ -152,6 +174,10 @@ export class PodTable {
 
   private unlink(p: number): void {
     const k = this.slot[p]! * PHASES + this.phase[p]!;
+    if (this.phase[p] === PHASE_TERMINATING) {
+      this.count[k]! -= 1;
+      return;
+    }
     const a = this.prev[p]!;
     const b = this.next[p]!;
     if (a >= 0) this.next[a] = b;
