@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SimEnv } from '../src/env/sim-env.js';
 import { createAgent } from '../src/agents/registry.js';
-import { RUN_RECORD_FORMAT, type RunConfigRecord } from '../src/runner/records.js';
+import type { RunConfigRecord } from '../src/runner/records.js';
+import { agentRecord, buildRunConfig, runMetaOf } from '../src/runner/record-run.js';
 import { RunWriter } from '../src/runner/run-dir.js';
 import { runAgent, type RunMeta } from '../src/runner/run-loop.js';
 
@@ -29,28 +30,12 @@ function median(xs: number[]): number {
 export async function run(): Promise<void> {
   const env = await SimEnv.create({ trace: TRACE, deployment: 'dsb/nginx-thrift', stepSeconds: 1, horizon: STEPS });
   const agent = createAgent('hpa', env.agentContext, { seed: 0 });
-  const meta: RunMeta = { run: 'bench', agent: { name: agent.name, params: {} }, backend: 'memory', deployment: 'dsb/nginx-thrift', trace: TRACE, mode: 'multi-step' };
+  // The record the runner itself writes, built once (hashing the trace stays out of the timed
+  // region); each writer gets its own run id.
+  const baseConfig = buildRunConfig({ runId: 'bench', env, agent: agentRecord(agent), seed: 0, seeds: [0] });
+  const meta: RunMeta = runMetaOf(baseConfig);
   const dir = mkdtempSync(join(tmpdir(), 'simenv-runner-bench-'));
-  const config = (id: string): RunConfigRecord => ({
-    format: RUN_RECORD_FORMAT,
-    run: id,
-    createdAt: new Date().toISOString(),
-    simenvVersion: 'bench',
-    nodeVersion: process.version,
-    command: [],
-    seed: 0,
-    episodes: 1,
-    episodeSeeds: [0],
-    mode: 'multi-step',
-    durationSeconds: STEPS,
-    stepSeconds: 1,
-    agent: meta.agent,
-    trace: { path: TRACE, sha256: null, bytes: null },
-    backend: 'memory',
-    deployment: meta.deployment,
-    describe: env.describe(),
-    env: {},
-  });
+  const config = (id: string): RunConfigRecord => ({ ...baseConfig, run: id });
 
   // Rates are steps per CPU-second of this process (user + system, so write(2) counts):
   // on a shared machine wall time mostly measures the neighbours; wall figures are printed too.
