@@ -30,6 +30,8 @@ export * from './env/demand.js';
 export * from './env/env-checker.js';
 export * from './env/vector-env.js';
 export * from './env/wrappers/record-episode-statistics.js';
+export { inspectMemoryBackend } from './env/cluster/memory/memory-backend.js';
+export { MemoryInspector, type PodCounts as MemoryPodCounts, type NodeUsage } from './env/cluster/memory/memory-inspector.js';
 export * from './env/scenario-trace.js';
 
 // --- agents ---

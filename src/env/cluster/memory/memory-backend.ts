@@ -51,7 +51,6 @@ export interface MemoryBackendOptions {
   startupLatency: StartupLatency;
 }
 
-export { MemoryInspector } from './memory-inspector.js';
 
 export class MemoryBackend implements ClusterBackend {
   readonly kind = 'memory' as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inspectMemoryBackend, type MemoryInspector } from '../../../../src/env/cluster/memory/memory-backend.js';
+import { inspectMemoryBackend } from '../../../../src/env/cluster/memory/memory-backend.js';
+import type { MemoryInspector } from '../../../../src/env/cluster/memory/memory-inspector.js';
 import { buildScenarioTrace, type Scenario } from '../../../../src/env/scenario-trace.js';
 import { SimEnv } from '../../../../src/env/sim-env.js';
 
