@@ -51,7 +51,6 @@ export interface MemoryBackendOptions {
   startupLatency: StartupLatency;
 }
 
-
 export class MemoryBackend implements ClusterBackend {
   readonly kind = 'memory' as const;
   readonly synchronous = true;
