@@ -40,7 +40,7 @@ export class SimEnv implements DualEnv {
   readonly model: TraceModel;
   /** The controlled deployment as the trace records it. */
   readonly controlled: Workload;
-  /** The cluster backend (tests and tools may inspect the memory backend's accessors). */
+  /** The cluster backend (tests and tools inspect a memory backend with inspectMemoryBackend(env)). */
   readonly backend: ClusterBackend;
 
   private readonly demand: DemandSeries;
