@@ -29,6 +29,9 @@ export * from './env/service-model.js';
 export * from './env/demand.js';
 export * from './env/env-checker.js';
 export * from './env/vector-env.js';
+export * from './env/wrappers/record-episode-statistics.js';
+export { inspectMemoryBackend } from './env/cluster/memory/memory-backend.js';
+export { MemoryInspector, type PodCounts as MemoryPodCounts, type NodeUsage } from './env/cluster/memory/memory-inspector.js';
 export * from './env/scenario-trace.js';
 
 // --- agents ---
@@ -45,7 +48,7 @@ export * from './agents/tf-backend.js';
 export { DqnLearner, DqnConfigSchema, type DqnConfig, type DqnConfigInput } from './agents/learned/dqn.js';
 export { PpoLearner, PpoConfigSchema, type PpoConfig, type PpoConfigInput } from './agents/learned/ppo.js';
 export type { Learner, UpdateStats } from './agents/learned/learner.js';
-export { RolloutEnv, LockstepEnvs, type BatchedEnv, type SyncEnv, type EpisodeStats } from './agents/learned/rollout-env.js';
+export { RolloutEnv, type AgentEnv, type EpisodeStats } from './agents/learned/rollout-env.js';
 export { PolicyAgent, loadPolicyAgent } from './agents/learned/policy-agent.js';
 export { writePolicyDir, saveModel, loadModel } from './agents/learned/policy-io.js';
 export { PolicyMetadataSchema, resolvePolicyDir, type PolicyMetadata } from './agents/learned/policy-metadata.js';
@@ -55,7 +58,7 @@ export * from './runner/train/train-records.js';
 // --- runner ---
 export * from './runner/records.js';
 export { RunWriter, RUN_FILES, newRunId, type LogFlush, type RunWriterOptions } from './runner/run-dir.js';
-export { runAgent, episodeSeeds, type RunAgentOptions, type RunOutcome, type RunMeta, type RunnableEnv } from './runner/run-loop.js';
+export { runAgent, episodeSeeds, type RunAgentOptions, type RunOutcome, type RunMeta } from './runner/run-loop.js';
 export { recordRun, buildRunConfig, type RecordRunOptions } from './runner/record-run.js';
 export { loadRun, parseStepLines, type LoadedRun } from './runner/report/load-run.js';
 export { formatTable, reportRow, type ReportRow } from './runner/report/report-table.js';

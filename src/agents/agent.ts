@@ -1,22 +1,9 @@
-import type { Box, Discrete } from '../env/spaces.js';
-import type { Action, StepInfo } from '../env/types.js';
+import type { Action, AgentContext, StepInfo } from '../env/types.js';
 
 /**
  * The contract every agent meets. Agents depend on env types only (spaces, observation,
  * info), never on a backend or the runner.
  */
-
-/** What an agent knows about the env it acts in (fixed for the env's lifetime). */
-export interface AgentContext {
-  observationSpace: Box;
-  actionSpace: Discrete;
-  /** `absolute`: actions are replica counts; `delta`: actions are replica changes. */
-  actionMode: 'absolute' | 'delta';
-  minReplicas: number;
-  maxReplicas: number;
-  /** Simulated seconds between decisions. */
-  stepSeconds: number;
-}
 
 /** One transition, given to learners after each step. */
 export interface Transition {

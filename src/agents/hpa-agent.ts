@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
-import { actionForReplicas, type Agent, type AgentContext } from './agent.js';
+import { actionForReplicas, type Agent } from './agent.js';
+import type { AgentContext } from '../env/types.js';
 import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';

@@ -1,6 +1,7 @@
 import { Rng } from '../env/rng.js';
 import type { Action, StepInfo } from '../env/types.js';
-import type { Agent, AgentContext } from './agent.js';
+import type { Agent } from './agent.js';
+import type { AgentContext } from '../env/types.js';
 
 /**
  * Uniformly random actions from the env's action space, from a seeded stream, so a random run

@@ -1,5 +1,6 @@
 import { ConfigError } from '../env/errors.js';
-import type { Agent, AgentContext } from './agent.js';
+import type { Agent } from './agent.js';
+import type { AgentContext } from '../env/types.js';
 import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
 import type { HpaOptionsInput } from './hpa/hpa-config.js';
 import { RandomAgent } from './random-agent.js';

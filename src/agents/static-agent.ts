@@ -1,6 +1,7 @@
 import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
-import { actionForReplicas, type Agent, type AgentContext } from './agent.js';
+import { actionForReplicas, type Agent } from './agent.js';
+import type { AgentContext } from '../env/types.js';
 
 /**
  * The simplest baseline: hold a fixed replica count whatever happens. Without a target it holds

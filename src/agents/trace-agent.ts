@@ -1,5 +1,6 @@
 import type { Action, StepInfo } from '../env/types.js';
-import { actionForReplicas, type Agent, type AgentContext } from './agent.js';
+import { actionForReplicas, type Agent } from './agent.js';
+import type { AgentContext } from '../env/types.js';
 
 /**
  * Replays what production did: asks for the replicas the trace recorded for the controlled

@@ -1,24 +1,15 @@
 import { Rng } from './rng.js';
 import { Box, Discrete } from './spaces.js';
-import type { ResetResult, StepResult } from './types.js';
+import type { AsyncEnv } from './types.js';
 
 /**
- * An env checker in the spirit of Gymnasium's `check_env`: it drives any env with the SimEnv
- * surface through reset and step and reports every broken promise: observations outside the
- * observation space or not finite, rewards not finite, flags not booleans, the same seed not
- * giving the same episode, out-of-space actions accepted, stepping past the end of an episode
- * or after close not failing clearly. It uses the async methods, so it checks kube envs too.
+ * An env checker in the spirit of Gymnasium's `check_env`: it drives any `AsyncEnv` through
+ * reset and step and reports every broken promise: observations outside the observation space
+ * or not finite, rewards not finite, flags not booleans, observe()/reward() disagreeing with
+ * the last result, the same seed not giving the same episode, out-of-space actions accepted,
+ * stepping past the end of an episode or after close not failing clearly. It uses the async
+ * methods, so it checks SimEnv on every backend (kube included).
  */
-
-/** What the checker needs of an env (SimEnv has it all). */
-export interface CheckableEnv {
-  readonly observationSpace: Box;
-  readonly actionSpace: Discrete;
-  resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
-  stepAsync(action: number): Promise<StepResult>;
-  observe?(): Float32Array;
-  close(): Promise<void>;
-}
 
 export interface CheckEnvOptions {
   /** Steps per episode the checker takes at most (default 200). */
@@ -55,7 +46,7 @@ function describeValue(v: unknown): string {
 }
 
 /** Run every check on `env`; never throws for a failed check (see the report). */
-export async function checkEnv(env: CheckableEnv, options: CheckEnvOptions = {}): Promise<EnvCheckReport> {
+export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Promise<EnvCheckReport> {
   const maxSteps = options.maxSteps ?? 200;
   const seeds = options.seeds ?? [0, 1, 2];
   const checks: CheckResult[] = [];
@@ -101,10 +92,8 @@ export async function checkEnv(env: CheckableEnv, options: CheckEnvOptions = {})
     check('reset result', typeof reset === 'object' && reset !== null && typeof reset.info === 'object', `expected reset to return { observation, info }, got ${describeValue(reset)}`);
     checkObservation(`reset(seed ${seed})`, reset.observation);
     ep.observations.push(Float32Array.from(reset.observation));
-    if (env.observe) {
-      const o = env.observe();
-      check('observe', o.length === reset.observation.length && o.every((v, i) => Object.is(v, reset.observation[i])), 'expected observe() after reset to equal the reset observation');
-    }
+    const o = env.observe();
+    check('observe', o.length === reset.observation.length && o.every((v, i) => Object.is(v, reset.observation[i])), 'expected observe() after reset to equal the reset observation');
     const rng = new Rng(actionSeed);
     for (let i = 0; i < maxSteps; i++) {
       const action = actSpace.sample(rng);
@@ -115,10 +104,9 @@ export async function checkEnv(env: CheckableEnv, options: CheckEnvOptions = {})
       check('reward finite', typeof r.reward === 'number' && Number.isFinite(r.reward), `${where}: expected a finite number reward, got ${describeValue(r.reward)}`);
       check('flags', typeof r.terminated === 'boolean' && typeof r.truncated === 'boolean', `${where}: expected boolean terminated/truncated, got ${describeValue(r.terminated)}/${describeValue(r.truncated)}`);
       check('info', typeof r.info === 'object' && r.info !== null, `${where}: expected an info object, got ${describeValue(r.info)}`);
-      if (env.observe) {
-        const o = env.observe();
-        check('observe', o.every((v, k) => Object.is(v, r.observation[k])), `${where}: expected observe() to equal the last step's observation`);
-      }
+      const o = env.observe();
+      check('observe', o.every((v, k) => Object.is(v, r.observation[k])), `${where}: expected observe() to equal the last step's observation`);
+      check('reward()', Object.is(env.reward(), r.reward), `${where}: expected reward() to equal the last step's reward ${r.reward}, got ${describeValue(env.reward())}`);
       ep.observations.push(Float32Array.from(r.observation));
       ep.rewards.push(r.reward);
       if (r.terminated || r.truncated) {

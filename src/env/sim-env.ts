@@ -1,4 +1,3 @@
-import type { AgentContext } from '../agents/agent.js';
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
@@ -13,7 +12,7 @@ import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicasAt } from './trace/trace-model.js';
-import type { ResetResult, StepInfo, StepResult } from './types.js';
+import type { AgentContext, DualEnv, ResetResult, StepInfo, StepResult } from './types.js';
 
 export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 
@@ -30,7 +29,7 @@ export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
  * returned by `step`/`reset` are the same objects every call (valid until the next call);
  * copy what you keep. On the memory backend `step` is synchronous and allocates nothing.
  */
-export class SimEnv {
+export class SimEnv implements DualEnv {
   readonly observationSpace: Box;
   readonly actionSpace: Discrete;
   readonly options: SimEnvOptions;
@@ -41,7 +40,7 @@ export class SimEnv {
   readonly model: TraceModel;
   /** The controlled deployment as the trace records it. */
   readonly controlled: Workload;
-  /** The cluster backend (tests and tools may inspect the memory backend's accessors). */
+  /** The cluster backend (tests and tools inspect a memory backend with inspectMemoryBackend(env)). */
   readonly backend: ClusterBackend;
 
   private readonly demand: DemandSeries;

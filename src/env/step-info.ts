@@ -4,9 +4,8 @@ import { emptyServiceReport } from './service-model.js';
 import type { StepInfo, StepResult } from './types.js';
 
 /**
- * StepInfo buffers, and what one env's step writes into its slot of a lockstep batch: shared by
- * VectorEnv and the learners' LockstepEnvs (which steps plain sync envs). A leaf module, so the
- * agents can use it without loading SimEnv.
+ * StepInfo buffers, and what one env's step writes into its slot of a lockstep batch
+ * (VectorEnv). A leaf module: it needs no SimEnv, so anything handling StepInfo can use it.
  */
 
 /** A zeroed StepInfo, to allocate once and fill with copyStepInfo. */

@@ -1,6 +1,9 @@
+import type { Box, Discrete } from './spaces.js';
+
 /**
- * Shared vocabulary of the Gym surface: what reset and step return, the named observation,
- * and the reward breakdown. Agents and the runner depend on these types only.
+ * Shared vocabulary of the Gym surface: the env protocol (SyncEnv, AsyncEnv), what reset and
+ * step return, the named observation, the reward breakdown and the agent's view of an env.
+ * Agents and the runner depend on these types only.
  */
 
 /** Names of the observation's components, in the order of the `Float32Array`. */
@@ -95,3 +98,57 @@ export interface StepResult {
  * Gymnasium): a replica count in absolute mode, a replica delta in delta mode.
  */
 export type Action = number;
+
+/**
+ * What an agent knows about the env it acts in (fixed for the env's lifetime). It lives with
+ * the env types so the env can describe itself without knowing any agent.
+ */
+export interface AgentContext {
+  observationSpace: Box;
+  actionSpace: Discrete;
+  /** `absolute`: actions are replica counts; `delta`: actions are replica changes. */
+  actionMode: 'absolute' | 'delta';
+  minReplicas: number;
+  maxReplicas: number;
+  /** Simulated seconds between decisions. */
+  stepSeconds: number;
+}
+
+/**
+ * The env protocol, synchronous (Gymnasium's `Env`): `reset({seed})` starts an episode,
+ * `step(action)` advances one step, `observe()` and `reward()` repeat the last observation
+ * and reward without advancing. Results may be reused buffers: copy what you keep. SimEnv
+ * on the memory backend is one; so is any wrapper or toy env with this shape.
+ */
+export interface SyncEnv {
+  readonly observationSpace: Box;
+  readonly actionSpace: Discrete;
+  reset(opts?: { seed?: number }): ResetResult;
+  step(action: Action): StepResult;
+  /** The current observation (the env's buffer), without advancing. */
+  observe(): Float32Array;
+  /** The last step's reward (0 right after reset). */
+  reward(): number;
+  /** Release resources. Idempotent; reset/step afterwards throw. */
+  close(): Promise<void>;
+}
+
+/** The env protocol for envs that do IO on reset and step (the kube backend): SyncEnv's contract, awaited. */
+export interface AsyncEnv {
+  readonly observationSpace: Box;
+  readonly actionSpace: Discrete;
+  resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
+  stepAsync(action: Action): Promise<StepResult>;
+  observe(): Float32Array;
+  reward(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * An env with both surfaces, as SimEnv is: the async one always works, the sync one only
+ * when `isAsync` is false (a synchronous backend). Drivers that serve every backend (the
+ * runner's episode loop) take this and pick the surface by `isAsync`.
+ */
+export interface DualEnv extends SyncEnv, AsyncEnv {
+  readonly isAsync: boolean;
+}

@@ -1,19 +1,21 @@
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
-import { OBSERVATION_SIZE } from './observation.js';
 import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import type { Box, Discrete } from './spaces.js';
-import { emptyStepInfo, storeFinal, storeStep } from './step-info.js';
+import { copyStepInfo, emptyStepInfo, storeFinal, storeStep } from './step-info.js';
 import { readTraceFile } from './trace/trace-codec.js';
-import type { ResetResult, StepInfo, StepResult } from './types.js';
+import type { AsyncEnv, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
 
 export { copyStepInfo, emptyStepInfo } from './step-info.js';
 
 /**
- * N SimEnvs stepping in lockstep, with batched observations for training throughput.
+ * N envs stepping in lockstep, with batched observations for training throughput. Any
+ * `SyncEnv` will do (SimEnvs, wrapped envs, toy envs); `create` builds SimEnvs.
  *
  * `observations` is one Float32Array of N x obsDim (env i at offset i x obsDim), `rewards` a
- * Float64Array, `terminated`/`truncated` Uint8Arrays; all are reused every call.
+ * Float64Array, `terminated`/`truncated` Uint8Arrays; all are reused every call. With
+ * `copy: true` (Gymnasium's vector `copy`), reset and step instead return fresh arrays and
+ * info copies the caller owns; the reused fields on the VectorEnv are filled either way.
  *
  * Autoreset (`autoreset` option):
  * - `next-step` (default, Gymnasium 1.x's default): when env i ends at step t, its slot shows
@@ -26,16 +28,22 @@ export { copyStepInfo, emptyStepInfo } from './step-info.js';
  *   `hasFinal[i] = 1`; `infos[i]` already describes the new episode.
  * - `disabled`: an ended env is not reset; stepping it again throws (reset the vector).
  *
- * Env i is created with seed `options.seed + i`, and `reset({seed})` resets env i with
+ * `create` makes env i with seed `options.seed + i`, and `reset({seed})` resets env i with
  * `seed + i`, so the batch is reproducible and its members differ.
  */
 
 export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
-export interface VectorEnvOptions {
+/** How the batch steps its envs. */
+export interface VectorSettings {
+  autoreset?: AutoresetMode;
+  /** Return owned copies from reset/step instead of the reused buffers (default false: no allocation per step). */
+  copy?: boolean;
+}
+
+export interface VectorEnvOptions extends VectorSettings {
   /** Number of envs (ignored when `options` is an array, one per env). */
   numEnvs: number;
-  autoreset?: AutoresetMode;
 }
 
 export interface VectorStepResult {
@@ -46,14 +54,59 @@ export interface VectorStepResult {
   infos: StepInfo[];
 }
 
-export class VectorEnv {
+export interface VectorResetResult {
+  observations: Float32Array;
+  infos: StepInfo[];
+}
+
+/**
+ * Create one SimEnv per options object, env i with seed `seed + i`; a trace file shared by
+ * several envs is decoded once. On a failure the envs already made are closed.
+ */
+export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promise<SimEnv[]> {
+  if (list.length < 1) throw new ConfigError('numEnvs', `expected at least 1 env, got ${list.length}`);
+  const traces = new Map<string, Awaited<ReturnType<typeof readTraceFile>>>();
+  const envs: SimEnv[] = [];
+  try {
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      let preloaded;
+      if (typeof o.trace === 'string') {
+        preloaded = traces.get(o.trace);
+        if (!preloaded) {
+          try {
+            preloaded = await readTraceFile(o.trace);
+            traces.set(o.trace, preloaded);
+          } catch {
+            preloaded = undefined; // SimEnv.create reports it with the right error
+          }
+        }
+      }
+      envs.push(await SimEnv.create({ ...o, seed: (o.seed ?? 0) + i }, preloaded !== undefined ? { preloadedTrace: preloaded } : undefined));
+    }
+  } catch (err) {
+    await Promise.all(envs.map((e) => e.close()));
+    throw err;
+  }
+  return envs;
+}
+
+/** Whether `env` offers the async surface (a SimEnv does; a plain SyncEnv is driven synchronously). */
+function hasAsync(env: SyncEnv): env is SyncEnv & AsyncEnv {
+  const e = env as Partial<AsyncEnv>;
+  return typeof e.resetAsync === 'function' && typeof e.stepAsync === 'function';
+}
+
+export class VectorEnv<E extends SyncEnv = SyncEnv> {
   readonly numEnvs: number;
-  readonly envs: readonly SimEnv[];
+  readonly envs: readonly E[];
   readonly singleObservationSpace: Box;
   readonly singleActionSpace: Discrete;
   readonly autoreset: AutoresetMode;
+  /** Whether reset/step return owned copies (see the class comment). */
+  readonly copy: boolean;
   /** Observation length per env. */
-  readonly obsDim = OBSERVATION_SIZE;
+  readonly obsDim: number;
   readonly observations: Float32Array;
   readonly rewards: Float64Array;
   readonly terminated: Uint8Array;
@@ -68,55 +121,39 @@ export class VectorEnv {
   private readonly result: VectorStepResult;
   private started = false;
 
-  /** Create `numEnvs` envs from one options object (or one env per options object). */
-  static async create(options: SimEnvOptionsInput | SimEnvOptionsInput[], vectorOptions: VectorEnvOptions): Promise<VectorEnv> {
+  /** Create `numEnvs` SimEnvs from one options object (or one env per options object). */
+  static async create(options: SimEnvOptionsInput | SimEnvOptionsInput[], vectorOptions: VectorEnvOptions): Promise<VectorEnv<SimEnv>> {
+    if (!Array.isArray(options) && !(Number.isInteger(vectorOptions.numEnvs) && vectorOptions.numEnvs >= 1)) {
+      throw new ConfigError('numEnvs', `expected at least 1 env, got ${vectorOptions.numEnvs}`);
+    }
     const list = Array.isArray(options) ? options : Array.from({ length: vectorOptions.numEnvs }, () => options);
-    if (list.length < 1 || !Number.isInteger(list.length)) {
-      throw new ConfigError('numEnvs', `expected at least 1 env, got ${Array.isArray(options) ? list.length : vectorOptions.numEnvs}`);
-    }
-    // Decode a shared trace file once, not once per env.
-    const traces = new Map<string, Awaited<ReturnType<typeof readTraceFile>>>();
-    const envs: SimEnv[] = [];
-    try {
-      for (let i = 0; i < list.length; i++) {
-        const o = list[i]!;
-        let preloaded;
-        if (typeof o.trace === 'string') {
-          preloaded = traces.get(o.trace);
-          if (!preloaded) {
-            try {
-              preloaded = await readTraceFile(o.trace);
-              traces.set(o.trace, preloaded);
-            } catch {
-              preloaded = undefined; // SimEnv.create reports it with the right error
-            }
-          }
-        }
-        envs.push(await SimEnv.create({ ...o, seed: (o.seed ?? 0) + i }, preloaded !== undefined ? { preloadedTrace: preloaded } : undefined));
-      }
-    } catch (err) {
-      await Promise.all(envs.map((e) => e.close()));
-      throw err;
-    }
-    return new VectorEnv(envs, vectorOptions.autoreset ?? 'next-step');
+    const envs = await createSimEnvs(list);
+    return new VectorEnv(envs, vectorOptions);
   }
 
-  constructor(envs: SimEnv[], autoreset: AutoresetMode = 'next-step') {
+  /** Batch `envs` (at least one; they must share one action space and observation shape). */
+  constructor(envs: readonly E[], settings: VectorSettings = {}) {
     if (envs.length === 0) throw new ConfigError('numEnvs', 'expected at least 1 env, got 0');
     const first = envs[0]!;
     for (const e of envs) {
       if (e.actionSpace.n !== first.actionSpace.n || e.actionSpace.start !== first.actionSpace.start) {
         throw new ConfigError('actionSpace', `expected every env to share one action space, got ${JSON.stringify(e.actionSpace.toJSON())} and ${JSON.stringify(first.actionSpace.toJSON())}`);
       }
+      if (e.observationSpace.shape[0] !== first.observationSpace.shape[0]) {
+        throw new ConfigError('observationSpace', `expected every env to share one observation shape, got [${e.observationSpace.shape.join(', ')}] and [${first.observationSpace.shape.join(', ')}]`);
+      }
     }
     this.envs = envs;
     this.numEnvs = envs.length;
-    this.autoreset = autoreset;
+    this.autoreset = settings.autoreset ?? 'next-step';
+    this.copy = settings.copy ?? false;
     this.singleObservationSpace = first.observationSpace;
     this.singleActionSpace = first.actionSpace;
     const n = envs.length;
-    this.observations = new Float32Array(n * OBSERVATION_SIZE);
-    this.finalObservations = new Float32Array(n * OBSERVATION_SIZE);
+    const k = first.observationSpace.shape[0]!;
+    this.obsDim = k;
+    this.observations = new Float32Array(n * k);
+    this.finalObservations = new Float32Array(n * k);
     this.hasFinal = new Uint8Array(n);
     this.rewards = new Float64Array(n);
     this.terminated = new Uint8Array(n);
@@ -134,30 +171,31 @@ export class VectorEnv {
   }
 
   /** Reset every env (env i with `seed + i` when a seed is given). */
-  reset(opts?: { seed?: number }): { observations: Float32Array; infos: StepInfo[] } {
+  reset(opts?: { seed?: number }): VectorResetResult {
     for (let i = 0; i < this.numEnvs; i++) {
       const r = this.envs[i]!.reset(opts?.seed !== undefined ? { seed: opts.seed + i } : undefined);
-      this.observations.set(r.observation, i * OBSERVATION_SIZE);
+      this.observations.set(r.observation, i * this.obsDim);
       this.infos[i] = r.info;
     }
-    this.clearFlags();
-    this.started = true;
-    return { observations: this.observations, infos: this.infos };
+    return this.afterReset();
   }
 
-  /** Async reset (any backend); envs reset concurrently. */
-  async resetAsync(opts?: { seed?: number }): Promise<{ observations: Float32Array; infos: StepInfo[] }> {
-    const rs = await Promise.all(this.envs.map((e, i) => e.resetAsync(opts?.seed !== undefined ? { seed: opts.seed + i } : undefined)));
+  /** Async reset (any env; a SyncEnv without the async surface is reset synchronously); envs reset concurrently. */
+  async resetAsync(opts?: { seed?: number }): Promise<VectorResetResult> {
+    const rs = await Promise.all(
+      this.envs.map((e, i) => {
+        const o = opts?.seed !== undefined ? { seed: opts.seed + i } : undefined;
+        return hasAsync(e) ? e.resetAsync(o) : e.reset(o);
+      }),
+    );
     rs.forEach((r, i) => {
-      this.observations.set(r.observation, i * OBSERVATION_SIZE);
+      this.observations.set(r.observation, i * this.obsDim);
       this.infos[i] = r.info;
     });
-    this.clearFlags();
-    this.started = true;
-    return { observations: this.observations, infos: this.infos };
+    return this.afterReset();
   }
 
-  /** Step every env with `actions[i]` (sync; memory backend). Buffers are reused. */
+  /** Step every env with `actions[i]` (sync; memory backend). Buffers are reused unless `copy`. */
   step(actions: ArrayLike<number>): VectorStepResult {
     this.checkActions(actions);
     this.hasFinal.fill(0);
@@ -166,31 +204,32 @@ export class VectorEnv {
       if (this.endedLastStep(i)) {
         this.storeReset(i, env.reset());
       } else if (this.storeStepped(i, env.step(actions[i]!))) {
-        this.observations.set(env.reset().observation, i * OBSERVATION_SIZE);
+        this.observations.set(env.reset().observation, i * this.obsDim);
       }
     }
-    return this.result;
+    return this.copy ? this.ownedResult() : this.result;
   }
 
-  /** Async step (any backend); envs step concurrently, same autoreset rules. */
+  /** Async step (any env); envs step concurrently, same autoreset rules. */
   async stepAsync(actions: ArrayLike<number>): Promise<VectorStepResult> {
     this.checkActions(actions);
     this.hasFinal.fill(0);
     await Promise.all(
       this.envs.map(async (env, i) => {
+        const reset = (): Promise<ResetResult> | ResetResult => (hasAsync(env) ? env.resetAsync() : env.reset());
         if (this.endedLastStep(i)) {
-          this.storeReset(i, await env.resetAsync());
-        } else if (this.storeStepped(i, await env.stepAsync(actions[i]!))) {
-          this.observations.set((await env.resetAsync()).observation, i * OBSERVATION_SIZE);
+          this.storeReset(i, await reset());
+        } else if (this.storeStepped(i, await (hasAsync(env) ? env.stepAsync(actions[i]!) : env.step(actions[i]!)))) {
+          this.observations.set((await reset()).observation, i * this.obsDim);
         }
       }),
     );
-    return this.result;
+    return this.copy ? this.ownedResult() : this.result;
   }
 
   /** Observation of env i (a view into the batch; valid until the next step). */
   observationOf(i: number): Float32Array {
-    return this.observations.subarray(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE);
+    return this.observations.subarray(i * this.obsDim, (i + 1) * this.obsDim);
   }
 
   /** Close every env. Idempotent. */
@@ -208,7 +247,7 @@ export class VectorEnv {
   /** next-step autoreset: slot i shows env i's reset observation and info, reward 0 and both flags false. */
   private storeReset(i: number, r: ResetResult): void {
     this.needsReset[i] = 0;
-    this.observations.set(r.observation, i * OBSERVATION_SIZE);
+    this.observations.set(r.observation, i * this.obsDim);
     this.infos[i] = r.info;
     this.rewards[i] = 0;
     this.terminated[i] = 0;
@@ -220,7 +259,7 @@ export class VectorEnv {
    * observation and info are kept; the caller resets it and stores the reset observation).
    */
   private storeStepped(i: number, r: StepResult): boolean {
-    const off = i * OBSERVATION_SIZE;
+    const off = i * this.obsDim;
     const ended = storeStep(this, i, r);
     if (ended && this.autoreset === 'same-step') {
       storeFinal(this, i, off, r);
@@ -229,6 +268,24 @@ export class VectorEnv {
     this.observations.set(r.observation, off);
     if (ended) this.needsReset[i] = 1;
     return false;
+  }
+
+  private afterReset(): VectorResetResult {
+    this.clearFlags();
+    this.started = true;
+    if (this.copy) return { observations: this.observations.slice(), infos: this.infos.map(ownedInfo) };
+    return { observations: this.observations, infos: this.infos };
+  }
+
+  /** `copy` mode: the step's batch in fresh arrays, infos copied (the env reuses its own). */
+  private ownedResult(): VectorStepResult {
+    return {
+      observations: this.observations.slice(),
+      rewards: this.rewards.slice(),
+      terminated: this.terminated.slice(),
+      truncated: this.truncated.slice(),
+      infos: this.infos.map(ownedInfo),
+    };
   }
 
   private clearFlags(): void {
@@ -245,4 +302,8 @@ export class VectorEnv {
       throw new InvalidActionError(`expected ${this.numEnvs} actions (one per env), got ${actions.length}`);
     }
   }
+}
+
+function ownedInfo(info: StepInfo): StepInfo {
+  return copyStepInfo(info, emptyStepInfo());
 }

@@ -1,6 +1,6 @@
 import { SimEnvError } from '../env/errors.js';
 import { Rng } from '../env/rng.js';
-import type { ResetResult, StepInfo, StepResult } from '../env/types.js';
+import type { DualEnv, ResetResult, StepInfo, StepResult } from '../env/types.js';
 import type { Agent } from '../agents/agent.js';
 import { RUN_RECORD_FORMAT, type AgentRecord, type EpisodeSummary, type SummaryRecord } from './records.js';
 import { RunStats } from './run-stats.js';
@@ -13,15 +13,6 @@ import type { ProgressUpdate } from './progress.js';
  * `step.jsonl` line per step (plus the state after each reset) and always ends with a
  * `summary.json`, whose status says how the run ended.
  */
-
-/** The part of SimEnv the loop uses (SimEnv satisfies it; so can a wrapper). */
-export interface RunnableEnv {
-  readonly isAsync: boolean;
-  reset(opts?: { seed?: number }): ResetResult;
-  step(action: number): StepResult;
-  resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
-  stepAsync(action: number): Promise<StepResult>;
-}
 
 /** Where the loop's records go: RunWriter (a run directory) or anything shaped like it. */
 export interface RunRecordSink {
@@ -48,7 +39,8 @@ export interface RunMeta {
 }
 
 export interface RunAgentOptions {
-  env: RunnableEnv;
+  /** SimEnv, or any env with both surfaces (the loop picks one by `isAsync`). */
+  env: DualEnv;
   agent: Agent;
   /** Episodes to run. */
   episodes: number;

@@ -1,4 +1,4 @@
-import type { AgentContext } from '../../src/agents/agent.js';
+import type { AgentContext } from '../../src/env/types.js';
 import { Box, Discrete } from '../../src/env/spaces.js';
 import { emptyStepInfo } from '../../src/env/step-info.js';
 import { OBSERVATION_FIELDS, type NamedObservation, type StepInfo } from '../../src/env/types.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnv, type CheckableEnv } from '../../src/env/env-checker.js';
+import { checkEnv } from '../../src/env/env-checker.js';
+import type { AsyncEnv } from '../../src/env/types.js';
 import { SimEnv, type SimEnvOptionsInput } from '../../src/env/sim-env.js';
 import type { StepResult } from '../../src/env/types.js';
 
@@ -33,7 +34,7 @@ describe('checkEnv', () => {
   }
 
   /** A SimEnv wrapper with one promise broken. */
-  function broken(env: SimEnv, flaw: 'nan' | 'nondeterministic' | 'accepts-anything' | 'close-silent' | 'out-of-box'): CheckableEnv {
+  function broken(env: SimEnv, flaw: 'nan' | 'nondeterministic' | 'accepts-anything' | 'close-silent' | 'out-of-box'): AsyncEnv {
     let calls = 0;
     const patch = (r: StepResult): StepResult => {
       calls++;
@@ -52,6 +53,8 @@ describe('checkEnv', () => {
         if (flaw === 'accepts-anything' && !env.actionSpace.contains(a)) return patch(await env.stepAsync(env.actionSpace.start));
         return patch(await env.stepAsync(a));
       },
+      observe: () => env.observe(),
+      reward: () => env.reward(),
       close: async () => {
         closed = true;
         if (flaw !== 'close-silent') await env.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MemoryBackend } from '../../src/env/cluster/memory/memory-backend.js';
+import { inspectMemoryBackend } from '../../src/env/cluster/memory/memory-backend.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { replicasAt, workloadsOfKind, type Workload } from '../../src/env/trace/trace-model.js';
 
@@ -27,7 +27,7 @@ describe('dsb-scaling replay', () => {
         maxReplicas: 30,
         startupLatency: { type: 'lognormal', medianS: 2, p99S: 5, maxS: SETTLE },
       });
-      const backend = env.backend as MemoryBackend;
+      const backend = inspectMemoryBackend(env);
       const deployments = workloadsOfKind(env.model);
       expect(deployments).toHaveLength(27);
       let { info } = env.reset({ seed: 7 });

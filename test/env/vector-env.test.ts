@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidActionError } from '../../src/env/errors.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { VectorEnv } from '../../src/env/vector-env.js';
+import { CounterEnv } from './toy-env.js';
 
 const DSB = 'examples/traces/dsb-scaling.sktrace';
 const opts = { trace: DSB, deployment: 'dsb/nginx-thrift', horizon: 3 } as const;
@@ -88,5 +89,85 @@ describe('VectorEnv', () => {
     vec.step([1]);
     expect(() => vec.step([1])).toThrow(/episode ended/);
     await vec.close();
+  });
+});
+
+describe('VectorEnv over any SyncEnv (a toy counter env, not a SimEnv)', () => {
+  const toys = (n: number, horizon = 3): CounterEnv[] => Array.from({ length: n }, () => new CounterEnv(horizon));
+
+  it('batches the envs exactly as stepping them one by one, with the observation size of their space', () => {
+    const vec = new VectorEnv(toys(3, 4));
+    const singles = toys(3, 4);
+    expect(vec.obsDim).toBe(2);
+    vec.reset({ seed: 5 });
+    singles.forEach((s, i) => {
+      expect(Array.from(vec.observationOf(i))).toEqual(Array.from(s.reset({ seed: 5 + i }).observation));
+    });
+    const actions = [1, 0, -1];
+    for (let t = 0; t < 3; t++) {
+      const out = vec.step(actions);
+      singles.forEach((s, i) => {
+        const r = s.step(actions[i]!);
+        expect(out.rewards[i]).toBe(r.reward);
+        expect(out.truncated[i]).toBe(r.truncated ? 1 : 0);
+        expect(Array.from(vec.observationOf(i))).toEqual(Array.from(r.observation));
+      });
+    }
+  });
+
+  it('same-step autoreset keeps the final observation and a copy of the final info', () => {
+    const envs = toys(2, 2);
+    const vec = new VectorEnv(envs, { autoreset: 'same-step' });
+    vec.reset({ seed: 0 });
+    vec.step([0, 0]);
+    expect(Array.from(vec.hasFinal)).toEqual([0, 0]);
+    const end = vec.step([0, 0]);
+    expect(Array.from(end.truncated)).toEqual([1, 1]);
+    expect(Array.from(vec.hasFinal)).toEqual([1, 1]);
+    expect(vec.finalInfos[0]!.step).toBe(2);
+    expect(end.infos[0]!.step).toBe(0); // already the new episode
+    expect(envs[0]!.resets).toBe(2);
+    expect(vec.finalInfos[0]!.reward.slo).toBe(end.rewards[0]! - vec.finalInfos[0]!.reward.churn);
+  });
+
+  it('copy: reset and step return owned arrays that later steps do not overwrite', () => {
+    const shared = new VectorEnv(toys(2, 10));
+    const owned = new VectorEnv(toys(2, 10), { copy: true });
+    expect(shared.copy).toBe(false);
+    const r0 = owned.reset({ seed: 2 });
+    shared.reset({ seed: 2 });
+    expect(r0.observations).not.toBe(owned.observations);
+    const a = owned.step([1, 1]);
+    const b = shared.step([1, 1]);
+    expect(b.observations).toBe(shared.observations);
+    expect(a.observations).not.toBe(owned.observations);
+    expect(Array.from(a.observations)).toEqual(Array.from(b.observations));
+    const kept = Array.from(a.observations);
+    const keptRewards = Array.from(a.rewards);
+    const keptInfo = a.infos[0]!.step;
+    owned.step([-1, -1]);
+    expect(Array.from(a.observations)).toEqual(kept);
+    expect(Array.from(a.rewards)).toEqual(keptRewards);
+    expect(a.infos[0]!.step).toBe(keptInfo);
+    expect(a.infos[0]).not.toBe(owned.infos[0]);
+  });
+
+  it('stepAsync drives sync-only envs with the same results as step', async () => {
+    const a = new VectorEnv(toys(2, 3));
+    const b = new VectorEnv(toys(2, 3));
+    a.reset({ seed: 4 });
+    await b.resetAsync({ seed: 4 });
+    for (let t = 0; t < 5; t++) {
+      const x = a.step([1, -1]);
+      const y = await b.stepAsync([1, -1]);
+      expect(Array.from(y.rewards)).toEqual(Array.from(x.rewards));
+      expect(Array.from(y.observations)).toEqual(Array.from(x.observations));
+    }
+    await a.close();
+    expect(a.envs.every((e) => e.closed)).toBe(true);
+  });
+
+  it('rejects envs of different observation shapes, naming both', () => {
+    expect(() => new VectorEnv([new CounterEnv(3, 2), new CounterEnv(3, 3)])).toThrow(/one observation shape, got \[3\] and \[2\]/);
   });
 });

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/agents/agent.js';
 import { createAgent } from '../../src/agents/registry.js';
 import type { SimEnv } from '../../src/env/sim-env.js';
-import type { ResetResult, StepResult } from '../../src/env/types.js';
+import type { DualEnv, ResetResult, StepResult } from '../../src/env/types.js';
 import { StepRecordSchema, SummaryRecordSchema, type StepRecord } from '../../src/runner/records.js';
 import { RunWriter } from '../../src/runner/run-dir.js';
-import { episodeSeeds, runAgent, type RunMeta, type RunnableEnv } from '../../src/runner/run-loop.js';
+import { episodeSeeds, runAgent, type RunMeta } from '../../src/runner/run-loop.js';
 import { configRecord, dsbEnv, tempDir } from './helpers.js';
 
 const meta = (run: string): RunMeta => ({ run, agent: { name: 'x', params: {} }, backend: 'memory', deployment: 'dsb/nginx-thrift', trace: null, mode: 'multi-step' });
@@ -124,8 +124,13 @@ describe('runAgent', () => {
 
   it('drives an async env through resetAsync/stepAsync and gets the same records as the sync path', async () => {
     let asyncCalls = 0;
-    const asyncEnv: RunnableEnv = {
+    const asyncEnv: DualEnv = {
       isAsync: true,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      observe: () => env.observe(),
+      reward: () => env.reward(),
+      close: () => env.close(),
       reset: () => {
         throw new Error('sync reset on an async env');
       },

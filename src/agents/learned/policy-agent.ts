@@ -1,6 +1,7 @@
 import { PolicyError } from '../../env/errors.js';
 import type { Action, StepInfo } from '../../env/types.js';
-import type { Agent, AgentContext } from '../agent.js';
+import type { Agent } from '../agent.js';
+import type { AgentContext } from '../../env/types.js';
 import { initTfBackend, type LogFn, type Tf, type TfBackendPreference } from '../tf-backend.js';
 import { argmax, type LayersModel } from './networks.js';
 import { checkPolicyFits, readPolicyMetadata, resolvePolicyDir, type PolicyMetadata } from './policy-metadata.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PolicyError } from '../../env/errors.js';
 import { OBSERVATION_FIELDS } from '../../env/types.js';
-import type { AgentContext } from '../agent.js';
+import type { AgentContext } from '../../env/types.js';
 
 /**
  * `policy.json`: what a saved policy was trained for. Loading checks it against the env before

@@ -1,17 +1,17 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { AgentContext } from '../../agents/agent.js';
+import type { AgentContext } from '../../env/types.js';
 import { DqnConfigSchema, DqnLearner } from '../../agents/learned/dqn.js';
 import type { Learner, UpdateStats } from '../../agents/learned/learner.js';
 import { writePolicyDir } from '../../agents/learned/policy-io.js';
 import { makePolicyMetadata, type PolicyMetadata } from '../../agents/learned/policy-metadata.js';
 import { PpoConfigSchema, PpoLearner } from '../../agents/learned/ppo.js';
-import { LockstepEnvs, RolloutEnv, type BatchedEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
+import { RolloutEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
 import { initTfBackend, type LogFn, type TfBackendPreference } from '../../agents/tf-backend.js';
 import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
 import type { SimEnvOptionsInput } from '../../env/sim-env.js';
-import { VectorEnv } from '../../env/vector-env.js';
+import { createSimEnvs } from '../../env/vector-env.js';
 import { writeFileAtomic } from '../run-dir.js';
 import { SIMENV_VERSION } from '../version.js';
 import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from './train-records.js';
@@ -153,10 +153,9 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   const envInputs = Array.from({ length: opts.numEnvs }, (_, i) => ({ actionMode: 'delta', ...envList[i % envList.length] }) as SimEnvOptionsInput);
 
   // Everything that can fail on bad input fails here, before the run directory is touched.
-  const vec = await VectorEnv.create(envInputs, { numEnvs: opts.numEnvs, autoreset: 'same-step' });
-  const envs = vec.envs;
+  const envs = await createSimEnvs(envInputs);
   if (envs[0]!.isAsync) {
-    await vec.close();
+    await Promise.all(envs.map((e) => e.close()));
     throw new ConfigError('backend', `expected the memory backend for training, got ${envs[0]!.backendKind}`, {
       hint: 'train in memory, then evaluate the policy on a cluster with simenv eval --backend kube',
     });
@@ -167,10 +166,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   const choice = await initTfBackend({ prefer: opts.tfBackend as TfBackendPreference, log });
   const tf = choice.tf;
   const ctx: AgentContext = envs[0]!.agentContext;
-  // VectorEnv drives the rollouts once it reports the final step's info; until then the
-  // same envs are stepped in lockstep here (identical semantics).
-  const batched: BatchedEnv = 'finalInfos' in vec ? (vec as unknown as BatchedEnv) : new LockstepEnvs(envs);
-  const rollout = new RolloutEnv(batched, opts.seed);
+  const rollout = new RolloutEnv(envs, opts.seed);
   const obsSize = rollout.obsSize;
   const learner: Learner =
     opts.agent === 'dqn'
@@ -364,6 +360,6 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   };
   writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   learner.dispose();
-  await vec.close();
+  await rollout.close();
   return { summary, dir, error };
 }

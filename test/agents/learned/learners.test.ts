@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 function toyEnvs(n: number, obsSize = 2): RolloutEnv {
-  return RolloutEnv.of(Array.from({ length: n }, () => new ToyScalingEnv(20, obsSize)), 42);
+  return new RolloutEnv(Array.from({ length: n }, () => new ToyScalingEnv(20, obsSize)), 42);
 }
 
 /** Run `iterations` learner iterations; returns the losses and the tensor counts after each. */

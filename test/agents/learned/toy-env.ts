@@ -1,5 +1,5 @@
-import type { AgentContext } from '../../../src/agents/agent.js';
-import type { SyncEnv } from '../../../src/agents/learned/rollout-env.js';
+import type { AgentContext } from '../../../src/env/types.js';
+import type { AgentEnv } from '../../../src/agents/learned/rollout-env.js';
 import { Rng } from '../../../src/env/rng.js';
 import { Box, Discrete } from '../../../src/env/spaces.js';
 import type { ResetResult, StepInfo, StepResult } from '../../../src/env/types.js';
@@ -10,8 +10,11 @@ import { makeInfo } from '../fixtures.js';
  * replicas by -1/0/+1 and is penalised by |replicas - demand|. Two observation components
  * (replicas/5, demand/5), or `obsSize` with zero padding to test shape checks.
  */
-export class ToyScalingEnv implements SyncEnv {
+export class ToyScalingEnv implements AgentEnv {
   readonly agentContext: AgentContext;
+  readonly observationSpace: Box;
+  readonly actionSpace: Discrete;
+  private lastReward = 0;
   private readonly rng = new Rng(0);
   private replicas = 1;
   private demand = 1;
@@ -32,6 +35,8 @@ export class ToyScalingEnv implements SyncEnv {
       maxReplicas: 5,
       stepSeconds: 15,
     };
+    this.observationSpace = this.agentContext.observationSpace;
+    this.actionSpace = this.agentContext.actionSpace;
   }
 
   private fill(): Float32Array {
@@ -47,6 +52,7 @@ export class ToyScalingEnv implements SyncEnv {
     this.replicas = 1 + Math.floor(this.rng.next() * 5);
     this.demand = 1 + Math.floor(this.rng.next() * 5);
     this.t = 0;
+    this.lastReward = 0;
     return { observation: this.fill(), info: this.info };
   }
 
@@ -60,6 +66,17 @@ export class ToyScalingEnv implements SyncEnv {
     this.info.reward.slo = -0.5 * gap;
     this.info.reward.cost = 0;
     this.info.reward.churn = -0.05 * Math.abs(action);
+    this.lastReward = reward;
     return { observation: this.fill(), reward, terminated: false, truncated: this.t >= this.horizon, info: this.info };
   }
+
+  observe(): Float32Array {
+    return this.obs;
+  }
+
+  reward(): number {
+    return this.lastReward;
+  }
+
+  async close(): Promise<void> {}
 }

@@ -13,31 +13,24 @@ import {
 } from './pod-table.js';
 import { bindResources, pickNode, releaseResources, TemplateTable } from './scheduler.js';
 import type { TolerationLike } from './placement.js';
-import {
-  ACT_APPLY,
-  ACT_DELETE,
-  ACT_NODE_APPLY,
-  ACT_NODE_DELETE,
-  compileTrace,
-  KIND_CRONJOB,
-  KIND_DEPLOYMENT,
-  KIND_JOB,
-  KIND_POD,
-  KIND_STATEFULSET,
-  type TraceScript,
-} from './trace-script.js';
+import { ACT_APPLY, ACT_DELETE, ACT_NODE_APPLY, ACT_NODE_DELETE, compileTrace, KIND_STATEFULSET, type TraceScript } from './trace-script.js';
+import { reconcile, removeAllPods, startRollout, type ControllerHost } from './controllers.js';
+import { MemoryInspector } from './memory-inspector.js';
+import { WorkloadTable } from './workload-table.js';
+import { EnvStateError } from '../../errors.js';
 
 /**
  * The memory backend: a deterministic discrete-event model of a Kubernetes cluster replaying
  * a trace. Time advances from event to event (trace actions from a cursor, pod events from a
- * heap); ties go to trace actions, then to events in the order they were queued.
+ * heap); ties go to trace actions, then to events in the order they were queued. This module
+ * is the event loop: it applies trace actions, fires pod events and creates, binds and deletes
+ * pods; the workload controllers that decide which pods should exist are in controllers.ts and
+ * read-only views for tests and tools in memory-inspector.ts.
  *
  * What it models: workloads applied and deleted at their recorded times (the controlled
- * deployment's replicas come from the agent instead); controllers (Deployment/ReplicaSet:
- * converge at once, deleting pending, then starting, then ready pods, newest first;
- * StatefulSet: OrderedReady, one pod at a time; Job: `parallelism` pods at once until as many
- * pods as `pod_lifecycles` recorded have finished, each running its recorded duration after
- * Ready; bare Pods: one pod, finishing after its recorded duration); the scheduler
+ * deployment's replicas come from the agent instead); controllers (controllers.ts:
+ * Deployment/ReplicaSet, StatefulSet, Job, bare Pods, each Job or Pod pod running its recorded
+ * duration after Ready); the scheduler
  * (scheduler.ts) with Pending pods retried in FIFO order whenever capacity frees up or nodes
  * change; start-up latency from bind to Ready (seeded draw); termination that holds the node's
  * resources for the pod's grace period; nodes from the trace or virtual pools.
@@ -50,22 +43,12 @@ import {
 const EV_READY = 1;
 const EV_GONE = 2;
 const EV_COMPLETE = 3;
-const ROLLOUT_UNREADY = [PHASE_PENDING, PHASE_STARTING] as const;
 
 export interface MemoryBackendOptions {
   nodeSource: 'trace' | 'virtual';
   pools: NodePoolOptions[];
   inject: { nodeSelector: Record<string, string>; tolerations: TolerationLike[] } | null;
   startupLatency: StartupLatency;
-}
-
-/** Per-slot pod counts of one workload (for tests and debugging; not the hot path). */
-export interface PodCounts {
-  desired: number;
-  pending: number;
-  starting: number;
-  ready: number;
-  terminating: number;
 }
 
 export class MemoryBackend implements ClusterBackend {
@@ -81,16 +64,12 @@ export class MemoryBackend implements ClusterBackend {
   private readonly latency: StartupLatencyDraw;
   private readonly c: number;
   private readonly slotCount: number;
-  // Per-slot controller state.
-  private readonly kindOf: Uint8Array;
-  private readonly alive: Uint8Array;
-  private readonly desired: Int32Array;
-  private readonly tplOf: Int32Array;
-  private readonly succeeded: Int32Array;
-  private readonly nextLifecycle: Int32Array;
-  /** 1 while a slot rolls its pods to a new template. */
-  private readonly rolling: Uint8Array;
-  private readonly slotIndex = new Map<string, number>();
+  /** Per-slot controller state. */
+  private readonly w: WorkloadTable;
+  /** What the controllers act through (built once: no allocation per call). */
+  private readonly host: ControllerHost;
+  /** Read-only views of this backend's cluster, for tests and tools. */
+  readonly inspector: MemoryInspector;
   /** FIFO event lane of each template's terminations (by grace period). */
   private readonly graceLane: Int32Array;
 
@@ -127,17 +106,21 @@ export class MemoryBackend implements ClusterBackend {
     this.c = this.script.controlledSlot;
     const n = this.script.slots.length;
     this.slotCount = n;
-    this.kindOf = Uint8Array.from(this.script.slots.map((s) => s.kind));
-    this.alive = new Uint8Array(n);
-    this.desired = new Int32Array(n);
-    this.tplOf = new Int32Array(n);
-    this.succeeded = new Int32Array(n);
-    this.nextLifecycle = new Int32Array(n);
-    this.rolling = new Uint8Array(n);
-    this.script.slots.forEach((s, i) => this.slotIndex.set(s.key, i));
+    this.w = new WorkloadTable(this.script.slots);
     let podGuess = 64;
     while (podGuess < n * 4) podGuess *= 2;
     this.pods = new PodTable(n, podGuess);
+    const c = this.c;
+    this.host = {
+      pods: this.pods,
+      workloads: this.w,
+      createPod: (slot, instant) => this.createPod(slot, instant),
+      deletePod: (p) => this.deletePod(p),
+      beforeChange: (slot) => {
+        if (slot === c) this.touchControlled();
+      },
+    };
+    this.inspector = new MemoryInspector(this.w, this.pods, this.nodes, () => this.now);
     // Terminations wait a fixed grace per template: one FIFO event lane per distinct grace.
     const graces: number[] = [];
     this.graceLane = Int32Array.from(this.templates.specs, (t) => {
@@ -161,12 +144,7 @@ export class MemoryBackend implements ClusterBackend {
     this.pods.resetAll();
     this.events.clear();
     this.nodes.clearUsage();
-    this.alive.fill(0);
-    this.desired.fill(0);
-    this.tplOf.fill(0);
-    this.succeeded.fill(0);
-    this.nextLifecycle.fill(0);
-    this.rolling.fill(0);
+    this.w.clear();
     this.clusterCpuUsed = 0;
     this.capacityFreed = false;
     this.sink = null;
@@ -182,13 +160,13 @@ export class MemoryBackend implements ClusterBackend {
       switch (s.type[k]) {
         case ACT_APPLY:
           if (target === this.c) controlledSeen = true;
-          this.alive[target] = 1;
-          this.tplOf[target] = s.tpl[k]!;
-          if (target !== this.c) this.desired[target] = s.value[k]!;
+          this.w.alive[target] = 1;
+          this.w.tplOf[target] = s.tpl[k]!;
+          if (target !== this.c) this.w.desired[target] = s.value[k]!;
           break;
         case ACT_DELETE:
-          this.alive[target] = 0;
-          this.desired[target] = 0;
+          this.w.alive[target] = 0;
+          this.w.desired[target] = 0;
           break;
         case ACT_NODE_APPLY:
           this.nodes.present[target] = 1;
@@ -202,21 +180,21 @@ export class MemoryBackend implements ClusterBackend {
     this.cursor = k;
     this.refreshNodes();
     // The controlled deployment exists for the whole episode (its replicas are the agent's).
-    if (!controlledSeen) this.tplOf[this.c] = s.tpl[this.firstApplyOf(this.c)]!;
-    this.alive[this.c] = 1;
-    this.desired[this.c] = params.initialReplicas;
+    if (!controlledSeen) this.w.tplOf[this.c] = s.tpl[this.firstApplyOf(this.c)]!;
+    this.w.alive[this.c] = 1;
+    this.w.desired[this.c] = params.initialReplicas;
     this.now = start;
     this.segStart = start;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.alive[slot] === 1) this.reconcile(slot, true);
+      if (this.w.alive[slot] === 1) reconcile(this.host, slot, true);
     }
   }
 
   setDesiredReplicas(replicas: number): void {
-    if (replicas === this.desired[this.c]) return;
+    if (replicas === this.w.desired[this.c]) return;
     this.touchControlled();
-    this.desired[this.c] = replicas;
-    this.reconcile(this.c, false);
+    this.w.desired[this.c] = replicas;
+    reconcile(this.host, this.c, false);
   }
 
   advanceTo(timeS: number, onSegment?: SegmentSink): void {
@@ -254,12 +232,12 @@ export class MemoryBackend implements ClusterBackend {
     const c = this.c;
     const pods = this.pods;
     out.timeS = this.now;
-    out.desired = this.desired[c]!;
+    out.desired = this.w.desired[c]!;
     out.ready = pods.countOf(c, PHASE_READY);
     out.pending = pods.countOf(c, PHASE_PENDING);
     out.starting = pods.countOf(c, PHASE_STARTING);
     out.terminating = pods.countOf(c, PHASE_TERMINATING);
-    out.podCpu = this.templates.cpu[this.tplOf[c]!]! / 1000;
+    out.podCpu = this.templates.cpu[this.w.tplOf[c]!]! / 1000;
     out.clusterCpu = this.clusterCpu / 1000;
     out.clusterCpuRequested = this.clusterCpuUsed / 1000;
     out.clusterPending = pods.queued;
@@ -267,61 +245,6 @@ export class MemoryBackend implements ClusterBackend {
 
   async close(): Promise<void> {
     this.closed = true;
-  }
-
-  // --- debugging and test accessors (not on the hot path) ---
-
-  /** Pod counts of a workload by `namespace/name` (undefined if the trace has none). */
-  podCountsOf(key: string): PodCounts | undefined {
-    const slot = this.slotIndex.get(key);
-    if (slot === undefined) return undefined;
-    return {
-      desired: this.desired[slot]!,
-      pending: this.pods.countOf(slot, PHASE_PENDING),
-      starting: this.pods.countOf(slot, PHASE_STARTING),
-      ready: this.pods.countOf(slot, PHASE_READY),
-      terminating: this.pods.countOf(slot, PHASE_TERMINATING),
-    };
-  }
-
-  /** Ready replicas of a workload by `namespace/name` (0 if unknown). */
-  readyReplicasOf(key: string): number {
-    return this.podCountsOf(key)?.ready ?? 0;
-  }
-
-  /** Every workload key the backend replays. */
-  workloadKeys(): string[] {
-    return this.script.slots.map((s) => s.key);
-  }
-
-  /** Nodes and what is bound to them: name, pods, CPU used/allocatable (cores). */
-  nodeUsage(): Array<{ name: string; present: boolean; pods: number; cpuUsed: number; cpuAllocatable: number }> {
-    return this.nodes.names.map((name, i) => ({
-      name,
-      present: this.nodes.present[i] === 1,
-      pods: this.nodes.usedPods[i]!,
-      cpuUsed: this.nodes.usedCpu[i]! / 1000,
-      cpuAllocatable: this.nodes.allocCpu[i]! / 1000,
-    }));
-  }
-
-  /** Node names hosting the scheduled pods of a workload (sorted), for placement tests. */
-  nodesOf(key: string): string[] {
-    const slot = this.slotIndex.get(key);
-    if (slot === undefined) return [];
-    const out: string[] = [];
-    for (let p = 0; p < this.pods.capacity; p++) {
-      const ph = this.pods.phase[p];
-      if (this.pods.slot[p] === slot && (ph === PHASE_STARTING || ph === PHASE_READY || ph === PHASE_TERMINATING)) {
-        out.push(this.nodes.names[this.pods.node[p]!]!);
-      }
-    }
-    return out.sort();
-  }
-
-  /** Current simulated time. */
-  get timeS(): number {
-    return this.now;
   }
 
   // --- internals ---
@@ -341,7 +264,7 @@ export class MemoryBackend implements ClusterBackend {
         const pods = this.pods;
         const ready = pods.countOf(c, PHASE_READY);
         const held = ready + pods.countOf(c, PHASE_STARTING) + pods.countOf(c, PHASE_TERMINATING);
-        this.sink(this.segStart, now, ready, this.desired[c]!, held);
+        this.sink(this.segStart, now, ready, this.w.desired[c]!, held);
       }
       this.segStart = now;
     }
@@ -377,28 +300,28 @@ export class MemoryBackend implements ClusterBackend {
       case ACT_APPLY: {
         if (target === this.c) {
           // Only the template follows the trace; replicas are the agent's.
-          if (this.tplOf[target] !== s.tpl[k]) {
-            this.startRollout(target, s.tpl[k]!);
-            this.reconcile(target, false);
+          if (this.w.tplOf[target] !== s.tpl[k]) {
+            startRollout(this.host, target, s.tpl[k]!);
+            reconcile(this.host, target, false);
           }
           return;
         }
-        const wasAlive = this.alive[target] === 1;
-        this.alive[target] = 1;
-        if (this.tplOf[target] !== s.tpl[k]) this.startRollout(target, s.tpl[k]!);
+        const wasAlive = this.w.alive[target] === 1;
+        this.w.alive[target] = 1;
+        if (this.w.tplOf[target] !== s.tpl[k]) startRollout(this.host, target, s.tpl[k]!);
         if (!wasAlive) {
-          this.succeeded[target] = 0;
-          this.nextLifecycle[target] = 0;
+          this.w.succeeded[target] = 0;
+          this.w.nextLifecycle[target] = 0;
         }
-        this.desired[target] = s.value[k]!;
-        this.reconcile(target, false);
+        this.w.desired[target] = s.value[k]!;
+        reconcile(this.host, target, false);
         return;
       }
       case ACT_DELETE:
         if (target === this.c) return; // the env ends the episode when the controlled deployment goes
-        this.alive[target] = 0;
-        this.desired[target] = 0;
-        this.removeAllPods(target);
+        this.w.alive[target] = 0;
+        this.w.desired[target] = 0;
+        removeAllPods(this.host, target);
         return;
       case ACT_NODE_APPLY:
         this.nodes.present[target] = 1;
@@ -421,18 +344,18 @@ export class MemoryBackend implements ClusterBackend {
       pods.setPhase(p, PHASE_READY);
       const life = pods.lifetime[p]!;
       if (life !== Infinity) this.events.push(this.now + life, EV_COMPLETE, p, pods.gen[p]!);
-      if (this.kindOf[slot] === KIND_STATEFULSET || this.rolling[slot] === 1) this.reconcile(slot, false);
+      if (this.w.kindOf[slot] === KIND_STATEFULSET || this.w.rolling[slot] === 1) reconcile(this.host, slot, false);
     } else if (kind === EV_GONE) {
       if (slot === this.c) this.touchControlled();
       this.unbind(p);
       pods.release(p);
-      if (this.kindOf[slot] === KIND_STATEFULSET && this.alive[slot] === 1) this.reconcile(slot, false);
+      if (this.w.kindOf[slot] === KIND_STATEFULSET && this.w.alive[slot] === 1) reconcile(this.host, slot, false);
     } else if (kind === EV_COMPLETE) {
       if (slot === this.c) this.touchControlled();
       this.unbind(p);
       pods.release(p);
-      this.succeeded[slot]! += 1;
-      if (this.alive[slot] === 1) this.reconcile(slot, false);
+      this.w.succeeded[slot]! += 1;
+      if (this.w.alive[slot] === 1) reconcile(this.host, slot, false);
     }
   }
 
@@ -446,139 +369,9 @@ export class MemoryBackend implements ClusterBackend {
     this.capacityFreed = true;
   }
 
-  /** Bring a workload's pods toward its desired count. `instant`: at reset, pods start Ready. */
-  private reconcile(slot: number, instant: boolean): void {
-    const pods = this.pods;
-    const kind = this.kindOf[slot]!;
-    if (kind === KIND_CRONJOB) return;
-    if (this.rolling[slot] === 1 && !instant) {
-      if (this.rollout(slot)) return;
-    }
-    const pending = pods.countOf(slot, PHASE_PENDING);
-    const starting = pods.countOf(slot, PHASE_STARTING);
-    const ready = pods.countOf(slot, PHASE_READY);
-    const active = pending + starting + ready;
-    let want = this.desired[slot]!;
-    if (kind === KIND_JOB || kind === KIND_POD) {
-      const lifetimes = this.script.slots[slot]!.lifetimes;
-      const parallel = kind === KIND_POD ? Math.min(1, want) : want;
-      // With recorded lifecycles, the Job is done after that many pods finished.
-      const remaining = lifetimes.length > 0 ? lifetimes.length - this.succeeded[slot]! : Infinity;
-      want = Math.max(0, Math.min(parallel, remaining));
-      if (kind === KIND_POD && this.succeeded[slot]! > 0) want = 0;
-    }
-    if (active < want) {
-      if (kind === KIND_STATEFULSET && !instant) {
-        // OrderedReady: the next ordinal only once all others are Ready and none terminates.
-        if (pending + starting === 0 && pods.countOf(slot, PHASE_TERMINATING) === 0) this.createPod(slot, false);
-        return;
-      }
-      if (slot === this.c) this.touchControlled();
-      for (let i = active; i < want; i++) this.createPod(slot, instant);
-    } else if (active > want) {
-      if (kind === KIND_JOB || kind === KIND_POD) return; // Jobs do not kill running pods to shrink
-      if (slot === this.c) this.touchControlled();
-      let excess = active - want;
-      if (kind === KIND_STATEFULSET && !instant) excess = pods.countOf(slot, PHASE_TERMINATING) === 0 ? 1 : 0;
-      // ReplicaSet deletion order: unscheduled, then not ready, then ready; newest first.
-      while (excess > 0) {
-        let p = pods.newest(slot, PHASE_PENDING);
-        if (p < 0) p = pods.newest(slot, PHASE_STARTING);
-        if (p < 0) p = pods.newest(slot, PHASE_READY);
-        if (p < 0) break;
-        this.deletePod(p);
-        excess--;
-      }
-    }
-  }
-
-  /** A new pod template for a slot: Deployments and StatefulSets with pods roll them. */
-  private startRollout(slot: number, tpl: number): void {
-    this.tplOf[slot] = tpl;
-    const kind = this.kindOf[slot];
-    if (kind !== KIND_DEPLOYMENT && kind !== KIND_STATEFULSET) return; // Jobs and Pods keep running pods
-    const pods = this.pods;
-    if (pods.countOf(slot, PHASE_PENDING) + pods.countOf(slot, PHASE_STARTING) + pods.countOf(slot, PHASE_READY) > 0) this.rolling[slot] = 1;
-  }
-
-  /**
-   * One reconcile of a rolling update (Deployment strategy RollingUpdate with the defaults
-   * maxSurge 25% rounded up, maxUnavailable 25% rounded down, at least one of them non-zero;
-   * StatefulSets: no surge, one unavailable). Old pods that are not ready go first; old ready
-   * pods go while ready pods stay at least desired - maxUnavailable; new pods are created up to
-   * desired, with at most desired + maxSurge pods in all. Returns false once no old pod is
-   * left (the rollout is over and the plain controller takes over).
-   */
-  private rollout(slot: number): boolean {
-    const pods = this.pods;
-    const cur = this.tplOf[slot]!;
-    let oldReady = 0;
-    let oldUnready = 0;
-    let newPending = 0;
-    let newStarting = 0;
-    let newReady = 0;
-    for (let phase = PHASE_PENDING; phase <= PHASE_READY; phase++) {
-      for (let p = pods.oldest(slot, phase); p >= 0; p = pods.after(p)) {
-        if (pods.tpl[p] === cur) {
-          if (phase === PHASE_PENDING) newPending++;
-          else if (phase === PHASE_STARTING) newStarting++;
-          else newReady++;
-        } else if (phase === PHASE_READY) oldReady++;
-        else oldUnready++;
-      }
-    }
-    if (oldReady + oldUnready === 0) {
-      this.rolling[slot] = 0;
-      return false;
-    }
-    if (slot === this.c) this.touchControlled();
-    const d = this.desired[slot]!;
-    const sts = this.kindOf[slot] === KIND_STATEFULSET;
-    const surge = sts ? 0 : Math.ceil(d * 0.25);
-    let unavailable = sts ? 1 : Math.floor(d * 0.25);
-    if (surge === 0 && unavailable === 0) unavailable = 1;
-    // Old pods that serve nothing yet go first.
-    for (const phase of ROLLOUT_UNREADY) {
-      let p = pods.newest(slot, phase);
-      while (p >= 0) {
-        const prev = this.previousOf(p);
-        if (pods.tpl[p] !== cur) this.deletePod(p);
-        p = prev;
-      }
-    }
-    let removable = newReady + oldReady - (d - unavailable);
-    while (removable > 0 && oldReady > 0) {
-      let p = pods.newest(slot, PHASE_READY);
-      while (p >= 0 && pods.tpl[p] === cur) p = this.previousOf(p);
-      if (p < 0) break;
-      this.deletePod(p);
-      oldReady--;
-      removable--;
-    }
-    const newActive = newPending + newStarting + newReady;
-    let create = Math.min(d - newActive, d + surge - (newActive + oldReady));
-    if (sts) create = Math.min(create, newPending + newStarting === 0 ? 1 : 0);
-    for (let i = 0; i < create; i++) this.createPod(slot, false);
-    return true;
-  }
-
-  /** The pod before `p` in its workload-phase list (-1 at the head); rollouts only. */
-  private previousOf(p: number): number {
-    return this.pods.before(p);
-  }
-
   private createPod(slot: number, instant: boolean): void {
-    const kind = this.kindOf[slot]!;
-    let lifetime = Infinity;
-    if (kind === KIND_JOB || kind === KIND_POD) {
-      const lifetimes = this.script.slots[slot]!.lifetimes;
-      const i = this.nextLifecycle[slot]!;
-      if (i < lifetimes.length) {
-        lifetime = lifetimes[i]!;
-        this.nextLifecycle[slot] = i + 1;
-      }
-    }
-    const tpl = this.tplOf[slot]!;
+    const lifetime = this.w.takeLifetime(slot);
+    const tpl = this.w.tplOf[slot]!;
     const node = pickNode(this.nodes, this.templates, tpl);
     if (node < 0) {
       this.pods.alloc(slot, tpl, lifetime);
@@ -624,18 +417,6 @@ export class MemoryBackend implements ClusterBackend {
     this.events.pushLane(this.graceLane[tpl]!, this.now + this.templates.grace[tpl]!, EV_GONE, p, pods.gen[p]!);
   }
 
-  private removeAllPods(slot: number): void {
-    const pods = this.pods;
-    if (slot === this.c) this.touchControlled();
-    for (const phase of [PHASE_PENDING, PHASE_STARTING, PHASE_READY]) {
-      let p = pods.newest(slot, phase);
-      while (p >= 0) {
-        this.deletePod(p);
-        p = pods.newest(slot, phase);
-      }
-    }
-  }
-
   /** Try every pending pod again, oldest first; a template that failed is skipped for the pass. */
   private retryPending(): void {
     const pods = this.pods;
@@ -666,24 +447,30 @@ export class MemoryBackend implements ClusterBackend {
         const slot = pods.slot[p]!;
         if (slot === this.c) this.touchControlled();
         this.unbind(p);
-        if (ph !== PHASE_TERMINATING) this.succeededGuard(slot);
+        if (ph !== PHASE_TERMINATING) this.w.returnLifetime(slot);
         pods.release(p);
         touched.add(slot);
       }
     }
     this.nodes.present[node] = 0;
     this.refreshNodes();
-    for (const slot of touched) if (this.alive[slot] === 1) this.reconcile(slot, false);
-  }
-
-  private succeededGuard(slot: number): void {
-    // A Job pod lost with its node is retried: give its lifecycle back.
-    const kind = this.kindOf[slot];
-    if ((kind === KIND_JOB || kind === KIND_POD) && this.nextLifecycle[slot]! > 0) this.nextLifecycle[slot]! -= 1;
+    for (const slot of touched) if (this.w.alive[slot] === 1) reconcile(this.host, slot, false);
   }
 }
 
 /** Build the memory backend for a context (setup time: compiles the trace once). */
 export function createMemoryBackend(ctx: BackendContext, opts: MemoryBackendOptions): MemoryBackend {
   return new MemoryBackend(ctx, opts);
+}
+
+/**
+ * The inspector of `env`'s memory backend (pod counts, placements, node usage), for tests and
+ * tools; an EnvStateError on another backend.
+ */
+export function inspectMemoryBackend(env: { readonly backend: ClusterBackend }): MemoryInspector {
+  const backend = env.backend;
+  if (!(backend instanceof MemoryBackend)) {
+    throw new EnvStateError(`expected an env on the memory backend, got the ${backend.kind} backend`, { hint: 'inspect envs created with backend: memory' });
+  }
+  return backend.inspector;
 }

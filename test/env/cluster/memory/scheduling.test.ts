@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { MemoryBackend } from '../../../../src/env/cluster/memory/memory-backend.js';
+import { inspectMemoryBackend } from '../../../../src/env/cluster/memory/memory-backend.js';
+import type { MemoryInspector } from '../../../../src/env/cluster/memory/memory-inspector.js';
 import { buildScenarioTrace, type Scenario } from '../../../../src/env/scenario-trace.js';
 import { SimEnv } from '../../../../src/env/sim-env.js';
 
-async function envOf(scenario: Scenario, deployment: string, extra: Record<string, unknown> = {}): Promise<{ env: SimEnv; backend: MemoryBackend }> {
+async function envOf(scenario: Scenario, deployment: string, extra: Record<string, unknown> = {}): Promise<{ env: SimEnv; backend: MemoryInspector }> {
   const env = await SimEnv.create({
     trace: buildScenarioTrace(scenario),
     deployment,
@@ -11,7 +12,7 @@ async function envOf(scenario: Scenario, deployment: string, extra: Record<strin
     stepSeconds: 10,
     ...extra,
   });
-  return { env, backend: env.backend as MemoryBackend };
+  return { env, backend: inspectMemoryBackend(env) };
 }
 
 describe('memory scheduler: capacity', () => {
@@ -199,7 +200,7 @@ describe('memory scheduler: taints, tolerations, node selectors', () => {
     const env = await SimEnv.create({ trace: buildScenarioTrace({ deployments: [{ name: 'web', replicas: [[0, 2]] }], durationS: 60 }), deployment: 'web' });
     expect(env.options.nodes.inject).toEqual({ nodeSelector: { type: 'virtual' }, tolerations: [{ key: 'kwok-provider', operator: 'Exists', effect: 'NoSchedule' }] });
     env.reset();
-    expect((env.backend as MemoryBackend).readyReplicasOf('default/web')).toBe(2);
+    expect(inspectMemoryBackend(env).readyReplicasOf('default/web')).toBe(2);
     await env.close();
     // Without the injected toleration the SimKube taint keeps every pod Pending.
     const bare = await SimEnv.create({
@@ -226,7 +227,7 @@ describe('memory scheduler: taints, tolerations, node selectors', () => {
       },
     });
     const { info } = env.reset();
-    expect((env.backend as MemoryBackend).nodesOf('default/web')).toEqual(['fast-0', 'fast-0']);
+    expect(inspectMemoryBackend(env).nodesOf('default/web')).toEqual(['fast-0', 'fast-0']);
     expect(info.observation.pending).toBe(1);
     await env.close();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MemoryBackend } from '../../../../src/env/cluster/memory/memory-backend.js';
+import { inspectMemoryBackend } from '../../../../src/env/cluster/memory/memory-backend.js';
 import { buildScenarioTrace, type Scenario } from '../../../../src/env/scenario-trace.js';
 import { SimEnv } from '../../../../src/env/sim-env.js';
 
@@ -12,7 +12,7 @@ async function timeline(scenario: Scenario, key: string, seconds: number): Promi
     startupLatency: { type: 'fixed', seconds: 2 },
     nodes: { pools: [{ count: 2, cpu: 16, taints: [], labels: {} }], inject: null },
   });
-  const backend = env.backend as MemoryBackend;
+  const backend = inspectMemoryBackend(env);
   env.reset();
   const out = [];
   for (let t = 1; t <= seconds; t++) {
