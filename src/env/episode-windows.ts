@@ -53,3 +53,15 @@ export function episodeReach(
   else if (start.type === 'windows') for (const [, b] of start.windows ?? []) latestStart = Math.max(latestStart, b - span);
   return Math.max(durationS, latestStart + span) + stepSeconds;
 }
+
+/** With a load that ends episodes (pastEnd "end"), every window must end by the load's end. */
+export function checkWindowsWithinLoad(o: { episodeStart: { type: string; windows?: ReadonlyArray<readonly [number, number]> } }, loadEndS: number): void {
+  if (loadEndS === Infinity || o.episodeStart.type !== 'windows') return;
+  o.episodeStart.windows!.forEach(([a, b], i) => {
+    if (b > loadEndS) {
+      throw new ConfigError(`episodeStart.windows.${i}`, `expected a window within the load's end (${loadEndS} s with pastEnd "end"), got [${a}, ${b}]`, {
+        hint: 'end the window earlier, or map the load with pastEnd "hold" or "loop"',
+      });
+    }
+  });
+}

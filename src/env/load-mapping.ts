@@ -31,6 +31,11 @@ export const LoadMappingSchema = z
   .strictObject({
     /** Scale so the series' peak needs this many replicas at `targetUtilisation`. */
     peakReplicas: positiveInt().optional(),
+    /**
+     * Which value `peakReplicas` sizes for: the series' `peakQuantile` quantile (1: the peak;
+     * 0.99 for spiky series, whose rare spikes then overload the service as they would).
+     */
+    peakQuantile: z.number({ error: expected('a quantile in (0, 1]') }).gt(0, { error: expected('a quantile in (0, 1]') }).lte(1, { error: expected('a quantile in (0, 1]') }).default(1),
     /** Utilisation the peak is sized for (with `peakReplicas`). */
     targetUtilisation: z.number({ error: expected('a utilisation in (0, 1]') }).gt(0, { error: expected('a utilisation in (0, 1]') }).lte(1, { error: expected('a utilisation in (0, 1]') }).default(0.6),
     /** Explicit requests/s per source unit (default 1 without `peakReplicas`). */
@@ -56,6 +61,8 @@ export interface LoadResolution {
   sourceIntervalS: number;
   sourceSpanS: number;
   sourcePeak: number;
+  /** The value `peakReplicas` was sized for (the `peakQuantile` quantile), or null with a factor. */
+  sizedValue: number | null;
   /** requests/s per source unit actually used. */
   factor: number;
   /** Peak of the mapped demand, requests/s. */
@@ -65,6 +72,12 @@ export interface LoadResolution {
   pastEnd: 'hold' | 'loop' | 'end';
   /** Simulated seconds of series after the offset (before any loop). */
   simSpanS: number;
+}
+
+/** Nearest-rank quantile `q` of `values` (0 < q <= 1). */
+export function quantile(values: Float64Array, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /** Cap on materialised points of a looped series (about 240 MB of Float64Array). */
@@ -77,9 +90,11 @@ const MAX_LOOP_POINTS = 15_000_000;
 export function mapLoad(src: SourceSeries, m: LoadMapping, perReplicaRps: number, untilS: number, kind: LoadResolution['source']): { series: DemandSeries; resolution: LoadResolution } {
   const peak = sourcePeak(src);
   let factor = m.factor ?? 1;
+  let sized: number | null = null;
   if (m.peakReplicas !== undefined) {
-    if (peak <= 0) throw new ConfigError('demand.mapping.peakReplicas', 'expected a series with a positive peak to scale, got all zeros', { hint: 'use mapping.factor instead' });
-    factor = (m.peakReplicas * perReplicaRps * m.targetUtilisation) / peak;
+    sized = m.peakQuantile >= 1 ? peak : quantile(src.values, m.peakQuantile);
+    if (sized <= 0) throw new ConfigError('demand.mapping.peakReplicas', `expected a series whose sized value (quantile ${m.peakQuantile}) is positive, got ${sized}`, { hint: 'raise mapping.peakQuantile or use mapping.factor' });
+    factor = (m.peakReplicas * perReplicaRps * m.targetUtilisation) / sized;
   }
   const { times, values, spanS } = src;
   const off = m.offsetS;
@@ -129,6 +144,7 @@ export function mapLoad(src: SourceSeries, m: LoadMapping, perReplicaRps: number
       sourceIntervalS: src.intervalS,
       sourceSpanS: spanS,
       sourcePeak: peak,
+      sizedValue: sized,
       factor,
       peakRps: peak * factor,
       compression: c,

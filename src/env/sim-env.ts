@@ -8,7 +8,7 @@ import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observatio
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 import { computeReward, emptyReward } from './reward.js';
 import { Rng } from './rng.js';
-import { drawWindowStart } from './episode-windows.js';
+import { checkWindowsWithinLoad, drawWindowStart } from './episode-windows.js';
 import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
@@ -103,6 +103,7 @@ export class SimEnv {
       setup.reachS,
     );
     if (demand.mapping) setup.options.demandMapping = demand.mapping;
+    checkWindowsWithinLoad(setup.options, demand.endS);
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
   }
 
