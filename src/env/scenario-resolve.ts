@@ -66,6 +66,10 @@ export function episodeStartOption(v: 'random' | 'trace-start' | number): NonNul
   return { type: 'offset', seconds: v };
 }
 
+function isBareLoad(v: unknown): v is { source: 'load'; path: string } {
+  return typeof v === 'object' && v !== null && (v as { source?: unknown }).source === 'load' && Object.keys(v).every((k) => k === 'source' || k === 'path');
+}
+
 /** Load (by name, path or object) and resolve a scenario, with the caller's overrides on top. */
 export function resolveScenario(input: ScenarioEnvInput): ResolvedScenario {
   const { scenario, split, ...overrides } = input;
@@ -80,6 +84,8 @@ export function resolveScenario(input: ScenarioEnvInput): ResolvedScenario {
     if (v === undefined) continue;
     // Service and reward weights merge field by field: `--slo-ms` keeps the scenario's capacity.
     if ((k === 'service' || k === 'reward') && typeof v === 'object' && v !== null) merged[k] = { ...(base[k] as object | undefined), ...v };
+    // Another load file under the scenario's mapping (`--load FILE` on a load scenario).
+    else if (k === 'demand' && isBareLoad(v) && (base.demand as DemandOptions | undefined)?.source === 'load') merged[k] = { ...(base.demand as object), path: v.path };
     else merged[k] = v;
   }
   const s = loaded.scenario;
