@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DemandSeries } from './demand.js';
 import { ConfigError } from './errors.js';
 import { sourcePeak, type SourceSeries } from './load-series.js';
+import { expected, nonNegativeNumber, positiveInt, positiveNumber } from './schema-helpers.js';
 
 /**
  * How a load series (source time, source units) maps onto the controlled service (simulated
@@ -15,15 +16,6 @@ import { sourcePeak, type SourceSeries } from './load-series.js';
  * Past the series' end the last value holds (`hold`), the series starts over (`loop`), or
  * the episode ends (`end`: episodes are truncated there).
  */
-
-const expected = (what: string) => (i: { input?: unknown }): string => `expected ${what}, got ${JSON.stringify(i.input)}`;
-/** A positive integer with an "expected ..., got ..." message. */
-export const positiveInt = () =>
-  z.number({ error: expected('a positive integer') }).int({ error: expected('a positive integer') }).positive({ error: expected('a positive integer') });
-/** A positive number with an "expected ..., got ..." message. */
-export const positiveNumber = () => z.number({ error: expected('a positive number') }).positive({ error: expected('a positive number') });
-/** A number >= 0 with an "expected ..., got ..." message. */
-export const nonNegativeNumber = () => z.number({ error: expected('a number >= 0') }).nonnegative({ error: expected('a number >= 0') });
 
 export const PastLoadEndSchema = z.enum(['hold', 'loop', 'end'], { error: expected('one of hold, loop, end') });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { nonNegativeNumber, positiveInt, positiveNumber } from './load-mapping.js';
+import { nonNegativeNumber, positiveInt, positiveNumber } from './schema-helpers.js';
 import { DemandSchema, NodesSchema, RewardWeightsSchema, ServiceSchema, SimEnvOptionsSchema, StartupLatencySchema } from './options.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeNumber, positiveNumber } from './load-mapping.js';
+import { nonNegativeNumber, positiveNumber } from './schema-helpers.js';
 import type { SourceSeries } from './load-series.js';
 import { Rng } from './rng.js';
 

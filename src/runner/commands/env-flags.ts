@@ -86,17 +86,19 @@ const EnvFlags = z.object(ENV_FLAG_SHAPE);
 export type EnvFlags = z.output<typeof EnvFlags>;
 
 /** Add the shared env flags to `cmd`. */
-export function addEnvFlags(cmd: Command): Command {
-  return cmd
+export function addEnvFlags(cmd: Command, without: ReadonlyArray<'window'> = []): Command {
+  cmd
     .option('--scenario <name|file>', 'a built-in scenario (simenv scenarios list) or a scenario file (.json/.yaml): trace, deployment, load, SLO, reward, episodes, splits')
     .option('--split <name>', `with --scenario: the episode windows (and workload) to use: ${oneOf(SplitNameSchema.options)}`)
     .option('--load <file>', 'demand from a load file: one number per line (rps per second), NAB timestamp,value CSV, time,rps CSV or JSON (see docs/scenarios.md)')
     .option('--reward <weights>', `reward weights, e.g. slo=0.1,cost=0.002,churn=0.05 (keys: ${REWARD_KEYS.join(', ')})`)
     .option('--slo-ms <ms>', 'latency SLO in milliseconds (default 100)')
     .option('--per-replica-rps <rps>', 'requests/s one replica serves at 100% utilisation (default 100)')
-    .option('--window <start:end>', 'draw episode starts so whole episodes fit in these simulated seconds (needs a horizon: --duration with --step, or a scenario)')
-    .option('--episode-start <when>', 'where episodes start: random, trace-start or SECONDS (default trace-start)')
-    .addOption(new Option('--past-trace-end <mode>', `after the trace's last event: ${oneOf(PAST_TRACE_END)} (hold keeps its last state; needs a horizon)`));
+    .option('--episode-start <when>', 'where episodes start: random, trace-start or SECONDS (default trace-start)');
+  if (!without.includes('window')) {
+    cmd.option('--window <start:end>', 'draw episode starts so whole episodes fit in these simulated seconds (needs a horizon: --duration with --step, or a scenario)');
+  }
+  return cmd.addOption(new Option('--past-trace-end <mode>', `after the trace's last event: ${oneOf(PAST_TRACE_END)} (hold keeps its last state; needs a horizon)`));
 }
 
 /** Usage errors for env flags that contradict each other. */
