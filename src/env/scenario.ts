@@ -79,7 +79,9 @@ export function describeIssue(issue: z.core.$ZodIssue): { field: string; message
     return { field, message: `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
   }
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return { field: `${field}${field === '(scenario)' ? '' : '.'}source`.replace(/^\(scenario\)/, ''), message: `expected a known source (trace, file, series, load, synthetic), got ${JSON.stringify((issue as { input?: { source?: unknown } }).input?.source)}` };
+    const input = (issue as { input?: unknown }).input;
+    const got = typeof input === 'object' && input !== null ? (input as { source?: unknown }).source : input;
+    return { field, message: `expected a known source (trace, file, series, load, synthetic), got ${JSON.stringify(got)}` };
   }
   let message = issue.message;
   if (!/\bgot\b/.test(message) && 'input' in issue) message = `${message}, got ${JSON.stringify(issue.input)}`;

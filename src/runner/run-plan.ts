@@ -223,10 +223,10 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
   let shape: EpisodeShape;
   if (scenario !== null) {
-    // A scenario's episodes are multi-step at its step length; --step and --duration override.
+    // A scenario's episodes are multi-step at its step length and horizon (steps); --step and --duration override.
     const step = f.step ?? scenario.options.stepSeconds ?? 15;
     const horizon = scenario.options.horizon;
-    shape = episodeShape(step, f.duration ?? (f.step === undefined && horizon !== undefined ? horizon * step : undefined));
+    shape = episodeShape(step, f.duration ?? (horizon !== undefined ? horizon * step : undefined));
   } else shape = episodeShape(f.step, f.duration);
 
   const envOptions: Record<string, unknown> = {
