@@ -148,3 +148,20 @@ describe('env and agent flags: usage errors (exit 2)', () => {
     expect(planRun({ scenario: 'compose-post-bursty', agent: 'hpa', duration: '300' })).toMatchObject({ stepSeconds: 15, durationSeconds: 300 });
   });
 });
+
+describe('train --scenario', () => {
+  it('trains on the scenario\'s train split by default and records it', async () => {
+    const out = join(tempDir(), 'dqn');
+    const r = await cliInProcess([
+      'train', '--agent', 'dqn', '--scenario', 'compose-post-bursty', '--steps', '64', '--envs', '2', '--seed', '1', '--out', out,
+      '--hyper', '{"learningStarts":32,"batchSize":8}', '--tf-backend', 'cpu', '--quiet', '--no-progress',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const train = JSON.parse(readFileSync(join(out, 'train.json'), 'utf8')) as { envOptions: Record<string, any> };
+    expect(train.envOptions.scenario).toMatchObject({ name: 'compose-post-bursty', split: 'train' });
+    expect(train.envOptions.episodeStart).toEqual({ type: 'windows', windows: [[0, 2400]] });
+    const bad = await cliInProcess(['train', '--agent', 'dqn', '--scenario', 'compose-post-bursty', '--tf-backend', 'gpu', '--out', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.err.split('\n')[0]).toBe('simenv: --tf-backend: expected auto, node, wasm or cpu, got "gpu"');
+  }, 60_000);
+});
