@@ -144,4 +144,28 @@ describe('scenarios in SimEnv', () => {
       await env.close();
     }
   });
+
+  it('an inline scenario with a looped synthetic load: demand past the series repeats it', async () => {
+    const scenario = {
+      name: 'loop',
+      trace: TRACE,
+      deployment: 'dsb/text-service',
+      demand: { source: 'synthetic', synthetic: { seed: 3, durationS: 3600, intervalS: 60, noise: 0, burstsPerDay: 0 }, mapping: { factor: 1, pastEnd: 'loop' } },
+      stepSeconds: 60,
+      horizon: 5,
+      pastTraceEnd: 'hold',
+      episodeStart: 7200 + 600,
+    } as const;
+    const env = await SimEnv.create({ scenario });
+    const ref = await SimEnv.create({ scenario: { ...scenario, episodeStart: 600 } });
+    try {
+      // Two periods (2 x 3600 s) later, the same demand as at 600 s.
+      expect(env.reset({ seed: 1 }).info.observation.demand).toBe(ref.reset({ seed: 1 }).info.observation.demand);
+      expect(env.options.demandMapping).toMatchObject({ source: 'synthetic', pastEnd: 'loop', simSpanS: 3600 });
+      expect(env.options.scenario).toEqual({ name: 'loop', file: null, split: null });
+    } finally {
+      await env.close();
+      await ref.close();
+    }
+  });
 });
