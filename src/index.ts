@@ -34,6 +34,14 @@ export { inspectMemoryBackend } from './env/cluster/memory/memory-backend.js';
 export { MemoryInspector, type PodCounts as MemoryPodCounts, type NodeUsage } from './env/cluster/memory/memory-inspector.js';
 export * from './env/scenario-trace.js';
 
+// --- env: real load and experiment scenarios (docs/scenarios.md) ---
+export * from './env/load-series.js';
+export * from './env/load-mapping.js';
+export * from './env/synthetic-load.js';
+export { ScenarioSchema, SplitNameSchema, SplitSchema, parseScenario, type ScenarioInput, type Scenario as ScenarioFile, type SplitName } from './env/scenario.js';
+export { builtInScenarioDir, builtInScenarioNames, loadScenario, readScenarioFile, type LoadedScenario } from './env/scenario-files.js';
+export { resolveScenario, scenarioOptions, type ResolvedScenario } from './env/scenario-resolve.js';
+
 // --- agents ---
 export * from './agents/agent.js';
 export * from './agents/registry.js';

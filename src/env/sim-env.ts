@@ -7,14 +7,17 @@ import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observatio
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 import { computeReward, emptyReward } from './reward.js';
 import { Rng } from './rng.js';
+import { checkWindowsWithinLoad, drawWindowStart } from './episode-windows.js';
 import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicasAt } from './trace/trace-model.js';
 import type { AgentContext, DualEnv, ResetResult, StepInfo, StepResult } from './types.js';
+import { resolveScenarioInput, type ScenarioEnvInput } from './scenario-resolve.js';
 
 export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
+export type { ScenarioEnvInput } from './scenario-resolve.js';
 
 /**
  * The Gym-style environment: one controlled deployment in a trace-replay cluster.
@@ -81,8 +84,10 @@ export class SimEnv implements DualEnv {
    * batches of envs decode a file once; `internal.log` receives the backend's progress lines
    * (default: dropped).
    */
-  static async create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
-    const setup = await setupEnv(options, internal?.preloadedTrace);
+  static async create(options: SimEnvOptionsInput | ScenarioEnvInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
+    const resolved = 'scenario' in options && options.scenario !== undefined ? await resolveScenarioInput(options as ScenarioEnvInput) : null;
+    const setup = await setupEnv(resolved?.options ?? options, internal?.preloadedTrace);
+    if (resolved) setup.options.scenario = resolved.record;
     const log = internal?.log ?? ((_message: string): void => {});
     const backend = await createBackend(
       { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
@@ -94,7 +99,10 @@ export class SimEnv implements DualEnv {
       setup.controlled,
       setup.options.service.perReplicaRps,
       setup.findDeployment,
+      setup.reachS,
     );
+    if (demand.mapping) setup.options.demandMapping = demand.mapping;
+    checkWindowsWithinLoad(setup.options, demand.endS);
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
   }
 
@@ -246,13 +254,14 @@ export class SimEnv implements DualEnv {
     else if (es.type === 'random-window') {
       const earliest = es.earliestS ?? 0;
       const span = (this.options.horizon ?? 1) * this.stepSeconds;
-      const latestDefault = o.pastTraceEnd === 'truncate' ? duration - span : duration;
+      const latestDefault = Math.min(o.pastTraceEnd === 'truncate' ? duration - span : duration, this.demand.endS - span);
       const latest = Math.max(earliest, es.latestS ?? latestDefault);
       const align = es.alignS ?? this.stepSeconds;
       start = earliest + this.rng.int(0, Math.floor((latest - earliest) / align)) * align;
-    }
+    } else if (es.type === 'windows') start = drawWindowStart(es.windows, this.horizonSteps * this.stepSeconds, es.alignS ?? this.stepSeconds, this.rng);
     let end = this.horizonSteps === Infinity ? Infinity : start + this.horizonSteps * this.stepSeconds;
     if (o.pastTraceEnd === 'truncate' && end > duration) end = duration;
+    if (end > this.demand.endS) end = this.demand.endS;
     this.endS = end;
     this.t = start;
     const initial =

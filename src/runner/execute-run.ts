@@ -4,6 +4,8 @@ import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '..
 import { SimEnv } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
+import { loadHpaManifest } from '../agents/hpa/hpa-manifest.js';
+import type { HpaOptionsInput } from '../agents/hpa/hpa-config.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
@@ -64,6 +66,16 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   // the env (on a cluster: preflight, objects) exists.
   if (plan.agent.kind === 'policy') plan = applyPolicyDefaults(plan, await readPolicyInfo(plan.agent.dir));
 
+  // An HPA manifest (--hpa, or the scenario's) is read before the env exists: a bad file is a usage error that leaves nothing behind.
+  let hpaOptions: HpaOptionsInput | undefined;
+  if (plan.agent.kind === 'baseline' && plan.agent.hpaFile !== undefined) {
+    try {
+      hpaOptions = await loadHpaManifest(plan.agent.hpaFile);
+    } catch (err) {
+      throw asUsage(err);
+    }
+  }
+
   const human = !plan.quiet && !plan.json;
   const bar = new ProgressBar({ stream: io.stderr, enabled: plan.progress && !plan.quiet && io.stderr.isTTY === true });
   const printer = new PhasePrinter(
@@ -103,7 +115,11 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     try {
       agent =
         plan.agent.kind === 'baseline'
-          ? createAgent(plan.agent.name, env.agentContext, { seed: plan.seed, ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}) })
+          ? createAgent(plan.agent.name, env.agentContext, {
+              seed: plan.seed,
+              ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
+              ...(hpaOptions !== undefined ? { hpa: hpaOptions } : {}),
+            })
           : await loadAgent(plan.agent.dir, env.agentContext);
     } catch (err) {
       throw asUsage(err);

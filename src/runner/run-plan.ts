@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { PolicyError, UsageError } from '../env/errors.js';
+import { ConfigError, PolicyError, UsageError } from '../env/errors.js';
 import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
+import { SimEnvOptionsSchema } from '../env/options.js';
+import { resolveScenario, type ResolvedScenario } from '../env/scenario-resolve.js';
+import { checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides } from './commands/env-flags.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
@@ -31,10 +34,18 @@ const namespaceFlag = z.string().refine((ns) => ns.length <= 63 && NAMESPACE_RE.
   error: (i) => `expected a namespace of at most 63 lower-case letters, digits and '-' (RFC 1123 label), got "${String(i.input)}"`,
 });
 
+/** Values of the enumerated flags, from the schemas that define them (help text and validation). */
+export const FLAG_CHOICES = {
+  backend: SimEnvOptionsSchema.shape.backend.unwrap().options,
+  actionMode: SimEnvOptionsSchema.shape.actionMode.unwrap().options,
+  mode: ['replay', 'simkube'] as const,
+  logFlush: ['step', 'batched'] as const,
+};
+
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
 export const RunFlagsSchema = z.strictObject({
-  trace: z.string({ error: 'expected a trace file (--trace FILE)' }).min(1, 'expected a trace file path'),
-  deploy: z.string({ error: 'expected the deployment to control (--deploy NAME or NS/NAME)' }).min(1, 'expected a deployment name'),
+  trace: z.string().min(1, 'expected a trace file path').optional(),
+  deploy: z.string().min(1, 'expected a deployment name').optional(),
   ns: z.string().min(1, 'expected a namespace').optional(),
   target: intFlag(0).optional(),
   agent: agentName.optional(),
@@ -44,8 +55,8 @@ export const RunFlagsSchema = z.strictObject({
   episodes: intFlag(1, 1_000_000).default(1),
   seed: intFlag(0, 0x7fffffff).default(0),
   seeds: intListFlag().optional(),
-  backend: z.enum(['memory', 'kube'], { error: (i) => `expected memory or kube, got "${String(i.input)}"` }).default('memory'),
-  actionMode: z.enum(['absolute', 'delta'], { error: (i) => `expected absolute or delta, got "${String(i.input)}"` }).optional(),
+  backend: enumFlag(FLAG_CHOICES.backend).default('memory'),
+  actionMode: enumFlag(FLAG_CHOICES.actionMode).optional(),
   maxDelta: intFlag(1).optional(),
   minReplicas: intFlag(0).optional(),
   maxReplicas: intFlag(1).optional(),
@@ -54,9 +65,12 @@ export const RunFlagsSchema = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
-  mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).optional(),
+  mode: enumFlag(FLAG_CHOICES.mode).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
-  logFlush: z.enum(['step', 'batched'], { error: (i) => `expected step or batched, got "${String(i.input)}"` }).default('step'),
+  logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
+  /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
+  hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
+  ...ENV_FLAG_SHAPE,
   runId: z.string().optional(),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -66,7 +80,7 @@ export type RunFlags = z.output<typeof RunFlagsSchema>;
 
 /** How the agent comes to be. */
 export type AgentSpec =
-  | { kind: 'baseline'; name: string; target?: number }
+  | { kind: 'baseline'; name: string; target?: number; /** hpa: manifest to configure it from. */ hpaFile?: string }
   | { kind: 'policy'; dir: string };
 
 /** Flags the user gave explicitly (undefined: not given), which a policy's defaults must not replace. */
@@ -103,6 +117,25 @@ export interface RunPlan {
   progress: boolean;
   /** The env flags as given, for `applyPolicyDefaults`. */
   given: GivenEnvFlags;
+  /** The scenario the run uses (`--scenario`), resolved, or null. */
+  scenario: ResolvedScenario | null;
+}
+
+/** Which agents use each agent flag (others refuse it: a flag that does nothing is a usage error). */
+const AGENT_FLAGS: Record<'target' | 'hpa', readonly string[]> = { target: ['static', 'hpa'], hpa: ['hpa'] };
+
+/** UsageError for an agent flag the chosen agent does not use. */
+function checkAgentFlags(agent: AgentSpec, given: { target?: number; hpa?: string }): void {
+  for (const flag of ['target', 'hpa'] as const) {
+    if (given[flag] === undefined) continue;
+    const users = AGENT_FLAGS[flag];
+    const name = agent.kind === 'policy' ? 'a trained policy (--policy)' : `the ${agent.name} agent`;
+    if (agent.kind === 'policy' || !users.includes(agent.name)) {
+      throw new UsageError(`--${flag}: ${name} does not use --${flag}; it applies to ${users.map((u) => `--agent ${u}`).join(' and ')}`, {
+        hint: `leave --${flag} out, or pick ${users.length === 1 ? `--agent ${users[0]}` : `one of ${users.map((u) => `--agent ${u}`).join(', ')}`}`,
+      });
+    }
+  }
 }
 
 /** The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns. */
@@ -147,17 +180,31 @@ function shapeEnvOptions(envOptions: Record<string, unknown>, shape: EpisodeShap
 /** Validate `raw` commander options and decide the run. `evalMode` makes --seeds the episode plan. */
 export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean } = {}): RunPlan {
   const f = parseFlags(RunFlagsSchema, raw);
-  const deployment = deploymentOf(f.deploy, f.ns);
+  checkEnvFlags(f);
+  const overrides = envOverrides(f);
+  let scenario: ResolvedScenario | null = null;
+  if (f.scenario !== undefined) {
+    try {
+      scenario = resolveScenario({ scenario: f.scenario, ...(f.split !== undefined ? { split: f.split } : {}), ...overrides });
+    } catch (err) {
+      throw asScenarioUsage(err);
+    }
+  } else {
+    if (f.trace === undefined) throw new UsageError('--trace: expected a trace file (--trace FILE), or a scenario (--scenario NAME|FILE)');
+    if (f.deploy === undefined) throw new UsageError('--deploy: expected the deployment to control (--deploy NAME or NS/NAME)');
+  }
+  const deployment = f.deploy !== undefined ? deploymentOf(f.deploy, f.ns) : String(scenario!.options.deployment);
+  const tracePath = f.trace ?? String(scenario!.options.trace);
   if (f.runId !== undefined) checkRunId(f.runId);
 
   const chosen = [f.policy !== undefined, f.agent !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('--policy: expected either --agent NAME or --policy DIR, got both');
   let agent: AgentSpec;
   if (f.policy !== undefined) {
-    if (f.target !== undefined) throw new UsageError('--target: a trained policy (--policy) takes no --target');
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
-    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
+    const hpaFile = f.hpa ?? (f.agent === 'hpa' ? (scenario?.hpa ?? undefined) : undefined);
+    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}), ...(hpaFile !== undefined ? { hpaFile } : {}) };
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
   } else {
@@ -165,6 +212,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
       hint: `e.g. --target 3, or --agent hpa; agents: ${BASELINE_AGENT_NAMES.join(', ')}`,
     });
   }
+  checkAgentFlags(agent, { target: f.target, hpa: f.hpa });
 
   const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
@@ -173,11 +221,19 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   }
 
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
-  const shape = episodeShape(f.step, f.duration);
+  let shape: EpisodeShape;
+  if (scenario !== null) {
+    // A scenario's episodes are multi-step at its step length and horizon (steps); --step and --duration override.
+    const step = f.step ?? scenario.options.stepSeconds ?? 15;
+    const horizon = scenario.options.horizon;
+    shape = episodeShape(step, f.duration ?? (horizon !== undefined ? horizon * step : undefined));
+  } else shape = episodeShape(f.step, f.duration);
 
   const envOptions: Record<string, unknown> = {
-    trace: f.trace,
-    deployment,
+    ...(scenario !== null ? { scenario: f.scenario, ...(f.split !== undefined ? { split: f.split } : {}) } : {}),
+    ...(f.trace !== undefined ? { trace: f.trace } : {}),
+    ...(f.deploy !== undefined || scenario === null ? { deployment } : {}),
+    ...overrides,
     backend: f.backend,
     seed: f.seed,
   };
@@ -208,7 +264,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
 
   return {
     envOptions,
-    tracePath: f.trace,
+    tracePath,
     deployment,
     backend: f.backend,
     agent,
@@ -230,7 +286,14 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
       stepSeconds: f.step,
       durationSeconds: f.duration,
     },
+    scenario,
   };
+}
+
+/** A scenario's ConfigError comes from a flag: exit 2, naming --scenario. */
+function asScenarioUsage(err: unknown): unknown {
+  if (err instanceof ConfigError) return new UsageError(`--scenario: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : undefined);
+  return err;
 }
 
 /** What `applyPolicyDefaults` reads from a policy's `envOptions` (the SimEnv options it was trained with). */

@@ -24,7 +24,11 @@ default to those the policy was trained with (its policy.json); a flag that cont
 policy's action space is refused. See \`simenv run --help\` for --kube-ns, --log-flush and
 the [backend] lines.
 
+With --scenario S --split heldout, each seed draws its own episode starts inside the
+scenario's held-out windows (every agent evaluated with the same seeds sees the same episodes).
+
 Examples:
+  simenv eval --scenario compose-post-bursty --agent hpa --split heldout --seeds 1,2,3
   simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 --episodes 2 --seeds 1,2,3
   simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --duration 300 --seeds 1,2,3`,
     );
