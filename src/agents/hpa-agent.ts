@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
 import { actionForReplicas, type Agent, type AgentContext } from './agent.js';
-import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaOptionsSchema, HpaTargetUtilisationSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';
 
@@ -83,4 +82,4 @@ export class HpaAgent implements Agent {
 }
 
 /** Parse a `--target` value for the HPA: integer percent of the CPU request. */
-export const HpaTargetSchema = z.number().int().min(1).max(1000);
+export const HpaTargetSchema = HpaTargetUtilisationSchema;

@@ -10,6 +10,7 @@ import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run
 import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
+import { runWarnings } from './run-warnings.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -31,7 +32,11 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Rethrow option problems found by SimEnv.create as usage errors (exit 2): they come from flags. */
 function asUsage(err: unknown): unknown {
-  if (err instanceof ConfigError || err instanceof UnknownWorkloadError) return new UsageError(err.message, err.hint ? { hint: err.hint } : undefined);
+  if (err instanceof ConfigError || err instanceof UnknownWorkloadError) {
+    // The agent's `target` option is the --target flag: name it as the user typed it.
+    const message = err instanceof ConfigError && err.field === 'target' ? `--${err.message}` : err.message;
+    return new UsageError(message, err.hint ? { hint: err.hint } : undefined);
+  }
   return err;
 }
 
@@ -110,6 +115,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     }
     // [start] waits until the flags have proved valid (deployment found, agent built), so a
     // usage error prints nothing but itself.
+    if (!plan.quiet) for (const w of runWarnings(plan)) io.stderr.write(`simenv: warning: ${w}\n`);
     if (human) {
       printer.start({
         run: runId,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
@@ -54,6 +54,54 @@ export function checkRunId(runId: string): void {
 }
 
 /**
+ * Kernel pseudo-filesystems (statfs f_type) that hold no user files. Root passes access(W_OK)
+ * on them, and mkdir there fails in ways (ENOENT on /proc) that Node's recursive mkdir retries
+ * forever, so they are refused up front by name.
+ */
+const PSEUDO_FS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+]);
+
+/** The pseudo-filesystem `path` (which exists) lives on, or null. */
+function pseudoFsOf(path: string): string | null {
+  try {
+    return PSEUDO_FS.get(Number(statfsSync(path).type)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `mkdir -p` with a bound: creates the missing ancestors of `dir` top down, one plain mkdir
+ * each (at most one per path component), so a filesystem that answers ENOENT forever fails
+ * once instead of looping as `mkdirSync(.., { recursive: true })` does on /proc.
+ * UsageError naming `shown` (the --out as typed) when a level cannot be made.
+ */
+export function mkdirParents(dir: string, shown: string = dir): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  while (!existsSync(p) && dirname(p) !== p) {
+    missing.push(p);
+    p = dirname(p);
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'EEXIST' && statSync(level).isDirectory()) continue;
+      throw new UsageError(`--out: expected a directory that can be created, got ${shown} (mkdir ${level}: ${code})`, { hint: 'choose another --out' });
+    }
+  }
+}
+
+/**
  * Check, before anything is created, that runs can be written under `parent` and that
  * `runId` is free there. Creates nothing: a missing `parent` is fine when its nearest
  * existing ancestor is a writable directory (RunWriter.create makes it, as `mkdir -p`).
@@ -68,6 +116,12 @@ export function checkRunTarget(parent: string, runId: string): void {
       throw new UsageError(`--out: expected a directory, got a file at ${probe === abs ? parent : probe}`, { hint: 'choose another --out' });
     }
     accessSync(probe, constants.W_OK | constants.X_OK);
+    const pseudo = pseudoFsOf(probe);
+    if (pseudo !== null) {
+      throw new UsageError(`--out: expected a directory on a disk filesystem, got ${parent} (${probe} is the kernel's ${pseudo} pseudo-filesystem)`, {
+        hint: 'choose another --out, e.g. runs',
+      });
+    }
   } catch (err) {
     if (err instanceof SimEnvError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -185,7 +239,7 @@ export class RunWriter {
   static create(parent: string, config: RunConfigRecord, options: RunWriterOptions = {}): RunWriter {
     checkRunTarget(parent, config.run);
     const dir = join(resolve(parent), config.run);
-    mkdirSync(resolve(parent), { recursive: true });
+    mkdirParents(parent);
     try {
       mkdirSync(dir);
     } catch (err) {

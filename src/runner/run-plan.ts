@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PolicyError, UsageError } from '../env/errors.js';
 import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
+import { HpaTargetUtilisationSchema } from '../agents/hpa/hpa-config.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
@@ -157,6 +158,11 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     if (f.target !== undefined) throw new UsageError('--target: a trained policy (--policy) takes no --target');
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
+    if (f.agent === 'hpa' && f.target !== undefined && !HpaTargetUtilisationSchema.safeParse(f.target).success) {
+      throw new UsageError(`--target: expected the HPA's target CPU utilisation, an integer percent in (0, 100], got ${f.target}`, {
+        hint: 'e.g. --target 60 for 60% of the CPU request',
+      });
+    }
     agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
