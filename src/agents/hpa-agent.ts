@@ -40,6 +40,13 @@ export class HpaAgent implements Agent {
     const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
     const max = this.options.maxReplicas ?? ctx.maxReplicas;
     if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);
+    // The env clips every action to its own range: an HPA range beyond it would be silently narrowed.
+    if (max > ctx.maxReplicas) {
+      throw new ConfigError('hpa.maxReplicas', `expected at most the env's maxReplicas ${ctx.maxReplicas}, got ${max}`, { hint: `widen the env's range (--max-replicas ${max})` });
+    }
+    if (this.options.minReplicas !== undefined && min < ctx.minReplicas) {
+      throw new ConfigError('hpa.minReplicas', `expected at least the env's minReplicas ${ctx.minReplicas}, got ${min}`, { hint: `widen the env's range (--min-replicas ${min})` });
+    }
     this.controller = new HpaController(resolveBehavior(this.options), min, max, this.options.targetUtilisation);
   }
 

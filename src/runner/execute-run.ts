@@ -9,6 +9,7 @@ import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
 import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
+import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
 import { runWarnings } from './run-warnings.js';
 
@@ -26,6 +27,10 @@ export interface RunIo {
   argv: string[];
   /** Install SIGINT/SIGTERM handlers (the CLI does; an embedding program may not want it). */
   handleSignals?: boolean;
+  /** Called once the summary is written (whatever the status), e.g. by `simenv eval`. */
+  onFinished?: (dir: string, summary: SummaryRecord, config: RunConfigRecord) => void;
+  /** With --json: print the run's JSON document (default true; `simenv eval` prints its own). */
+  printJson?: boolean;
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -108,7 +113,11 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     try {
       agent =
         plan.agent.kind === 'baseline'
-          ? createAgent(plan.agent.name, env.agentContext, { seed: plan.seed, ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}) })
+          ? createAgent(plan.agent.name, env.agentContext, {
+              seed: plan.seed,
+              ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
+              ...(plan.agent.hpa ? { hpa: plan.agent.hpa.options } : {}),
+            })
           : await loadAgent(plan.agent.dir, env.agentContext);
     } catch (err) {
       throw asUsage(err);
@@ -130,7 +139,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
 
     const agentRec = agentRecord(agent);
     const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
-    const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush });
+    const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush, log: plan.log });
 
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -179,7 +188,8 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     });
     bar.done();
     const s = outcome.summary;
-    if (plan.json) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
+    io.onFinished?.(writer.dir, s, config);
+    if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
     else if (human) printer.summary(s, shown(writer.dir));
     if (s.status === 'failed') throw outcome.error;
     if (s.status === 'interrupted') return SIGNAL_EXIT[s.signal ?? ''] ?? 130;

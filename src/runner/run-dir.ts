@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
-import type { RunConfigRecord, SummaryRecord } from './records.js';
+import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.js';
 
 /**
  * A run directory `<parent>/<run-id>/` holding `config.json`, `step.jsonl` and `summary.json`.
@@ -35,7 +35,14 @@ import type { RunConfigRecord, SummaryRecord } from './records.js';
  */
 
 /** File names inside a run directory. */
-export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', summary: 'summary.json' } as const;
+export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', episodes: 'episode.jsonl', summary: 'summary.json' } as const;
+
+/**
+ * What a run logs besides config.json and summary.json: `steps` (default) one step.jsonl line
+ * per step; `episodes` one episode.jsonl line per finished episode (its summary figures, as in
+ * summary.json's perEpisode) and no step.jsonl; `none` neither.
+ */
+export type LogLevel = 'steps' | 'episodes' | 'none';
 
 /** A run id: UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
 export function newRunId(agentName: string, now: Date = new Date()): string {
@@ -158,6 +165,8 @@ export type LogFlush = 'step' | 'batched';
 
 /** Options of `RunWriter.create`. */
 export interface RunWriterOptions {
+  /** What is logged (default `steps`); see LogLevel. */
+  log?: LogLevel;
   /** `step` (default): one write(2) per line. `batched`: lines are buffered, see below. */
   flush?: LogFlush;
   /** Batched: write once this many lines are buffered (default 256). */
@@ -198,6 +207,10 @@ function flushAllOnExit(): void {
 /** Writes one run's directory. Create it with `RunWriter.create`. */
 export class RunWriter {
   private stepsFd: number | null;
+  /** What this writer logs. */
+  readonly log: LogLevel;
+  /** episode.jsonl (log level `episodes`), else null. */
+  private episodesFd: number | null;
   private finished = false;
   private lineBuf: Buffer = Buffer.allocUnsafe(16 * 1024);
   private readonly batched: boolean;
@@ -216,16 +229,19 @@ export class RunWriter {
     /** The run directory. */
     readonly dir: string,
     readonly runId: string,
-    stepsFd: number,
+    stepsFd: number | null,
+    episodesFd: number | null,
     options: RunWriterOptions,
   ) {
     this.stepsFd = stepsFd;
+    this.episodesFd = episodesFd;
+    this.log = options.log ?? 'steps';
     this.batched = options.flush === 'batched';
     this.batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
     this.batchMs = options.batchMs ?? BATCH_MS;
     this.clock = options.clock ?? (() => performance.now());
     this.lastWriteMs = this.clock();
-    if (this.batched) {
+    if (this.batched && stepsFd !== null) {
       this.lineBuf = Buffer.allocUnsafe(256 * 1024);
       openBatched.add(this);
       if (!exitHookInstalled) {
@@ -249,8 +265,21 @@ export class RunWriter {
       throw err;
     }
     writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    const fd = openSync(join(dir, RUN_FILES.steps), 'a', 0o644);
-    return new RunWriter(dir, config.run, fd, options);
+    const log = options.log ?? 'steps';
+    const stepsFd = log === 'steps' ? openSync(join(dir, RUN_FILES.steps), 'a', 0o644) : null;
+    const episodesFd = log === 'episodes' ? openSync(join(dir, RUN_FILES.episodes), 'a', 0o644) : null;
+    return new RunWriter(dir, config.run, stepsFd, episodesFd, options);
+  }
+
+  /** Whether step lines are wanted (log level `steps`); the run loop does not encode them otherwise. */
+  get logsSteps(): boolean {
+    return this.log === 'steps';
+  }
+
+  /** Append an episode's record to episode.jsonl (log level `episodes`; a no-op otherwise): one write(2) of one line. */
+  appendEpisode(summary: EpisodeSummary): void {
+    if (this.episodesFd === null) return;
+    writeAll(this.episodesFd, `${JSON.stringify({ run: this.runId, ...summary })}\n`);
   }
 
   /** How lines are written. */
@@ -345,6 +374,10 @@ export class RunWriter {
 
   /** Write any buffered lines and close `step.jsonl` without a summary (a reader then sees an unfinished run). */
   closeSteps(): void {
+    if (this.episodesFd !== null) {
+      closeSync(this.episodesFd);
+      this.episodesFd = null;
+    }
     if (this.stepsFd !== null) {
       try {
         this.flush();

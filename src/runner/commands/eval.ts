@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { executeRun } from '../execute-run.js';
+import { executeEval } from '../execute-eval.js';
 import { planRun } from '../run-plan.js';
 import { addRunOptions, cmdArgv } from './run.js';
 
@@ -15,7 +15,8 @@ export function registerEvalCommands(program: Command): void {
   const cmd = program
     .command('eval')
     .description('evaluate an agent (--agent NAME) or a trained policy (--policy DIR) over seeds; one run directory')
-    .option('--seeds <list>', 'comma-separated seeds, --episodes episodes each (default: --seed)')
+    .option('--seeds <list>', 'seeds as a list and/or ranges (1,2,3 or 1..10), --episodes episodes each (default: --seed)')
+    .option('--baseline <agent|dir>', 'compare with a baseline on the same episode seeds: an agent run here (hpa, hpa:FILE, hpa:N, static:N, trace, random) or an earlier eval run directory')
     .addHelpText(
       'after',
       `
@@ -29,7 +30,7 @@ Examples:
   simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --duration 300 --seeds 1,2,3`,
     );
   addRunOptions(cmd).action(async (raw: Record<string, unknown>, c: Command) => {
-    const code = await executeRun(planRun(raw, { evalMode: true }), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(c) });
+    const code = await executeEval(planRun(raw, { evalMode: true }), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(c) });
     if (code !== 0) process.exitCode = code;
   });
 }
