@@ -43,6 +43,40 @@ async function runCapturing(plan: RunPlan, io: RunIo): Promise<{ code: number; f
   return { code, finished };
 }
 
+/** The first key (dotted path) where two JSON values differ, or null. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of [...keys].sort()) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(a, b) ? null : path || '(value)';
+}
+
+function valueAt(x: unknown, path: string): string {
+  const v = path.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), x);
+  return JSON.stringify(v) ?? 'unset';
+}
+
+/**
+ * An earlier run pairs only if its env was this eval's env (SimEnv's resolved options, the
+ * run seed aside): a different replica range, say, changes the episodes before any action.
+ * Known only once this eval's env exists, so checked after its run (whose directory stays).
+ */
+function checkSameEnv(baseline: BaselineRun, config: RunConfigRecord): void {
+  const c = baseline.config;
+  const diff = firstDifference({ ...c.env, seed: null }, { ...config.env, seed: null }) ?? (c.mode !== config.mode ? 'mode' : c.stepSeconds !== config.stepSeconds ? 'stepSeconds' : null);
+  if (diff === null) return;
+  const ours = diff === 'mode' || diff === 'stepSeconds' ? JSON.stringify(config[diff]) : valueAt(config.env, diff);
+  const theirs = diff === 'mode' || diff === 'stepSeconds' ? JSON.stringify(c[diff]) : valueAt(c.env, diff);
+  throw new UsageError(`--baseline: expected a run in the same env as this eval (${diff} ${ours}), got ${diff} ${theirs} in ${baseline.dir}`, {
+    hint: `episodes pair only in the same env: give this eval the baseline's flags, or name a baseline agent to run it here (this eval's run ${config.run} is kept)`,
+  });
+}
+
 /** Carry out `simenv eval`; resolves to the exit code. */
 export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> {
   let plan = planned;
@@ -92,12 +126,7 @@ export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> 
   const a = await runCapturing(plan, { ...io, printJson: false });
   if (a.code !== 0 || !a.finished) return a.code;
   const { dir, summary, config } = a.finished;
-  if (baselineRun) {
-    const c = baselineRun.config;
-    if (c.mode !== config.mode || c.stepSeconds !== config.stepSeconds || c.durationSeconds !== config.durationSeconds) {
-      throw new UsageError(`--baseline: expected a run with the same episode shape as this eval (${config.mode}, step ${config.stepSeconds} s), got ${c.mode}, step ${c.stepSeconds} s in ${baselineRun.dir}`);
-    }
-  }
+  if (baselineRun) checkSameEnv(baselineRun, config);
   let record;
   try {
     record = buildEvalRecord({ label: agentLabel(plan.agent), run: dir, episodes: summary.perEpisode }, baselineAgent, config.episodeSeeds, plan.seed);
