@@ -128,7 +128,10 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     if (human) {
       printer.start({
         run: runId,
-        agent: plan.agent.kind === 'baseline' ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : ''}` : `policy(${plan.agent.dir})`,
+        agent:
+          plan.agent.kind === 'baseline'
+            ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : plan.agent.hpa ? `(manifest=${plan.agent.hpa.file})` : ''}`
+            : `policy(${plan.agent.dir})`,
         episodes: plan.episodes,
         seed: plan.seed,
         mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
