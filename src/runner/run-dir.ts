@@ -157,7 +157,12 @@ export function writeFileAtomic(path: string, data: string): void {
 function writeAll(fd: number, data: string | Buffer): void {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  while (off < buf.length) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    // write(2) of a non-empty buffer returns >= 1 or fails; 0 would loop forever, so it is an error.
+    if (n <= 0) throw new Error(`write returned ${n} with ${buf.length - off} bytes left: the file cannot take more`);
+    off += n;
+  }
 }
 
 /** How `step.jsonl` lines reach the kernel (see the top of this file). */
