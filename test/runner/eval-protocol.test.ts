@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EvalRecordSchema } from '../../src/runner/eval-report.js';
+import { EpisodeLineSchema } from '../../src/runner/schema-files.js';
 import { RunConfigRecordSchema, SummaryRecordSchema, type SummaryRecord } from '../../src/runner/records.js';
 import { cliInProcess, DSB_TRACE, readJsonl, REPO, tempDir } from './helpers.js';
 
@@ -115,7 +116,7 @@ describe('simenv eval', () => {
     expect(readdirSync(join(out, 'ep')).sort()).toEqual(['config.json', 'episode.jsonl', 'eval.json', 'summary.json']);
     expect(readdirSync(join(out, 'none')).sort()).toEqual(['config.json', 'eval.json', 'summary.json']);
     expect(existsSync(join(out, 'steps', 'step.jsonl'))).toBe(true);
-    const episodes = readJsonl(join(out, 'ep', 'episode.jsonl')) as Array<Record<string, unknown>>;
+    const episodes = readJsonl(join(out, 'ep', 'episode.jsonl')).map((l) => EpisodeLineSchema.parse(l));
     const s = summaryOf(join(out, 'ep'));
     expect(episodes).toEqual(s.perEpisode.map((e) => ({ run: 'ep', ...e })));
     // The figures do not depend on what is logged.
