@@ -4,8 +4,11 @@ import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../a
 import { SimEnvOptionsSchema } from '../env/options.js';
 import { resolveScenario, type ResolvedScenario } from '../env/scenario-resolve.js';
 import { checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides } from './commands/env-flags.js';
+import { HpaTargetUtilisationSchema, type HpaOptionsInput } from '../agents/hpa/hpa-config.js';
+import { loadHpaManifest } from '../agents/hpa/hpa-manifest.js';
+import { parseBaselineSpec, type BaselineSpec } from './eval-baseline.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
-import { checkRunId, type LogFlush } from './run-dir.js';
+import { checkRunId, type LogFlush, type LogLevel } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
 
 /**
@@ -40,6 +43,7 @@ export const FLAG_CHOICES = {
   actionMode: SimEnvOptionsSchema.shape.actionMode.unwrap().options,
   mode: ['replay', 'simkube'] as const,
   logFlush: ['step', 'batched'] as const,
+  log: ['steps', 'episodes', 'none'] as const,
 };
 
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
@@ -72,16 +76,35 @@ export const RunFlagsSchema = z.strictObject({
   hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
   ...ENV_FLAG_SHAPE,
   runId: z.string().optional(),
+  baseline: z.string().min(1, 'expected a baseline agent or run directory').optional(),
+  log: enumFlag(FLAG_CHOICES.log).default('steps'),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
   progress: z.boolean().default(true),
 });
 export type RunFlags = z.output<typeof RunFlagsSchema>;
 
+/** An HPA manifest (--hpa FILE) read into the hpa agent's options. */
+export interface HpaManifestSpec {
+  file: string;
+  options: HpaOptionsInput;
+}
+
 /** How the agent comes to be. */
 export type AgentSpec =
-  | { kind: 'baseline'; name: string; target?: number; /** hpa: manifest to configure it from. */ hpaFile?: string }
+  | { kind: 'baseline'; name: string; target?: number; hpa?: HpaManifestSpec }
   | { kind: 'policy'; dir: string };
+
+export type { LogLevel } from './run-dir.js';
+
+/** Read `--hpa FILE` (or a baseline's `hpa:FILE`) as a usage error naming `flag` when it is bad. */
+export function readHpaManifestFlag(file: string, flag: string): HpaManifestSpec {
+  try {
+    return { file, options: loadHpaManifest(file).options };
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`, { hint: 'see examples/hpa/ and docs/agents.md for what a manifest may hold' });
+  }
+}
 
 /** Flags the user gave explicitly (undefined: not given), which a policy's defaults must not replace. */
 export interface GivenEnvFlags {
@@ -112,6 +135,10 @@ export interface RunPlan {
   runId: string | null;
   /** How step.jsonl lines are written (RunWriter `flush`). */
   logFlush: LogFlush;
+  /** What the run logs (--log). */
+  log: LogLevel;
+  /** eval --baseline: what the agent is compared with on the same episode seeds, or null. */
+  baseline: BaselineSpec | null;
   json: boolean;
   quiet: boolean;
   progress: boolean;
@@ -201,10 +228,26 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (chosen > 1) throw new UsageError('--policy: expected either --agent NAME or --policy DIR, got both');
   let agent: AgentSpec;
   if (f.policy !== undefined) {
+    if (f.hpa !== undefined) throw new UsageError('--hpa: only applies with --agent hpa, not with --policy');
+    if (f.target !== undefined) throw new UsageError('--target: a trained policy (--policy) takes no --target');
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
-    const hpaFile = f.hpa ?? (f.agent === 'hpa' ? (scenario?.hpa ?? undefined) : undefined);
-    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}), ...(hpaFile !== undefined ? { hpaFile } : {}) };
+    if (f.agent === 'hpa' && f.target !== undefined && !HpaTargetUtilisationSchema.safeParse(f.target).success) {
+      throw new UsageError(`--target: expected the HPA's target CPU utilisation, an integer percent in (0, 100], got ${f.target}`, {
+        hint: 'e.g. --target 60 for 60% of the CPU request',
+      });
+    }
+    let hpa: HpaManifestSpec | undefined;
+    if (f.hpa !== undefined) {
+      if (f.agent !== 'hpa') throw new UsageError(`--hpa: only applies with --agent hpa, got --agent ${f.agent}`);
+      if (f.target !== undefined) throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
+      hpa = readHpaManifestFlag(f.hpa, '--hpa');
+    } else if (f.agent === 'hpa' && f.target === undefined && scenario?.hpa) {
+      hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
+    }
+    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}), ...(hpa ? { hpa } : {}) };
+  } else if (f.hpa !== undefined) {
+    throw new UsageError('--hpa: only applies with --agent hpa');
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
   } else {
@@ -221,6 +264,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   }
 
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
+  if (!opts.evalMode && f.baseline !== undefined) throw new UsageError('--baseline: only `simenv eval` compares with a baseline');
+  let baseline = f.baseline !== undefined ? parseBaselineSpec(f.baseline) : null;
+  if (baseline?.kind === 'agent' && baseline.hpaFile !== undefined) baseline = { ...baseline, hpa: readHpaManifestFlag(baseline.hpaFile, '--baseline') };
   let shape: EpisodeShape;
   if (scenario !== null) {
     // A scenario's episodes are multi-step at its step length and horizon (steps); --step and --duration override.
@@ -241,6 +287,13 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (f.maxDelta !== undefined) envOptions.maxDelta = f.maxDelta;
   if (f.minReplicas !== undefined) envOptions.minReplicas = f.minReplicas;
   if (f.maxReplicas !== undefined) envOptions.maxReplicas = f.maxReplicas;
+  // An HPA manifest is the production range: without --min/--max-replicas the env's range is
+  // the manifests' (both, with an HPA baseline), so no HPA is clipped to another range.
+  const manifests = [agent.kind === 'baseline' ? agent.hpa : undefined, baseline?.kind === 'agent' ? baseline.hpa : undefined].filter((m): m is HpaManifestSpec => m !== undefined);
+  if (manifests.length > 0) {
+    if (f.maxReplicas === undefined) envOptions.maxReplicas = Math.max(...manifests.map((m) => m.options.maxReplicas ?? 1));
+    if (f.minReplicas === undefined) envOptions.minReplicas = Math.min(...manifests.map((m) => m.options.minReplicas ?? 1));
+  }
   shapeEnvOptions(envOptions, shape);
   if (f.backend === 'kube') {
     const kube: Record<string, unknown> = {};
@@ -275,6 +328,8 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     out: f.out,
     runId: f.runId ?? null,
     logFlush: f.logFlush,
+    log: f.log,
+    baseline,
     json: f.json,
     quiet: f.quiet,
     progress: f.progress,

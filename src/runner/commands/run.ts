@@ -16,7 +16,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--ns <namespace>', "the deployment's namespace in the trace")
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
     .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
-    .option('--hpa <file>', 'with --agent hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON) to configure it')
+    .option('--hpa <file>', 'with --agent hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON) that configures it (see examples/hpa/)')
     .option('--policy <dir>', "a trained policy directory (simenv train --out DIR); the action space, replica bounds and step length default to the policy's")
     .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
     .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
@@ -38,6 +38,10 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(
       new Option('--log-flush <mode>', 'step.jsonl: a write per step (a kill loses at most the step in flight), or batched (a write per 256 lines or 200 ms and at episode ends: faster, a SIGKILL loses up to that batch)')
         .default('step'),
+    )
+    .addOption(
+      new Option('--log <level>', 'what the run logs: steps (step.jsonl, a line per step), episodes (episode.jsonl, a line per episode) or none (config.json and summary.json only)')
+        .default('steps'),
     )
     .option('--json', 'print one JSON summary instead of the phases')
     .option('--quiet', "print only errors (also hides the backend's [backend] lines on stderr)")
