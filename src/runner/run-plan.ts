@@ -228,26 +228,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (chosen > 1) throw new UsageError('--policy: expected either --agent NAME or --policy DIR, got both');
   let agent: AgentSpec;
   if (f.policy !== undefined) {
-    if (f.hpa !== undefined) throw new UsageError('--hpa: only applies with --agent hpa, not with --policy');
-    if (f.target !== undefined) throw new UsageError('--target: a trained policy (--policy) takes no --target');
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
-    if (f.agent === 'hpa' && f.target !== undefined && !HpaTargetUtilisationSchema.safeParse(f.target).success) {
-      throw new UsageError(`--target: expected the HPA's target CPU utilisation, an integer percent in (0, 100], got ${f.target}`, {
-        hint: 'e.g. --target 60 for 60% of the CPU request',
-      });
-    }
-    let hpa: HpaManifestSpec | undefined;
-    if (f.hpa !== undefined) {
-      if (f.agent !== 'hpa') throw new UsageError(`--hpa: only applies with --agent hpa, got --agent ${f.agent}`);
-      if (f.target !== undefined) throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
-      hpa = readHpaManifestFlag(f.hpa, '--hpa');
-    } else if (f.agent === 'hpa' && f.target === undefined && scenario?.hpa) {
-      hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
-    }
-    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}), ...(hpa ? { hpa } : {}) };
-  } else if (f.hpa !== undefined) {
-    throw new UsageError('--hpa: only applies with --agent hpa');
+    agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
   } else {
@@ -256,6 +239,18 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     });
   }
   checkAgentFlags(agent, { target: f.target, hpa: f.hpa });
+  if (agent.kind === 'baseline' && agent.name === 'hpa') {
+    if (f.target !== undefined && !HpaTargetUtilisationSchema.safeParse(f.target).success) {
+      throw new UsageError(`--target: expected the HPA's target CPU utilisation, an integer percent in (0, 100], got ${f.target}`, {
+        hint: 'e.g. --target 60 for 60% of the CPU request',
+      });
+    }
+    if (f.hpa !== undefined && f.target !== undefined) {
+      throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
+    }
+    if (f.hpa !== undefined) agent.hpa = readHpaManifestFlag(f.hpa, '--hpa');
+    else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
+  }
 
   const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);

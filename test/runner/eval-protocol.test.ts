@@ -95,7 +95,7 @@ describe('simenv eval', () => {
   it('bad eval input: one line, exit 2', async () => {
     const out = tempDir();
     const base = ['eval', ...COMPOSE, '--step', '15', '--out', out];
-    await usage([...base, '--agent', 'random', '--hpa', HPA_TUNED], /^simenv: --hpa: only applies with --agent hpa, got --agent random$/);
+    await usage([...base, '--agent', 'random', '--hpa', HPA_TUNED], /^simenv: --hpa: the random agent does not use --hpa; it applies to --agent hpa$/);
     await usage([...base, '--agent', 'hpa', '--hpa', join(REPO, 'package.json')], /^simenv: --hpa: package\.json: kind: expected HorizontalPodAutoscaler, got undefined$/);
     await usage([...base, '--agent', 'hpa', '--hpa', HPA_TUNED, '--target', '50'], /^simenv: --target: the --hpa manifest sets the target/);
     await usage([...base, '--agent', 'hpa', '--baseline', 'static:x'], /^simenv: --baseline: expected static:N with N replicas, got "static:x"$/);
