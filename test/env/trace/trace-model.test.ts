@@ -198,7 +198,7 @@ describe('pod requests as the scheduler computes them', () => {
       pod({ containers: [], nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodSeconds: 5 }),
       'Pod',
     );
-    expect(facts).toEqual({ cpu: 0, memory: 0, nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodS: 5 });
+    expect(facts).toEqual({ cpu: 0, cpuMilli: 0, memory: 0, nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodS: 5 });
     expect(podTemplateFacts(pod({}), 'Pod').terminationGracePeriodS).toBe(30);
   });
 

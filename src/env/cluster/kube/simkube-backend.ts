@@ -6,7 +6,7 @@ import { ClusterObserver } from './cluster-observer.js';
 import { collectionPath, type KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import { runSelector } from './labels.js';
-import { matchesLabels } from './pod-state.js';
+import { labelsMatch } from '../../k8s/labels.js';
 import { RealtimeBackend } from './realtime-backend.js';
 import type { RunScope } from './run-scope.js';
 import {
@@ -43,7 +43,7 @@ export class SimKubeBackend extends RealtimeBackend {
     const observer = new ClusterObserver({
       client,
       namespace: scope.virtualNamespace!,
-      isControlled: (pod: V1Pod) => matchesLabels(pod.metadata?.labels, selector),
+      isControlled: (pod: V1Pod) => labelsMatch(selector, pod.metadata?.labels),
       nodeSelector: options.nodeSelector,
       syncTimeoutMs: options.timeouts.syncMs,
       log: ctx.log,
