@@ -4,7 +4,7 @@ import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import type { Box, Discrete } from './spaces.js';
 import { emptyStepInfo, storeFinal, storeStep } from './step-info.js';
-import { readTraceFile } from './trace/trace-codec.js';
+import { readTrace as readTraceFile } from './trace/trace-codec.js';
 import type { ResetResult, StepInfo, StepResult } from './types.js';
 
 export { copyStepInfo, emptyStepInfo } from './step-info.js';

@@ -1,4 +1,4 @@
-import { TraceFormatError, TraceVersionError } from '../errors.js';
+import { TraceFormatError, TraceValidationError, TraceVersionError } from '../errors.js';
 import {
   OwnerLifecyclesSchema,
   TRACE_FORMAT_VERSION,
@@ -43,7 +43,7 @@ export class ProblemSink {
 
   /** Record a problem at `path` ("expected X, got Y ..."). */
   report(path: string, message: string): void {
-    this.add(new TraceFormatError(path, message, this.mode === 'throw' ? { file: this.file } : undefined));
+    this.add(new TraceFormatError(path, message, { file: this.file }));
   }
 
   /** Record an already-built error (e.g. a TraceVersionError). */
@@ -55,6 +55,12 @@ export class ProblemSink {
 
   get ok(): boolean {
     return this.problems.length === 0 && this.dropped === 0;
+  }
+
+  /** Throw what was collected: the one problem itself, or all of them in a TraceValidationError. */
+  throwCollected(): never {
+    if (this.problems.length === 1 && this.dropped === 0) throw this.problems[0]!;
+    throw new TraceValidationError(this.problems, this.file, this.dropped);
   }
 }
 
@@ -112,7 +118,7 @@ function toTimestamp(v: unknown): number | undefined {
 
 function versionProblem(raw: Record<string, unknown>, sink: ProblemSink): boolean {
   const v = raw.version;
-  const file = sink.mode === 'throw' ? sink.file : undefined;
+  const file = sink.file;
   if (v === TRACE_FORMAT_VERSION) return false;
   if (v === undefined) {
     const keys = Object.keys(raw);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeError, TraceFormatError, TraceVersionError } from '../../../src/env/errors.js';
 import { MsgpackWriter } from '../../../src/env/trace/msgpack-writer.js';
-import { decodeTrace, readTraceFile } from '../../../src/env/trace/trace-codec.js';
+import { readTrace } from '../../../src/env/trace/trace-codec.js';
 import { traceFromJson } from '../../../src/env/trace/trace-json.js';
 import { DSB_SCALING, NGINX_SMALL_JSON, readBytes } from './fixtures.js';
 
@@ -79,7 +79,7 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it.each(BAD)('%s', async (_what, name, make, expected) => {
     const path = join(dir, name);
     writeFileSync(path, make());
-    const err = await readTraceFile(path).then(
+    const err = await Promise.resolve(path).then(readTrace).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -93,7 +93,7 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it('gives each bad input its own message', async () => {
     const messages = new Set<string>();
     for (const [, name] of BAD) {
-      const err = await readTraceFile(join(dir, name)).catch((e: unknown) => e);
+      const err = await Promise.resolve(join(dir, name)).then(readTrace).catch((e: unknown) => e);
       messages.add(describeError(err).replace(join(dir, name), 'FILE'));
     }
     expect(messages.size).toBe(BAD.length);
@@ -102,17 +102,17 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it('uses TraceVersionError for every version problem', () => {
     for (const version of [undefined, 1, 3, '2']) {
       const bytes = writer.encode({ ...base(), version });
-      expect(() => decodeTrace(bytes)).toThrow(TraceVersionError);
+      expect(() => readTrace(bytes)).toThrow(TraceVersionError);
     }
-    expect(() => decodeTrace(writer.encode({ ...base(), version: '2' }))).toThrow(/expected version to be the integer 2, got a string \("2"\)/);
+    expect(() => readTrace(writer.encode({ ...base(), version: '2' }))).toThrow(/expected version to be the integer 2, got a string \("2"\)/);
   });
 
   it('says what a non-trace msgpack map is', () => {
-    expect(() => decodeTrace(writer.encode({ hello: 'world' }))).toThrow(/expected a SimKube trace .* got a map with keys "hello"/);
+    expect(() => readTrace(writer.encode({ hello: 'world' }))).toThrow(/expected a SimKube trace .* got a map with keys "hello"/);
   });
 
   it('reports gzip-compressed input and bad JSON text clearly', () => {
-    expect(() => decodeTrace(new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip-compressed data: decompress it first/);
+    expect(() => readTrace(new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip-compressed data: decompress it first/);
     expect(() => traceFromJson('{"version": 2,')).toThrow(/expected JSON text, got invalid JSON/);
     expect(() => traceFromJson('{"version": 1}')).toThrow(/version 2, got 1/);
   });
