@@ -44,12 +44,21 @@ export interface WriteTraceOptions {
   indent?: number;
 }
 
-function decodeMsgpackInto(bytes: Uint8Array, sink: ProblemSink, why: string): Trace | undefined {
+/**
+ * The one place where msgpack data that is not a version-2 trace map is reported: a top-level
+ * value other than a map (a SimKube <= 1.1.1 trace is a msgpack array of four), compressed
+ * data, or no msgpack at all. Detection of older trace formats hooks in here. (A map whose
+ * `version` is missing or not 2 is reported by checkTrace's version check.)
+ */
+function reportNotV2Map(bytes: Uint8Array, sink: ProblemSink, why: string): boolean {
   const mismatch = formatMismatch(bytes, 'msgpack', why);
-  if (mismatch) {
-    sink.report('', mismatch);
-    return undefined;
-  }
+  if (mismatch === undefined) return false;
+  sink.report('', mismatch);
+  return true;
+}
+
+function decodeMsgpackInto(bytes: Uint8Array, sink: ProblemSink, why: string): Trace | undefined {
+  if (reportNotV2Map(bytes, sink, why)) return undefined;
   let raw: unknown;
   try {
     raw = reader.decode(bytes);

@@ -198,6 +198,12 @@ function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j:
   }
 }
 
+/**
+ * Check the events. With `convert` (reading a file) it is as lenient as SimKube's
+ * `Trace::import`: events out of time order are sorted (stably) with a warning, and a
+ * manifest without `kind` is dropped with a warning (SimKube reads it; nothing can tell
+ * what it is). An in-memory Trace being written must already be sorted and complete.
+ */
 function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void {
   if (!Array.isArray(events)) {
     sink.report('events', `expected an array of events, got ${describeValue(events)}`);
@@ -205,6 +211,8 @@ function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void
   }
   let prevTs = -Infinity;
   let prevIndex = -1;
+  let firstDisorder: string | undefined;
+  let kindless = 0;
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as unknown;
     if (!isPlainMap(ev)) {
@@ -225,26 +233,47 @@ function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void
         else sink.report(`events[${i}].ts`, `expected a number, got ${describeValue(ev.ts)}`);
       }
       if (ts < prevTs) {
-        sink.report(
-          `events[${i}].ts`,
-          `expected events in time order (ts >= ${prevTs} of events[${prevIndex}]), got ${ts}: SimKube writes them sorted, so the file was edited or corrupted`,
-        );
+        if (convert) {
+          firstDisorder ??= `events[${i}] (ts ${ts}) came after events[${prevIndex}] (ts ${prevTs})`;
+        } else {
+          sink.report(
+            `events[${i}].ts`,
+            `expected events in time order (ts >= ${prevTs} of events[${prevIndex}]), got ${ts}: sort the events by ts (SimKube writes them sorted)`,
+          );
+        }
       }
       prevTs = ts;
       prevIndex = i;
     }
-    const applied = ev.applied_objs;
-    if (Array.isArray(applied)) {
-      for (let j = 0; j < applied.length; j++) checkObject(applied[j], sink, i, 'applied_objs', j);
-    } else {
-      sink.report(`events[${i}].applied_objs`, `expected an array of Kubernetes objects, got ${describeValue(applied)}`);
+    for (const list of ['applied_objs', 'deleted_objs'] as const) {
+      const objs = ev[list];
+      if (!Array.isArray(objs)) {
+        sink.report(`events[${i}].${list}`, `expected an array of Kubernetes objects, got ${describeValue(objs)}`);
+        continue;
+      }
+      let kept = objs;
+      for (let j = 0; j < objs.length; j++) {
+        const o = objs[j] as unknown;
+        if (convert && isPlainMap(o) && o.kind === undefined) {
+          // Copy on the first kindless manifest only: the common case allocates nothing.
+          if (kept === objs) kept = objs.slice(0, j);
+          kindless++;
+          continue;
+        }
+        if (kept !== objs) kept.push(o);
+        checkObject(o, sink, i, list, j);
+      }
+      if (kept !== objs) ev[list] = kept;
     }
-    const deleted = ev.deleted_objs;
-    if (Array.isArray(deleted)) {
-      for (let j = 0; j < deleted.length; j++) checkObject(deleted[j], sink, i, 'deleted_objs', j);
-    } else {
-      sink.report(`events[${i}].deleted_objs`, `expected an array of Kubernetes objects, got ${describeValue(deleted)}`);
-    }
+  }
+  if (kindless > 0) {
+    sink.warnings.push(
+      `dropped ${kindless} manifest${kindless === 1 ? '' : 's'} without a kind: SimKube reads them but nothing can tell what they are, so simenv ignores them (a trace written back will not hold them)`,
+    );
+  }
+  if (firstDisorder !== undefined && sink.ok) {
+    (events as Array<{ ts: number }>).sort((a, b) => a.ts - b.ts);
+    sink.warnings.push(`events were not in time order (first: ${firstDisorder}); simenv sorted them by ts, as SimKube's import does`);
   }
 }
 
@@ -421,8 +450,13 @@ export function checkTrace(raw: unknown, sink: ProblemSink, options: CheckOption
   }
   // A wrong version makes the rest meaningless (older formats have another shape): stop here.
   if (versionProblem(raw, sink)) return undefined;
-  for (const k of Object.keys(raw)) {
-    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) {
+  const unknown = Object.keys(raw).filter((k) => !(TOP_LEVEL_KEYS as readonly string[]).includes(k));
+  if (options.form === 'file' && unknown.length > 0) {
+    // SimKube's import ignores fields it does not know; so does simenv (they are not kept).
+    for (const k of unknown) delete raw[k];
+    sink.warnings.push(`ignored unknown top-level field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (SimKube ignores ${unknown.length === 1 ? 'it' : 'them'} too; a trace written back will not hold ${unknown.length === 1 ? 'it' : 'them'})`);
+  } else {
+    for (const k of unknown) {
       sink.report(formatPath([k]), `expected only the top-level fields ${TOP_LEVEL_KEYS.join(', ')}, got the unknown field ${JSON.stringify(k)}`);
     }
   }

@@ -153,14 +153,13 @@ describe('validation collects every problem with its path', () => {
     expect(problems.every((p) => p instanceof TraceFormatError)).toBe(true);
     expect(problems.map((p) => p.path)).toEqual([
       'config.trackedObjects["apps/v1.Deployment"]',
-      'events[1].ts',
       'events[1].applied_objs[0].metadata',
       'events[2].ts',
       'events[2].deleted_objs',
       'index["apps/v1.Deployment"]["ns/a"]',
       'pod_lifecycles[["apps/v1.Deployment","ns/a"]][1][0]',
     ]);
-    expect(problems[6]!.message).toMatch(/unknown variant "Paused"/);
+    expect(problems[5]!.message).toMatch(/unknown variant "Paused"/);
   });
 
   it('validates an in-memory Trace value and JSON text too', () => {
