@@ -2,7 +2,7 @@ import { Decoder } from '@msgpack/msgpack';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MsgpackReader } from '../src/env/trace/msgpack-reader.js';
-import type { Trace } from '../src/env/trace/schema.js';
+import { TraceSchema, type Trace } from '../src/env/trace/schema.js';
 import { readTrace, writeTrace } from '../src/env/trace/trace-codec.js';
 import { traceFromJson, traceToJson } from '../src/env/trace/trace-json.js';
 import { synthesizeTrace } from '../src/env/trace/trace-synth.js';
@@ -54,6 +54,9 @@ function timeInterleaved(ops: Array<() => unknown>): Timing[] {
 }
 
 const mb = (bytes: number) => bytes / 1e6;
+const fail = (why: string): never => {
+  throw new Error(why);
+};
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(8);
 
 function buildTrace(): { trace: Trace; bytes: Uint8Array } {
@@ -102,6 +105,8 @@ export async function run(): Promise<void> {
     ['traceFromJson: JSON form -> validated Trace', () => traceFromJson(json), jsonBytes],
     ['writeTrace: Trace -> msgpack', () => writeTrace(trace), bytes.length],
     ['JSON.stringify (the trace as JSON)', () => traceToJson(trace, { indent: 0 }), jsonBytes],
+    // Why the skeleton check is hand-written (trace-validate.ts): zod over the whole trace.
+    ['zod TraceSchema.safeParse (typed Trace)', () => TraceSchema.safeParse(trace).success || fail('zod refused the trace'), bytes.length],
   ];
   const timings = timeInterleaved(ops.map(([, f]) => f));
 
