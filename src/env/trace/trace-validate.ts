@@ -179,12 +179,16 @@ function checkConfig(config: unknown, sink: ProblemSink): void {
   }
 }
 
-/** Check one manifest's identity fields (the rest passes through untouched). */
-function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j: number): void {
+/**
+ * Check one manifest's identity fields (the rest passes through untouched). Returns true for
+ * a manifest without `kind` when `lenient` (the caller drops it), having reported nothing.
+ */
+function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j: number, lenient: boolean): boolean {
   if (!isPlainMap(o)) {
     sink.report(`events[${ev}].${list}[${j}]`, `expected a Kubernetes object (a map with apiVersion, kind, metadata), got ${describeValue(o)}`);
-    return;
+    return false;
   }
+  if (lenient && o.kind === undefined) return true;
   if (!isNonEmptyString(o.apiVersion)) {
     sink.report(`events[${ev}].${list}[${j}].apiVersion`, `expected a non-empty string such as "apps/v1", got ${describeValue(o.apiVersion)}`);
   }
@@ -194,7 +198,7 @@ function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j:
   const meta = o.metadata;
   if (!isPlainMap(meta)) {
     sink.report(`events[${ev}].${list}[${j}].metadata`, `expected a map with name (and namespace), got ${describeValue(meta)}`);
-    return;
+    return false;
   }
   if (!isNonEmptyString(meta.name)) {
     sink.report(`events[${ev}].${list}[${j}].metadata.name`, `expected a non-empty string, got ${describeValue(meta.name)}`);
@@ -202,6 +206,25 @@ function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j:
   if (meta.namespace !== undefined && typeof meta.namespace !== 'string') {
     sink.report(`events[${ev}].${list}[${j}].metadata.namespace`, `expected a string, got ${describeValue(meta.namespace)}`);
   }
+  return false;
+}
+
+/**
+ * Check a list of manifests; returns a copy without the kindless ones when there are any
+ * (lenient), else undefined (the common case allocates nothing).
+ */
+function checkObjects(objs: unknown[], sink: ProblemSink, ev: number, list: string, lenient: boolean, counter: { kindless: number }): unknown[] | undefined {
+  let kept: unknown[] | undefined;
+  for (let j = 0; j < objs.length; j++) {
+    const o = objs[j];
+    if (checkObject(o, sink, ev, list, j, lenient)) {
+      kept ??= objs.slice(0, j);
+      counter.kindless++;
+    } else if (kept !== undefined) {
+      kept.push(o);
+    }
+  }
+  return kept;
 }
 
 /**
@@ -218,7 +241,7 @@ function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void
   let prevTs = -Infinity;
   let prevIndex = -1;
   let firstDisorder: string | undefined;
-  let kindless = 0;
+  const counter = { kindless: 0 };
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as unknown;
     if (!isPlainMap(ev)) {
@@ -251,27 +274,22 @@ function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void
       prevTs = ts;
       prevIndex = i;
     }
-    for (const list of ['applied_objs', 'deleted_objs'] as const) {
-      const objs = ev[list];
-      if (!Array.isArray(objs)) {
-        sink.report(`events[${i}].${list}`, `expected an array of Kubernetes objects, got ${describeValue(objs)}`);
-        continue;
-      }
-      let kept = objs;
-      for (let j = 0; j < objs.length; j++) {
-        const o = objs[j] as unknown;
-        if (convert && isPlainMap(o) && o.kind === undefined) {
-          // Copy on the first kindless manifest only: the common case allocates nothing.
-          if (kept === objs) kept = objs.slice(0, j);
-          kindless++;
-          continue;
-        }
-        if (kept !== objs) kept.push(o);
-        checkObject(o, sink, i, list, j);
-      }
-      if (kept !== objs) ev[list] = kept;
+    const applied = ev.applied_objs;
+    if (Array.isArray(applied)) {
+      const kept = checkObjects(applied, sink, i, 'applied_objs', convert, counter);
+      if (kept !== undefined) ev.applied_objs = kept;
+    } else {
+      sink.report(`events[${i}].applied_objs`, `expected an array of Kubernetes objects, got ${describeValue(applied)}`);
+    }
+    const deleted = ev.deleted_objs;
+    if (Array.isArray(deleted)) {
+      const kept = checkObjects(deleted, sink, i, 'deleted_objs', convert, counter);
+      if (kept !== undefined) ev.deleted_objs = kept;
+    } else {
+      sink.report(`events[${i}].deleted_objs`, `expected an array of Kubernetes objects, got ${describeValue(deleted)}`);
     }
   }
+  const kindless = counter.kindless;
   if (kindless > 0) {
     sink.warnings.push(
       `dropped ${kindless} manifest${kindless === 1 ? '' : 's'} without a kind: SimKube reads them but nothing can tell what they are, so simenv ignores them (a trace written back will not hold them)`,
