@@ -9,7 +9,7 @@ export * from './env/errors.js';
 export * from './env/trace/schema.js';
 export * from './env/trace/trace-codec.js';
 export * from './env/trace/trace-model.js';
-export * from './env/trace/quantity.js';
+export * from './env/k8s/quantity.js';
 export * from './env/trace/trace-format.js';
 export * from './env/trace/trace-summary.js';
 export * from './env/trace/trace-synth.js';

@@ -1,7 +1,7 @@
 import { ConfigError, SimEnvError, UnknownWorkloadError } from './errors.js';
 import { DEFAULT_INJECTED_PLACEMENT, DEFAULT_NODE_COUNT, NodePoolSchema, parseOptions, type SimEnvOptions } from './options.js';
 import { checkWindows, episodeReach } from './episode-windows.js';
-import { readTraceFile } from './trace/trace-codec.js';
+import { readTrace } from './trace/trace-codec.js';
 import type { Trace } from './trace/schema.js';
 import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from './trace/trace-model.js';
 
@@ -26,7 +26,7 @@ async function loadTrace(trace: string | Trace, preloaded?: Trace): Promise<Trac
   if (typeof trace !== 'string') return trace;
   if (preloaded !== undefined) return preloaded;
   try {
-    return await readTraceFile(trace);
+    return readTrace(trace);
   } catch (err) {
     if (err instanceof SimEnvError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
