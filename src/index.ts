@@ -54,7 +54,7 @@ export * from './runner/train/train-records.js';
 
 // --- runner ---
 export * from './runner/records.js';
-export { RunWriter, RUN_FILES, newRunId, type LogFlush, type RunWriterOptions } from './runner/run-dir.js';
+export { RunWriter, RUN_FILES, newRunDirName, type LogFlush, type RunWriterOptions } from './runner/run-dir.js';
 export { runAgent, episodeSeeds, type RunAgentOptions, type RunOutcome, type RunMeta, type RunnableEnv } from './runner/run-loop.js';
 export { recordRun, buildRunConfig, type RecordRunOptions } from './runner/record-run.js';
 export { loadRun, parseStepLines, type LoadedRun } from './runner/report/load-run.js';

@@ -7,7 +7,7 @@ import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
-import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
+import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
 
@@ -57,7 +57,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   }
   if (!traceStat.isFile()) throw new UsageError(`--trace: expected a trace file, got "${plan.tracePath}" (not a file)`);
   const agentLabel = plan.agent.kind === 'baseline' ? plan.agent.name : 'policy';
-  const runId = plan.runId ?? newRunId(agentLabel);
+  const runId = plan.runId ?? newRunDirName(agentLabel);
   checkRunTarget(plan.out, runId);
   // A policy brings the env it was trained in (action space, bounds, step length) as the
   // defaults of the flags not given. policy.json only: a bad directory fails here, before

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Agent } from '../agents/agent.js';
 import type { SimEnv } from '../env/sim-env.js';
 import { RUN_RECORD_FORMAT, type AgentRecord, type RunConfigRecord, type SummaryRecord } from './records.js';
-import { newRunId, RunWriter, type LogFlush } from './run-dir.js';
+import { newRunDirName, RunWriter, type LogFlush } from './run-dir.js';
 import { episodeSeeds, runAgent, type RunAgentOptions, type RunMeta } from './run-loop.js';
 import { SIMENV_VERSION } from './version.js';
 
@@ -99,7 +99,7 @@ export interface RecordRunOptions extends Pick<RunAgentOptions, 'signal' | 'onPr
 export async function recordRun(opts: RecordRunOptions): Promise<{ dir: string; summary: SummaryRecord; error: unknown }> {
   const seed = opts.seed ?? opts.env.options.seed;
   const seeds = episodeSeeds(seed, opts.episodes ?? 1);
-  const config = buildRunConfig({ runId: opts.runId ?? newRunId(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
+  const config = buildRunConfig({ runId: opts.runId ?? newRunDirName(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
   const writer = RunWriter.create(opts.out ?? 'runs', config, { flush: opts.flush ?? 'step' });
   const outcome = await runAgent({
     env: opts.env,

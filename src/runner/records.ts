@@ -149,7 +149,7 @@ export const SummaryRecordSchema = z
     reward: z.strictObject({
       total: z.number().describe('sum over every step'),
       mean: z.number().nullable().describe('mean episode reward over complete episodes'),
-      std: z.number().nullable().describe('population standard deviation of episode rewards'),
+      std: z.number().nullable().describe('sample standard deviation (n - 1) of complete episodes\' rewards; null below two episodes'),
       min: z.number().nullable(),
       max: z.number().nullable(),
       perStep: z.number().nullable(),

@@ -37,8 +37,8 @@ import type { RunConfigRecord, SummaryRecord } from './records.js';
 /** File names inside a run directory. */
 export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', summary: 'summary.json' } as const;
 
-/** A run id: UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
-export function newRunId(agentName: string, now: Date = new Date()): string {
+/** A run directory name (the run id of config.json and step.jsonl; not the cluster label, `newClusterRunLabel`): UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
+export function newRunDirName(agentName: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const agent = agentName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32) || 'run';
   return `${stamp}-${agent}-${randomBytes(2).toString('hex')}`;

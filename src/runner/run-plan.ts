@@ -4,6 +4,7 @@ import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../a
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
+import { issuePath, parse } from '../env/parse.js';
 
 /**
  * From CLI flags to a `RunPlan`: everything `simenv run` and `simenv eval` will do, decided
@@ -253,14 +254,11 @@ const PolicyEnvOptionsSchema = z.looseObject({
  * holding one action for minutes is not what it learned), `--duration` bounding them.
  */
 export function applyPolicyDefaults(plan: RunPlan, info: PolicyInfo): RunPlan {
-  const parsed = PolicyEnvOptionsSchema.safeParse(info.envOptions);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PolicyError(`${info.dir}/policy.json at envOptions.${issue.path.join('.')}: ${issue.message}`, {
+  const trained = parse(PolicyEnvOptionsSchema, info.envOptions, (issue) =>
+    new PolicyError(`${info.dir}/policy.json at envOptions.${issuePath(issue)}: ${issue.message}`, {
       hint: 'the policy metadata is corrupt or from another simenv version: retrain',
-    });
-  }
-  const trained = parsed.data;
+    }),
+  );
   const { mode, n, start } = info.action;
   const space = `${mode} Discrete(${n}, start=${start})`;
   const g = plan.given;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { episodeSeeds } from '../run-loop.js';
 import type { EpisodeSummary, RunConfigRecord } from '../records.js';
+import { mean, sampleStd } from '../stats.js';
 import type { LoadedRun } from './load-run.js';
 import { fmt, fmtMeanStd, fmtPercent } from './report-table.js';
 
@@ -283,17 +284,6 @@ interface GroupAcc {
   description: AgentDescription;
   runs: LoadedRun[];
   units: Map<string, UnitAcc>;
-}
-
-function mean(xs: readonly number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Sample standard deviation; null below two values (one seed says nothing about spread). */
-export function sampleStd(xs: readonly number[]): number | null {
-  if (xs.length < 2) return null;
-  const m = mean(xs)!;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) * (b - m), 0) / (xs.length - 1));
 }
 
 /** The planned episode seeds of a run: config.json's, else the summary's (a prefix of the plan). */

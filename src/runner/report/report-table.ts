@@ -81,7 +81,7 @@ export function rowCells(r: ReportRow): Record<string, string> {
 const NUMERIC = new Set(['episodes', 'reward (mean ± std)', 'SLO viol.', 'cost (CPU-h)', 'churn/ep', 'steps/s']);
 
 /** The first line of the default text output: which grouping (the other is `--by agent`). */
-export const RUN_REPORT_HEADER = 'grouped by run (--by run): one row per run; reward = mean ± std (population) over its complete episodes; --by agent pools runs per agent over seeds';
+export const RUN_REPORT_HEADER = 'grouped by run (--by run): one row per run; reward = mean ± sample std (n-1) over its complete episodes; --by agent pools runs per agent over seeds';
 
 /** Align rows as a plain-text table (numbers right-aligned). */
 export function formatTable(rows: readonly ReportRow[]): string {

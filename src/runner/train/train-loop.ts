@@ -14,7 +14,9 @@ import type { SimEnvOptionsInput } from '../../env/sim-env.js';
 import { VectorEnv } from '../../env/vector-env.js';
 import { writeFileAtomic } from '../run-dir.js';
 import { SIMENV_VERSION } from '../version.js';
+import { mean } from '../stats.js';
 import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from './train-records.js';
+import { issuePath, parse } from '../../env/parse.js';
 
 /**
  * Training a learned agent end to end: build N memory-backend envs, pick the tfjs backend,
@@ -84,18 +86,14 @@ export interface TrainResult {
 
 /** Validate options; ConfigError naming the field. */
 export function parseTrainOptions(input: unknown): TrainOptions {
-  const r = TrainOptionsSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new ConfigError(issue.path.map(String).join('.') || '(train options)', issue.message);
+  return parse(TrainOptionsSchema, input, (issue) => new ConfigError(issuePath(issue, '(train options)'), issue.message));
 }
 
 function parseHyper(agent: 'dqn' | 'ppo', hyper: Record<string, unknown>): Record<string, unknown> {
   const schema = agent === 'dqn' ? DqnConfigSchema : PpoConfigSchema;
-  const r = schema.safeParse(hyper);
-  if (r.success) return r.data as Record<string, unknown>;
-  const issue = r.error.issues[0]!;
-  throw new ConfigError(`hyper.${issue.path.map(String).join('.')}`, issue.message, { hint: `see docs/agents.md for the ${agent.toUpperCase()} hyper-parameters` });
+  return parse(schema, hyper, (issue) =>
+    new ConfigError(`hyper.${issuePath(issue)}`, issue.message, { hint: `see docs/agents.md for the ${agent.toUpperCase()} hyper-parameters` }),
+  ) as Record<string, unknown>;
 }
 
 function prepareDir(dir: string, overwrite: boolean): void {
@@ -134,10 +132,6 @@ function errorRecord(err: unknown): { code: string; message: string } {
   if (err instanceof SimEnvError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'INTERNAL', message: `${err.name}: ${err.message}` };
   return { code: 'INTERNAL', message: String(err) };
-}
-
-function mean(xs: readonly number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** Train a DQN or PPO agent; never throws after the run directory exists (the error is in the result). */
