@@ -123,7 +123,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     if (human) printer.create(env.describe());
 
     const agentRec = agentRecord(agent);
-    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
+    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, seedBlocks: plan.seedBlocks, command: io.argv });
     const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush });
 
     const controller = new AbortController();

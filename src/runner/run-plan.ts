@@ -3,7 +3,7 @@ import { PolicyError, UsageError } from '../env/errors.js';
 import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush } from './run-dir.js';
-import { episodeSeeds } from './run-loop.js';
+import { planSeeds, type SeedBlock } from './seed-plan.js';
 import { issuePath, parse } from '../env/parse.js';
 
 /**
@@ -95,6 +95,8 @@ export interface RunPlan {
   seed: number;
   /** The seed of every episode, in order. */
   seeds: number[];
+  /** The episodes of each listed seed (recorded in config.json). */
+  seedBlocks: SeedBlock[];
   out: string;
   runId: string | null;
   /** How step.jsonl lines are written (RunWriter `flush`). */
@@ -197,15 +199,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     envOptions.kube = kube;
   }
 
-  let seeds: number[];
-  let seed = f.seed;
-  if (opts.evalMode) {
-    const list = f.seeds ?? [f.seed];
-    seed = list[0]!;
-    seeds = list.flatMap((s) => episodeSeeds(s, f.episodes));
-  } else {
-    seeds = episodeSeeds(f.seed, f.episodes);
-  }
+  const seedPlan = planSeeds(opts.evalMode ? (f.seeds ?? [f.seed]) : [f.seed], f.episodes);
+  const seeds = seedPlan.episodeSeeds;
+  const seed = seedPlan.seedList[0]!;
 
   return {
     envOptions,
@@ -217,6 +213,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     episodes: seeds.length,
     seed,
     seeds,
+    seedBlocks: seedPlan.seedBlocks,
     out: f.out,
     runId: f.runId ?? null,
     logFlush: f.logFlush,

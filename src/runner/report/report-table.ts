@@ -1,4 +1,5 @@
 import type { LoadedRun } from './load-run.js';
+import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
 
 /**
  * The comparison table of `simenv report`: one row per run, the figures that decide between
@@ -40,27 +41,6 @@ export function reportRow(run: LoadedRun): ReportRow {
     churn: s.churn.perEpisode,
     stepsPerSecond: s.stepsPerSecond,
   };
-}
-
-/** A number with `digits` significant digits, trimmed (`-` for null). */
-export function fmt(x: number | null, digits = 4): string {
-  if (x === null || !Number.isFinite(x)) return '-';
-  if (x === 0) return '0';
-  const abs = Math.abs(x);
-  if (abs >= 1e6 || abs < 1e-3) return x.toExponential(2);
-  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)));
-  return String(Number(x.toFixed(Math.min(decimals, 6))));
-}
-
-/** `mean ± std` of episode rewards. */
-export function fmtMeanStd(mean: number | null, std: number | null): string {
-  if (mean === null) return '-';
-  return std === null ? fmt(mean) : `${fmt(mean)} ± ${fmt(std, 2)}`;
-}
-
-/** A rate as a percentage. */
-export function fmtPercent(x: number | null): string {
-  return x === null || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(1)}%`;
 }
 
 /** Column headers and cell text of a row, in table order. */
