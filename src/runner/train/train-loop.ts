@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AgentContext } from '../../agents/agent.js';
@@ -13,6 +13,7 @@ import type { LogFn, TfBackendPreference } from '../../agents/tf-backend-names.j
 import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
 import type { SimEnvOptionsInput } from '../../env/sim-env.js';
 import { VectorEnv } from '../../env/vector-env.js';
+import { JsonlLog } from '../jsonl-log.js';
 import { writeFileAtomic } from '../run-dir.js';
 import { SIMENV_VERSION } from '../version.js';
 import { mean } from '../stats.js';
@@ -112,23 +113,6 @@ function prepareDir(dir: string, overwrite: boolean): void {
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
 }
 
-/** Appends lines to train.jsonl, one write + fsync per record so a crash never leaves half a line. */
-class JsonlAppender {
-  private fd: number | null;
-  constructor(path: string) {
-    this.fd = openSync(path, 'a');
-  }
-  write(record: unknown): void {
-    if (this.fd === null) return;
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
-  }
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
-}
-
 function errorRecord(err: unknown): { code: string; message: string } {
   if (err instanceof SimEnvError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'INTERNAL', message: `${err.name}: ${err.message}` };
@@ -189,7 +173,8 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     startedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, 'train.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const trainLog = new JsonlAppender(join(dir, 'train.jsonl'));
+  // One record per line, durable against a killed process when written (jsonl-log.ts).
+  const trainLog = JsonlLog.open(join(dir, 'train.jsonl'));
 
   const metadata = (steps: number, updates: number): PolicyMetadata =>
     makePolicyMetadata({
@@ -259,7 +244,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
       const v = stats[key];
       if (v !== undefined && Number.isFinite(v)) record[key] = v;
     }
-    trainLog.write(record);
+    trainLog.append(record);
     sinceLog.returns.length = sinceLog.slo.length = sinceLog.cost.length = sinceLog.churn.length = sinceLog.losses.length = 0;
     lastLoggedUpdate = stats.updates;
   };
