@@ -1,5 +1,6 @@
 import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
-import { canonicalJson, type ActionInterface, type AgentReport, type ScenarioDescription } from './agent-grouping.js';
+import type { ActionInterface, AgentReport, ScenarioDescription } from './agent-grouping.js';
+import { canonicalJson } from './canonical-json.js';
 import type { AgentRow, SeedFigures } from './agent-stats.js';
 
 /** The text of `simenv report --by agent`: labels, cells and the aligned tables. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RunConfigRecord } from '../records.js';
 import { fmtActions, scenarioLabel } from './agent-format.js';
+import { canonicalJson } from './canonical-json.js';
 import { addRun, agentRow, type AgentRow, type GroupAcc } from './agent-stats.js';
 import type { LoadedRun } from './load-run.js';
 
@@ -36,20 +37,6 @@ function splitSeeds(value: unknown, path: string, seeds: Record<string, unknown>
     else out[k] = splitSeeds(v, p, seeds);
   }
   return out;
-}
-
-/** JSON with object keys sorted, so equal descriptions give equal keys. */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(
-      Object.keys(v as Record<string, unknown>)
-        .sort()
-        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-    );
-  };
-  return JSON.stringify(sort(value)) ?? 'null';
 }
 
 /** `{a: {b: 1}, c: [1, 2]}` -> `{'a.b': '1', c: '[1,2]'}` (leaves as JSON text). */

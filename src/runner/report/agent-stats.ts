@@ -2,7 +2,8 @@ import { episodeSeeds } from '../run-loop.js';
 import type { EpisodeSummary } from '../records.js';
 import type { SeedBlock } from '../seed-plan.js';
 import { mean, sampleStd } from '../stats.js';
-import { canonicalJson, type AgentDescription } from './agent-grouping.js';
+import type { AgentDescription } from './agent-grouping.js';
+import { canonicalJson } from './canonical-json.js';
 import { fmtActions, fmtAgentSeeds } from './agent-format.js';
 import type { LoadedRun } from './load-run.js';
 
