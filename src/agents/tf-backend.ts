@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type * as TfModule from '@tensorflow/tfjs';
 import { ConfigError } from '../env/errors.js';
+import { TF_BACKENDS, type LogFn, type TfBackendName, type TfBackendPreference } from './tf-backend-names.js';
 
 /**
  * Chooses the TensorFlow.js backend for the learned agents, once per process:
@@ -13,11 +14,7 @@ import { ConfigError } from '../env/errors.js';
  */
 
 export type Tf = typeof TfModule;
-/** Backends in order of preference; `tensorflow` is tfjs-node's name for its native backend. */
-export const TF_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type TfBackendName = (typeof TF_BACKENDS)[number];
-/** What the user may ask for: `auto` tries them in order; `node` is the tfjs-node backend. */
-export type TfBackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
+export { TF_BACKENDS, type LogFn, type TfBackendName, type TfBackendPreference } from './tf-backend-names.js';
 
 /** The chosen backend and why the others were not. */
 export interface TfBackendChoice {
@@ -26,9 +23,6 @@ export interface TfBackendChoice {
   /** One line per backend tried: `tensorflow: unavailable (Cannot find package ...)`. */
   attempts: string[];
 }
-
-/** A logger for one-line messages (the CLI passes stderr; library code never prints). */
-export type LogFn = (message: string) => void;
 
 let tfjsModule: Tf | undefined;
 let nodeModule: Tf | undefined | null;

@@ -7,7 +7,7 @@ import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
-import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
+import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
@@ -67,7 +67,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   }
   if (!traceStat.isFile()) throw new UsageError(`--trace: expected a trace file, got "${plan.tracePath}" (not a file)`);
   const agentLabel = plan.agent.kind === 'baseline' ? plan.agent.name : 'policy';
-  const runId = plan.runId ?? newRunId(agentLabel);
+  const runId = plan.runId ?? newRunDirName(agentLabel);
   checkRunTarget(plan.out, runId);
   // A policy brings the env it was trained in (action space, bounds, step length) as the
   // defaults of the flags not given. policy.json only: a bad directory fails here, before
@@ -141,7 +141,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     if (human) printer.create(env.describe());
 
     const agentRec = agentRecord(agent);
-    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
+    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, seedBlocks: plan.seedBlocks, command: io.argv });
     const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush, log: plan.log });
 
     const controller = new AbortController();
