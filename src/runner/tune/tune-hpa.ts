@@ -2,18 +2,16 @@ import { UsageError } from '../../env/errors.js';
 import { Rng } from '../../env/rng.js';
 import { loadScenario } from '../../env/scenario-files.js';
 import type { SplitName } from '../../env/scenario.js';
-import { SimEnv } from '../../env/sim-env.js';
+import type { SimEnv } from '../../env/sim-env.js';
 import { createAgent } from '../../agents/registry.js';
 import type { HpaOptionsInput } from '../../agents/hpa/hpa-config.js';
 import { buildEvalRecord, type EvalRecord } from '../eval-report.js';
 import { agentEvalStats, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type MeanCi } from '../eval-stats.js';
-import { agentRecord } from '../record-run.js';
 import type { EpisodeSummary } from '../records.js';
-import { runAgent } from '../run-loop.js';
-import { planRun } from '../run-plan.js';
 import { planSeeds } from '../seed-plan.js';
 import { defaultHpaOptions, describeHpaOptions, sampleHpaOptions } from './hpa-search-space.js';
 import { successiveHalving, type RungReport } from './successive-halving.js';
+import { agentEpisodes, scenarioSplitEnv } from './split-episodes.js';
 
 /**
  * `simenv tune hpa`: a seeded successive-halving search (successive-halving.ts) over the HPA's
@@ -76,22 +74,9 @@ export interface TuneHpaResult {
 const ETA = 2;
 type Options = HpaOptionsInput & { minReplicas: number; maxReplicas: number };
 
-/** The env a `simenv eval --scenario S --split SPLIT` run uses, built the same way. */
-async function splitEnv(scenario: string, split: SplitName): Promise<{ env: SimEnv; deployment: string }> {
-  // `trace` stands in for the agent: an HPA manifest given to eval would set the env's replica
-  // range, and the tuned manifest carries the range of this very env, so the envs agree.
-  const plan = planRun({ scenario, split, agent: 'trace', seeds: '1' }, { evalMode: true });
-  const env = await SimEnv.create(plan.envOptions as Parameters<typeof SimEnv.create>[0]);
-  return { env, deployment: plan.deployment };
-}
-
-/** Episodes of one HPA on the given seeds (no run directory). */
-async function hpaEpisodes(env: SimEnv, options: Options, seeds: readonly number[]): Promise<EpisodeSummary[]> {
-  const agent = createAgent('hpa', env.agentContext, { seed: seeds[0] ?? 0, hpa: options });
-  const meta = { run: 'tune', agent: agentRecord(agent), backend: 'memory' as const, deployment: '', trace: null, mode: 'multi-step' as const };
-  const { summary, error } = await runAgent({ env, agent, episodes: seeds.length, seed: seeds[0] ?? 0, seeds, meta, writer: null });
-  if (summary.status !== 'completed') throw error instanceof Error ? error : new Error(`tune: an HPA run ended ${summary.status}`);
-  return summary.perEpisode;
+/** Episodes of one HPA on the given seeds. */
+function hpaEpisodes(env: SimEnv, options: Options, seeds: readonly number[]): Promise<EpisodeSummary[]> {
+  return agentEpisodes(env, createAgent('hpa', env.agentContext, { seed: seeds[0] ?? 0, hpa: options }), seeds);
 }
 
 function finalist(index: number, options: Options, episodes: readonly EpisodeSummary[], bootstrapSeed: number): TunedCandidate {
@@ -112,7 +97,7 @@ export async function tuneHpa(o: TuneHpaOptions): Promise<TuneHpaResult> {
   }
   if (o.budget < 1) throw new UsageError(`--budget: expected at least 1 candidate, got ${o.budget}`);
 
-  const { env: train, deployment } = await splitEnv(o.scenario, 'train');
+  const { env: train, deployment } = await scenarioSplitEnv(o.scenario, 'train');
   let result: Omit<TuneHpaResult, 'heldout' | 'heldoutSeeds' | 'wallS'>;
   try {
     const ctx = train.agentContext;
@@ -165,7 +150,7 @@ export async function tuneHpa(o: TuneHpaOptions): Promise<TuneHpaResult> {
   for (const split of ['heldout', 'heldout-workload'] as const) {
     if (!splits[split]) continue;
     log(`[tune] ${split}: the winner and the default HPA on ${seeds.length} episodes`);
-    const { env } = await splitEnv(o.scenario, split);
+    const { env } = await scenarioSplitEnv(o.scenario, split);
     try {
       const tuned = await hpaEpisodes(env, best.options, seeds);
       const dflt = await hpaEpisodes(env, result.defaultOnTrain.options, seeds);
