@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import type { Learner, UpdateStats } from './learner.js';
+import { mlpApply, mlpInfer, mlpParams, mlpVariables, type MlpParams } from './mlp-ops.js';
 import { argmax, buildMlp, copyWeights, type LayersModel } from './networks.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
@@ -63,6 +64,12 @@ export class DqnLearner implements Learner {
   private readonly rng: Rng;
   private readonly actions: Int32Array;
   private readonly vars: Variable[];
+  private readonly onlineParams: MlpParams;
+  private readonly targetParams: MlpParams;
+  /** The observations a vector step starts from (env.obs is overwritten by the step). */
+  private readonly before: Float32Array;
+  /** One-hot rows of a sampled batch's actions. */
+  private readonly mask: Float32Array;
   private updates = 0;
   private sinceUpdate = 0;
   private sinceTarget = 0;
@@ -82,7 +89,11 @@ export class DqnLearner implements Learner {
     this.target = buildMlp(tf, { ...spec, name: 'q_target' });
     this.target.trainable = false;
     copyWeights(tf, this.policyModel, this.target);
-    this.vars = this.policyModel.trainableWeights.map((w) => w.read() as Variable);
+    this.onlineParams = mlpParams(this.policyModel, 'relu');
+    this.targetParams = mlpParams(this.target, 'relu');
+    this.vars = mlpVariables(this.onlineParams);
+    this.before = new Float32Array(numEnvs * obsSize);
+    this.mask = new Float32Array(this.cfg.batchSize * nActions);
     this.optimizer = tf.train.adam(this.cfg.learningRate);
     this.buffer = new ReplayBuffer(this.cfg.bufferSize, obsSize, this.cfg.batchSize);
     this.rng = new Rng(seed ^ 0x5eed);
@@ -103,12 +114,13 @@ export class DqnLearner implements Learner {
       if (explore || this.rng.next() < this.epsilon) {
         this.actions[i] = Math.floor(this.rng.next() * this.nActions);
       } else {
-        q ??= tf.tidy(() => (this.policyModel.predict(tf.tensor2d(env.obs, [n, k])) as Tensor).dataSync() as Float32Array);
+        q ??= tf.tidy(() => mlpInfer(tf, this.onlineParams, tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
         this.actions[i] = argmax(q, i * this.nActions, this.nActions);
       }
     }
     // Keep the pre-step observations: env.obs is overwritten by step (and auto-reset).
-    const before = env.obs.slice();
+    const before = this.before;
+    before.set(env.obs);
     env.step(this.actions, onEpisode);
     for (let i = 0; i < n; i++) {
       // Truncation is not a terminal state: bootstrap from the observation the episode ended on.
@@ -159,32 +171,39 @@ export class DqnLearner implements Learner {
     const B = cfg.batchSize;
     const k = this.obsSize;
     const nA = this.nActions;
+    this.mask.fill(0);
+    for (let i = 0; i < B; i++) this.mask[i * nA + b.actions[i]!] = 1;
     const out = tf.tidy(() => {
       const obs = tf.tensor2d(b.obs, [B, k]);
       const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const actionMask = tf.oneHot(tf.tensor1d(b.actions, 'int32'), nA);
+      const actionMask = tf.tensor2d(this.mask, [B, nA]);
       const rewards = tf.tensor1d(b.rewards);
       const notDone = tf.sub(1, tf.tensor1d(b.dones));
-      const nextTarget = this.target.predict(nextObs) as Tensor;
+      const nextTarget = mlpInfer(tf, this.targetParams, nextObs);
       let nextValue: Tensor;
       if (cfg.doubleQ) {
         // Double DQN: the online network picks the next action, the target network values it.
-        const nextOnline = this.policyModel.predict(nextObs) as Tensor;
+        const nextOnline = mlpInfer(tf, this.onlineParams, nextObs);
         const pick = tf.oneHot(tf.argMax(nextOnline, 1), nA);
         nextValue = tf.sum(tf.mul(nextTarget, pick), 1);
       } else {
         nextValue = tf.max(nextTarget, 1);
       }
       const tdTarget = tf.add(rewards, tf.mul(tf.mul(nextValue, cfg.gamma), notDone));
+      let qMean: Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const q = this.policyModel.apply(obs, { training: true }) as Tensor;
+        const q = mlpApply(tf, this.onlineParams, obs);
         const qa = tf.sum(tf.mul(q, actionMask), 1);
+        // Q of the taken actions before this step's update (a diagnostic; no gradient flows from it).
+        qMean = tf.keep(tf.mean(qa));
         return tf.losses.huberLoss(tdTarget, qa, undefined, cfg.huberDelta) as TfModule.Scalar;
       }, this.vars);
       const clipped = cfg.maxGradNorm > 0 ? clipByGlobalNorm(tf, grads, cfg.maxGradNorm) : grads;
       this.optimizer.applyGradients(clipped);
-      const qMean = tf.mean(tf.sum(tf.mul(this.policyModel.predict(obs) as Tensor, actionMask), 1));
-      return tf.stack([value, qMean]);
+      const stats = tf.stack([value, qMean!]);
+      // kept tensors escape every tidy scope: release it explicitly
+      qMean!.dispose();
+      return stats;
     });
     const [loss, q] = out.dataSync();
     out.dispose();

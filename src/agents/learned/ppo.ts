@@ -4,6 +4,7 @@ import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import { clipByGlobalNorm } from './dqn.js';
 import type { Learner, UpdateStats } from './learner.js';
+import { mlpApply, mlpInfer, mlpParams, mlpVariables, type MlpParams } from './mlp-ops.js';
 import { buildMlp, type LayersModel } from './networks.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
 
@@ -72,6 +73,8 @@ export class PpoLearner implements Learner {
   private readonly critic: LayersModel;
   private readonly optimizer: TfModule.Optimizer;
   private readonly vars: Variable[];
+  private readonly actorParams: MlpParams;
+  private readonly criticParams: MlpParams;
   private readonly rng: Rng;
   private updates = 0;
   // Rollout storage, [numSteps x numEnvs (x obsSize)].
@@ -88,7 +91,8 @@ export class PpoLearner implements Learner {
   private readonly batchSize: number;
   private readonly minibatchSize: number;
   private readonly mbObs: Float32Array;
-  private readonly mbAct: Int32Array;
+  /** One-hot rows of the minibatch's actions (built here: cheaper than a oneHot op per update). */
+  private readonly mbMask: Float32Array;
   private readonly mbLogp: Float32Array;
   private readonly mbAdv: Float32Array;
   private readonly mbRet: Float32Array;
@@ -109,7 +113,9 @@ export class PpoLearner implements Learner {
     const c = this.cfg;
     this.policyModel = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: nActions, activation: 'tanh', outputGain: 0.01, seed, name: 'actor' });
     this.critic = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: 1, activation: 'tanh', outputGain: 1, seed: seed + 1000, name: 'critic' });
-    this.vars = [...this.policyModel.trainableWeights, ...this.critic.trainableWeights].map((w) => w.read() as Variable);
+    this.actorParams = mlpParams(this.policyModel, 'tanh');
+    this.criticParams = mlpParams(this.critic, 'tanh');
+    this.vars = [...mlpVariables(this.actorParams), ...mlpVariables(this.criticParams)];
     // eps 1e-5 as in CleanRL (PyTorch's Adam default is 1e-8; tfjs' is 1e-7).
     this.optimizer = tf.train.adam(c.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(seed ^ 0x9e37);
@@ -128,7 +134,7 @@ export class PpoLearner implements Learner {
     this.probs = new Float64Array(nActions);
     this.actions = new Int32Array(N);
     this.mbObs = new Float32Array(this.minibatchSize * obsSize);
-    this.mbAct = new Int32Array(this.minibatchSize);
+    this.mbMask = new Float32Array(this.minibatchSize * nActions);
     this.mbLogp = new Float32Array(this.minibatchSize);
     this.mbAdv = new Float32Array(this.minibatchSize);
     this.mbRet = new Float32Array(this.minibatchSize);
@@ -142,8 +148,8 @@ export class PpoLearner implements Learner {
     const tf = this.tf;
     return tf.tidy(() => {
       const x = tf.tensor2d(obs, [rows, this.obsSize]);
-      const logits = (this.policyModel.predict(x) as Tensor).dataSync() as Float32Array;
-      const values = (this.critic.predict(x) as Tensor).dataSync() as Float32Array;
+      const logits = mlpInfer(tf, this.actorParams, x).dataSync() as Float32Array;
+      const values = mlpInfer(tf, this.criticParams, x).dataSync() as Float32Array;
       return { logits, values };
     });
   }
@@ -252,11 +258,13 @@ export class PpoLearner implements Learner {
   private gatherMinibatch(start: number): void {
     const k = this.obsSize;
     const M = this.minibatchSize;
+    const nA = this.nActions;
     let mean = 0;
+    this.mbMask.fill(0);
     for (let m = 0; m < M; m++) {
       const j = this.order[start + m]!;
       this.mbObs.set(this.obsBuf.subarray(j * k, j * k + k), m * k);
-      this.mbAct[m] = this.actBuf[j]!;
+      this.mbMask[m * nA + this.actBuf[j]!] = 1;
       this.mbLogp[m] = this.logpBuf[j]!;
       this.mbAdv[m] = this.advBuf[j]!;
       this.mbRet[m] = this.retBuf[j]!;
@@ -278,14 +286,14 @@ export class PpoLearner implements Learner {
     const M = this.minibatchSize;
     const out = tf.tidy(() => {
       const obs = tf.tensor2d(this.mbObs, [M, this.obsSize]);
-      const mask = tf.oneHot(tf.tensor1d(this.mbAct, 'int32'), this.nActions);
+      const mask = tf.tensor2d(this.mbMask, [M, this.nActions]);
       const oldLogp = tf.tensor1d(this.mbLogp);
       const adv = tf.tensor1d(this.mbAdv);
       const ret = tf.tensor1d(this.mbRet);
       const oldVal = tf.tensor1d(this.mbVal);
       let parts: Tensor[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const logits = this.policyModel.apply(obs, { training: true }) as Tensor;
+        const logits = mlpApply(tf, this.actorParams, obs);
         const logProbs = tf.logSoftmax(logits);
         const newLogp = tf.sum(tf.mul(logProbs, mask), 1);
         const logRatio = tf.sub(newLogp, oldLogp);
@@ -293,7 +301,7 @@ export class PpoLearner implements Learner {
         const pg1 = tf.mul(tf.neg(adv), ratio);
         const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipCoef, 1 + c.clipCoef));
         const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-        const newValue = tf.reshape(this.critic.apply(obs, { training: true }) as Tensor, [M]);
+        const newValue = tf.reshape(mlpApply(tf, this.criticParams, obs), [M]);
         let vLoss: Tensor;
         if (c.clipVloss) {
           const unclipped = tf.square(tf.sub(newValue, ret));
