@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import type { Learner, UpdateStats } from './learner.js';
-import { mlpApply, mlpInfer, mlpParams, mlpVariables, type MlpParams } from './mlp-ops.js';
-import { argmax, buildMlp, copyWeights, type LayersModel } from './networks.js';
+import { FlatAdam, FlatMlps } from './flat-mlp.js';
+import { argmax, buildMlp, type LayersModel } from './networks.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
 import type * as TfModule from '@tensorflow/tfjs';
@@ -49,27 +49,27 @@ export function linearSchedule(start: number, end: number, duration: number, t: 
   return Math.max(slope * t + start, Math.min(start, end));
 }
 
-type Variable = TfModule.Variable;
-type Tensor = TfModule.Tensor;
 
 /** DQN learner over a RolloutEnv with a Discrete action space. */
 export class DqnLearner implements Learner {
   readonly kind = 'dqn' as const;
   readonly head = 'q' as const;
   readonly cfg: DqnConfig;
-  readonly policyModel: LayersModel;
-  private readonly target: LayersModel;
-  private readonly optimizer: TfModule.Optimizer;
+  private readonly online: LayersModel;
+  /** The online network's weights while training (the LayersModel gets them back on demand). */
+  private readonly flat: FlatMlps;
+  /** The target network: a flat vector in the online network's layout. */
+  private readonly targetTheta: TfModule.Variable<TfModule.Rank.R1>;
+  private readonly optimizer: FlatAdam;
+  /** The LayersModel holds older weights than `flat`. */
+  private stale = false;
   private readonly buffer: ReplayBuffer;
   private readonly rng: Rng;
   private readonly actions: Int32Array;
-  private readonly vars: Variable[];
-  private readonly onlineParams: MlpParams;
-  private readonly targetParams: MlpParams;
   /** The observations a vector step starts from (env.obs is overwritten by the step). */
   private readonly before: Float32Array;
-  /** One-hot rows of a sampled batch's actions. */
-  private readonly mask: Float32Array;
+  /** dLoss/dQ of a sampled batch (non-zero at the taken actions only). */
+  private readonly dq: Float32Array;
   private updates = 0;
   private sinceUpdate = 0;
   private sinceTarget = 0;
@@ -85,16 +85,13 @@ export class DqnLearner implements Learner {
   ) {
     this.cfg = DqnConfigSchema.parse(config);
     const spec = { inputSize: obsSize, hidden: this.cfg.hidden, outputSize: nActions, activation: 'relu' as const, outputGain: 1, seed };
-    this.policyModel = buildMlp(tf, { ...spec, name: 'q' });
-    this.target = buildMlp(tf, { ...spec, name: 'q_target' });
-    this.target.trainable = false;
-    copyWeights(tf, this.policyModel, this.target);
-    this.onlineParams = mlpParams(this.policyModel, 'relu');
-    this.targetParams = mlpParams(this.target, 'relu');
-    this.vars = mlpVariables(this.onlineParams);
+    this.online = buildMlp(tf, { ...spec, name: 'q' });
+    this.flat = new FlatMlps(tf, [{ model: this.online, activation: 'relu' }], 'dqn_theta');
+    this.targetTheta = tf.variable(this.flat.theta.clone(), false, 'dqn_target_theta');
     this.before = new Float32Array(numEnvs * obsSize);
-    this.mask = new Float32Array(this.cfg.batchSize * nActions);
-    this.optimizer = tf.train.adam(this.cfg.learningRate);
+    this.dq = new Float32Array(this.cfg.batchSize * nActions);
+    // tfjs' Adam defaults (epsilon 1e-7), as before the flat optimizer.
+    this.optimizer = new FlatAdam(tf, this.flat.size, this.cfg.learningRate, 0.9, 0.999, 1e-7);
     this.buffer = new ReplayBuffer(this.cfg.bufferSize, obsSize, this.cfg.batchSize);
     this.rng = new Rng(seed ^ 0x5eed);
     this.actions = new Int32Array(numEnvs);
@@ -114,7 +111,7 @@ export class DqnLearner implements Learner {
       if (explore || this.rng.next() < this.epsilon) {
         this.actions[i] = Math.floor(this.rng.next() * this.nActions);
       } else {
-        q ??= tf.tidy(() => mlpInfer(tf, this.onlineParams, tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
+        q ??= tf.tidy(() => this.flat.infer(0, this.flat.weights(0), tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
         this.actions[i] = argmax(q, i * this.nActions, this.nActions);
       }
     }
@@ -149,21 +146,30 @@ export class DqnLearner implements Learner {
     return { updates: this.updates, loss: ran > 0 ? lossSum / ran : Number.NaN, qMean: ran > 0 ? qSum / ran : undefined, epsilon: this.epsilon };
   }
 
-  private syncTarget(): void {
-    const tf = this.tf;
-    if (this.cfg.tau >= 1) {
-      copyWeights(tf, this.policyModel, this.target);
-      return;
+  /** The online Q-network (the acting network), with the weights trained so far. */
+  get policyModel(): LayersModel {
+    if (this.stale) {
+      this.flat.writeTo(0, this.online);
+      this.stale = false;
     }
-    const tau = this.cfg.tau;
-    tf.tidy(() => {
-      const online = this.policyModel.getWeights();
-      const target = this.target.getWeights();
-      this.target.setWeights(target.map((t, i) => tf.add(tf.mul(online[i]!, tau), tf.mul(t, 1 - tau))));
-    });
+    return this.online;
   }
 
-  /** One gradient step on a sampled batch; returns the loss and mean Q of the taken actions. */
+  private syncTarget(): void {
+    const tf = this.tf;
+    const tau = this.cfg.tau;
+    if (tau >= 1) {
+      this.targetTheta.assign(this.flat.theta);
+      return;
+    }
+    tf.tidy(() => this.targetTheta.assign(tf.add(tf.mul(this.flat.theta, tau), tf.mul(this.targetTheta, 1 - tau))));
+  }
+
+  /**
+   * One gradient step on a sampled batch; returns the loss and mean Q of the taken actions
+   * (before the step). TD targets, the Huber loss and its gradient are computed in JS from the
+   * networks' outputs (a few hundred numbers); the networks run in tfjs (flat-mlp.ts).
+   */
   private update(): { loss: number; q: number } {
     const tf = this.tf;
     const cfg = this.cfg;
@@ -171,44 +177,36 @@ export class DqnLearner implements Learner {
     const B = cfg.batchSize;
     const k = this.obsSize;
     const nA = this.nActions;
-    this.mask.fill(0);
-    for (let i = 0; i < B; i++) this.mask[i * nA + b.actions[i]!] = 1;
-    const out = tf.tidy(() => {
-      const obs = tf.tensor2d(b.obs, [B, k]);
+    const delta = cfg.huberDelta;
+    let loss = 0;
+    let qSum = 0;
+    tf.tidy(() => {
+      const w = this.flat.weights(0);
       const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const actionMask = tf.tensor2d(this.mask, [B, nA]);
-      const rewards = tf.tensor1d(b.rewards);
-      const notDone = tf.sub(1, tf.tensor1d(b.dones));
-      const nextTarget = mlpInfer(tf, this.targetParams, nextObs);
-      let nextValue: Tensor;
-      if (cfg.doubleQ) {
-        // Double DQN: the online network picks the next action, the target network values it.
-        const nextOnline = mlpInfer(tf, this.onlineParams, nextObs);
-        const pick = tf.oneHot(tf.argMax(nextOnline, 1), nA);
-        nextValue = tf.sum(tf.mul(nextTarget, pick), 1);
-      } else {
-        nextValue = tf.max(nextTarget, 1);
+      const nextTarget = this.flat.infer(0, this.flat.weights(0, this.targetTheta), nextObs).dataSync();
+      // Double DQN: the online network picks the next action, the target network values it.
+      const nextOnline = cfg.doubleQ ? this.flat.infer(0, w, nextObs).dataSync() : undefined;
+      const trace = this.flat.forward(0, w, tf.tensor2d(b.obs, [B, k]));
+      const q = trace.out.dataSync();
+      this.dq.fill(0);
+      for (let i = 0; i < B; i++) {
+        const off = i * nA;
+        const nextValue = nextOnline ? nextTarget[off + argmax(nextOnline, off, nA)]! : nextTarget[off + argmax(nextTarget, off, nA)]!;
+        const target = b.rewards[i]! + cfg.gamma * nextValue * (1 - b.dones[i]!);
+        const qa = q[off + b.actions[i]!]!;
+        const d = qa - target;
+        const ad = Math.abs(d);
+        // Huber: 0.5 d^2 inside [-delta, delta], linear outside; gradient clip(d, -delta, delta).
+        loss += ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+        qSum += qa;
+        this.dq[off + b.actions[i]!] = Math.min(Math.max(d, -delta), delta) / B;
       }
-      const tdTarget = tf.add(rewards, tf.mul(tf.mul(nextValue, cfg.gamma), notDone));
-      let qMean: Tensor | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const q = mlpApply(tf, this.onlineParams, obs);
-        const qa = tf.sum(tf.mul(q, actionMask), 1);
-        // Q of the taken actions before this step's update (a diagnostic; no gradient flows from it).
-        qMean = tf.keep(tf.mean(qa));
-        return tf.losses.huberLoss(tdTarget, qa, undefined, cfg.huberDelta) as TfModule.Scalar;
-      }, this.vars);
-      const clipped = cfg.maxGradNorm > 0 ? clipByGlobalNorm(tf, grads, cfg.maxGradNorm) : grads;
-      this.optimizer.applyGradients(clipped);
-      const stats = tf.stack([value, qMean!]);
-      // kept tensors escape every tidy scope: release it explicitly
-      qMean!.dispose();
-      return stats;
+      const grads = this.flat.backward(0, w, trace, tf.tensor2d(this.dq, [B, nA]));
+      this.optimizer.step(this.flat.theta, this.flat.flatGrad([grads]), cfg.maxGradNorm);
     });
-    const [loss, q] = out.dataSync();
-    out.dispose();
+    this.stale = true;
     this.updates++;
-    return { loss: loss!, q: q! };
+    return { loss: loss / B, q: qSum / B };
   }
 
   extraModels(): Record<string, LayersModel> {
@@ -220,21 +218,9 @@ export class DqnLearner implements Learner {
   }
 
   dispose(): void {
-    this.policyModel.dispose();
-    this.target.dispose();
+    this.online.dispose();
+    this.flat.dispose();
+    this.targetTheta.dispose();
     this.optimizer.dispose();
   }
-}
-
-/** Scale gradients so their global L2 norm is at most `maxNorm` (like torch's clip_grad_norm_). */
-export function clipByGlobalNorm(tf: Tf, grads: TfModule.NamedTensorMap, maxNorm: number): TfModule.NamedTensorMap {
-  return tf.tidy(() => {
-    const names = Object.keys(grads);
-    const sq = names.map((n) => tf.sum(tf.square(grads[n]!)));
-    const norm = tf.sqrt(tf.addN(sq));
-    const factor = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-    const out: TfModule.NamedTensorMap = {};
-    for (const n of names) out[n] = tf.mul(grads[n]!, factor);
-    return out;
-  });
 }
