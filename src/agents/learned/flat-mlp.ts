@@ -118,11 +118,13 @@ export class FlatMlps {
     const tf = this.tf;
     const { activation } = this.nets[net]!;
     const grads: Tensor1D[] = new Array<Tensor1D>(w.length * 2);
+    // Bias gradients as ones(1 x rows) dz: a plain product, where sum(dz, 0) transposes dz first on wasm.
+    const ones = tf.ones([1, dOut.shape[0]]) as Tensor2D;
     let dz = dOut;
     for (let i = w.length - 1; i >= 0; i--) {
       const input = trace.acts[i]!;
       grads[2 * i] = tf.reshape(tf.matMul(tf.transpose(input), dz), [-1]) as Tensor1D;
-      grads[2 * i + 1] = tf.sum(dz, 0) as Tensor1D;
+      grads[2 * i + 1] = tf.reshape(tf.matMul(ones, dz), [-1]) as Tensor1D;
       if (i === 0) break;
       const dh = tf.matMul(dz, tf.transpose(w[i]!.kernel));
       // input = act(z): relu' = [input > 0]; tanh' = 1 - input^2

@@ -65,6 +65,42 @@ export function softmaxInto(logits: ArrayLike<number>, offset: number, n: number
   for (let i = 0; i < n; i++) out[i]! /= sum;
 }
 
+/** A rollout laid out [numSteps x numEnvs] (row t holds every env's step t). */
+export interface GaeInput {
+  rewards: ArrayLike<number>;
+  values: ArrayLike<number>;
+  /** 1 where the observation of step t starts a new episode (the previous step ended one). */
+  dones: ArrayLike<number>;
+  /** Values and done flags of the observations after the last step. */
+  nextValues: ArrayLike<number>;
+  nextDones: ArrayLike<number>;
+  numSteps: number;
+  numEnvs: number;
+  gamma: number;
+  lambda: number;
+}
+
+/**
+ * GAE(lambda) advantages and returns (advantage + value) as CleanRL computes them:
+ * delta_t = r_t + gamma V_{t+1} (1 - done_{t+1}) - V_t, A_t = delta_t + gamma lambda (1 - done_{t+1}) A_{t+1}.
+ */
+export function computeGae(g: GaeInput, advantages: Float32Array, returns: Float32Array): void {
+  const T = g.numSteps;
+  const N = g.numEnvs;
+  for (let i = 0; i < N; i++) {
+    let lastGae = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const idx = t * N + i;
+      const nonTerminal = t === T - 1 ? 1 - g.nextDones[i]! : 1 - g.dones[idx + N]!;
+      const nextValue = t === T - 1 ? g.nextValues[i]! : g.values[idx + N]!;
+      const delta = g.rewards[idx]! + g.gamma * nextValue * nonTerminal - g.values[idx]!;
+      lastGae = delta + g.gamma * g.lambda * nonTerminal * lastGae;
+      advantages[idx] = lastGae;
+      returns[idx] = lastGae + g.values[idx]!;
+    }
+  }
+}
+
 /** PPO learner over a RolloutEnv with a Discrete action space. */
 export class PpoLearner implements Learner {
   readonly kind = 'ppo' as const;
@@ -228,18 +264,11 @@ export class PpoLearner implements Learner {
     // GAE(lambda), bootstrapped from the value of the observations after the rollout.
     const nextValues = this.forward(w, env.obs, N).values;
     tf.dispose(w);
-    for (let i = 0; i < N; i++) {
-      let lastGae = 0;
-      for (let t = T - 1; t >= 0; t--) {
-        const idx = t * N + i;
-        const nonTerminal = t === T - 1 ? 1 - this.nextDone[i]! : 1 - this.doneBuf[idx + N]!;
-        const nextValue = t === T - 1 ? nextValues[i]! : this.valBuf[idx + N]!;
-        const delta = this.rewBuf[idx]! + c.gamma * nextValue * nonTerminal - this.valBuf[idx]!;
-        lastGae = delta + c.gamma * c.gaeLambda * nonTerminal * lastGae;
-        this.advBuf[idx] = lastGae;
-        this.retBuf[idx] = lastGae + this.valBuf[idx]!;
-      }
-    }
+    computeGae(
+      { rewards: this.rewBuf, values: this.valBuf, dones: this.doneBuf, nextValues, nextDones: this.nextDone, numSteps: T, numEnvs: N, gamma: c.gamma, lambda: c.gaeLambda },
+      this.advBuf,
+      this.retBuf,
+    );
 
     let lossSum = 0;
     let pgSum = 0;
