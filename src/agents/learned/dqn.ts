@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import type { Learner, UpdateStats } from './learner.js';
-import { FlatAdam, FlatMlps } from './flat-mlp.js';
+import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
 import { argmax, buildMlp, type LayersModel } from './networks.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
@@ -60,6 +60,8 @@ export class DqnLearner implements Learner {
   private readonly flat: FlatMlps;
   /** The target network: a flat vector in the online network's layout. */
   private readonly targetTheta: TfModule.Variable<TfModule.Rank.R1>;
+  /** The target network's per-layer weights, sliced once per target sync (they only change then). */
+  private targetWeights: NetWeights;
   private readonly optimizer: FlatAdam;
   /** The LayersModel holds older weights than `flat`. */
   private stale = false;
@@ -86,8 +88,9 @@ export class DqnLearner implements Learner {
     this.cfg = DqnConfigSchema.parse(config);
     const spec = { inputSize: obsSize, hidden: this.cfg.hidden, outputSize: nActions, activation: 'relu' as const, outputGain: 1, seed };
     this.online = buildMlp(tf, { ...spec, name: 'q' });
-    this.flat = new FlatMlps(tf, [{ model: this.online, activation: 'relu' }], 'dqn_theta');
-    this.targetTheta = tf.variable(this.flat.theta.clone(), false, 'dqn_target_theta');
+    this.flat = new FlatMlps(tf, [{ model: this.online, activation: 'relu' }]);
+    this.targetTheta = tf.variable(this.flat.theta.clone(), false);
+    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
     this.before = new Float32Array(numEnvs * obsSize);
     this.dq = new Float32Array(this.cfg.batchSize * nActions);
     // tfjs' Adam defaults (epsilon 1e-7), as before the flat optimizer.
@@ -160,9 +163,11 @@ export class DqnLearner implements Learner {
     const tau = this.cfg.tau;
     if (tau >= 1) {
       this.targetTheta.assign(this.flat.theta);
-      return;
+    } else {
+      tf.tidy(() => this.targetTheta.assign(tf.add(tf.mul(this.flat.theta, tau), tf.mul(this.targetTheta, 1 - tau))));
     }
-    tf.tidy(() => this.targetTheta.assign(tf.add(tf.mul(this.flat.theta, tau), tf.mul(this.targetTheta, 1 - tau))));
+    tf.dispose(this.targetWeights);
+    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
   }
 
   /**
@@ -180,10 +185,11 @@ export class DqnLearner implements Learner {
     const delta = cfg.huberDelta;
     let loss = 0;
     let qSum = 0;
+    const targetWeights = this.targetWeights;
     tf.tidy(() => {
       const w = this.flat.weights(0);
       const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const nextTarget = this.flat.infer(0, this.flat.weights(0, this.targetTheta), nextObs).dataSync();
+      const nextTarget = this.flat.infer(0, targetWeights, nextObs).dataSync();
       // Double DQN: the online network picks the next action, the target network values it.
       const nextOnline = cfg.doubleQ ? this.flat.infer(0, w, nextObs).dataSync() : undefined;
       const trace = this.flat.forward(0, w, tf.tensor2d(b.obs, [B, k]));
@@ -221,6 +227,7 @@ export class DqnLearner implements Learner {
     this.online.dispose();
     this.flat.dispose();
     this.targetTheta.dispose();
+    this.tf.dispose(this.targetWeights);
     this.optimizer.dispose();
   }
 }

@@ -54,7 +54,6 @@ export class FlatMlps {
   constructor(
     private readonly tf: Tf,
     models: ReadonlyArray<{ model: LayersModel; activation: 'relu' | 'tanh' }>,
-    name: string,
   ) {
     let offset = 0;
     const parts: Float32Array[] = [];
@@ -77,7 +76,7 @@ export class FlatMlps {
       flat.set(p, at);
       at += p.length;
     }
-    this.theta = tf.variable(tf.tensor1d(flat), true, name);
+    this.theta = tf.variable(tf.tensor1d(flat), true);
   }
 
   /** Slices of `theta` (or of another flat vector of the same layout, e.g. a target copy) for network `net`. */

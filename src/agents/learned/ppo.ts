@@ -159,7 +159,6 @@ export class PpoLearner implements Learner {
         { model: this.actor, activation: 'tanh' },
         { model: this.critic, activation: 'tanh' },
       ],
-      'ppo_theta',
     );
     // eps 1e-5 as in CleanRL (PyTorch's Adam default is 1e-8; tfjs' is 1e-7).
     this.optimizer = new FlatAdam(tf, this.flat.size, c.learningRate, 0.9, 0.999, 1e-5);

@@ -24,7 +24,7 @@ describe('FlatMlps (hand-written forward and backward)', () => {
       const model = buildMlp(tf, { inputSize: 5, hidden: [16, 8], outputSize: 3, activation, outputGain: 1, seed: 3, name: `m_${activation}` });
       // non-zero biases so the bias path is exercised
       model.setWeights(model.getWeights().map((w, i) => (i % 2 === 1 ? tf.fill(w.shape, 0.05 * i) : w)));
-      const flat = new FlatMlps(tf, [{ model, activation }], `t_${activation}`);
+      const flat = new FlatMlps(tf, [{ model, activation }]);
       const x = tf.tensor2d(series(7 * 5, Math.sin), [7, 5]);
       const weightsOut = tf.tensor2d(series(7 * 3, Math.cos), [7, 3]);
       // reference: d sum(out * weightsOut) / d weights by tfjs' autodiff
