@@ -49,7 +49,6 @@ export function linearSchedule(start: number, end: number, duration: number, t: 
   return Math.max(slope * t + start, Math.min(start, end));
 }
 
-
 /** DQN learner over a RolloutEnv with a Discrete action space. */
 export class DqnLearner implements Learner {
   readonly kind = 'dqn' as const;
