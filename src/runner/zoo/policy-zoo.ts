@@ -24,12 +24,15 @@ export interface ZooEntry {
 }
 
 /** The training settings of the zoo's DQN (chosen on the train split only). */
-export const ZOO_DQN_HYPER: Record<string, unknown> = { gamma: 0.9 };
+export const ZOO_DQN_HYPER: Record<string, unknown> = { gamma: 0.9, learningRate: 0.001 };
+
+/** Env steps of the zoo's DQN (chosen with the hyper-parameters). */
+export const ZOO_DQN_STEPS = 100_000;
 
 export const ZOO: readonly ZooEntry[] = [
-  { scenario: 'compose-post-bursty', agent: 'dqn', steps: 30_000, seed: 1, hyper: ZOO_DQN_HYPER },
-  { scenario: 'nginx-diurnal', agent: 'dqn', steps: 30_000, seed: 1, hyper: ZOO_DQN_HYPER },
-  { scenario: 'post-storage-diurnal2', agent: 'dqn', steps: 30_000, seed: 1, hyper: ZOO_DQN_HYPER },
+  { scenario: 'compose-post-bursty', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
+  { scenario: 'nginx-diurnal', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
+  { scenario: 'post-storage-diurnal2', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
 ];
 
 /** Largest policy directory the zoo ships. */
