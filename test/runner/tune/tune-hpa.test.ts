@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHpaManifest, parseHpaManifest } from '../../../src/agents/hpa/hpa-manifest.js';
@@ -6,7 +6,8 @@ import { Rng } from '../../../src/env/rng.js';
 import { sampleHpaOptions } from '../../../src/runner/tune/hpa-search-space.js';
 import { tuneHpa } from '../../../src/runner/tune/tune-hpa.js';
 import { formatHpaManifest } from '../../../src/agents/hpa/hpa-manifest.js';
-import { cliInProcess, tempDir } from '../helpers.js';
+import { builtInScenarioNames, loadScenario } from '../../../src/env/scenario-files.js';
+import { cliInProcess, REPO, tempDir } from '../helpers.js';
 
 /** `simenv tune hpa`: the search space, the manifest round trip, and the CLI end to end. */
 
@@ -35,6 +36,19 @@ describe('HPA search space and manifest writer', () => {
   it('refuses what a manifest cannot say (controller flags), naming the field', () => {
     expect(() => formatHpaManifest({ name: 'w', namespace: null, options: { minReplicas: 1, maxReplicas: 3, syncPeriodSeconds: 30 } })).toThrow(/syncPeriodSeconds: expected the controller's default 15/);
     expect(() => formatHpaManifest({ name: 'w', namespace: null, options: { minReplicas: 1, maxReplicas: 3, downscaleStabilizationSeconds: 60 } })).toThrow(/downscaleStabilizationSeconds/);
+  });
+});
+
+describe('examples/hpa/tuned/', () => {
+  it('holds one tuned manifest per built-in scenario, for its deployment, recording the command that made it', () => {
+    const dir = join(REPO, 'examples/hpa/tuned');
+    expect(readdirSync(dir).sort()).toEqual(builtInScenarioNames().map((n) => `${n}.yaml`));
+    for (const name of builtInScenarioNames()) {
+      const file = join(dir, `${name}.yaml`);
+      const m = loadHpaManifest(file);
+      expect(`dsb/${m.scaleTargetName}`).toBe(loadScenario(name).scenario.deployment);
+      expect(readFileSync(file, 'utf8')).toContain(`tune hpa --scenario ${name} --seed 1 --out examples/hpa/tuned/${name}.yaml`);
+    }
   });
 });
 
