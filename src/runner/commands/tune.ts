@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
@@ -45,7 +46,7 @@ function seedsText(xs: readonly number[]): string {
 }
 
 /** The human-readable report (stdout). */
-export function tuneReportLines(r: TuneHpaResult, out: string | null): string[] {
+export function tuneReportLines(r: TuneHpaResult, out: string): string[] {
   const lines: string[] = [];
   const s = r.search;
   lines.push(`tuned the HPA of ${r.deployment} on ${r.scenario}'s train split: ${s.budget} candidates, successive halving (eta ${s.eta}, ${s.firstEpisodes} to ${s.maxEpisodes} episodes), seed ${s.seed}, ${r.wallS.toFixed(1)} s`);
@@ -69,11 +70,9 @@ export function tuneReportLines(r: TuneHpaResult, out: string | null): string[] 
     }
     lines.push(`  tuned - default: ${ci(d.reward, signed)} paired over ${d.pairs} episodes (wins ${d.wins}, losses ${d.losses}, ties ${d.ties})  slo ${signed(d.components.slo)} cost ${signed(d.components.cost)} churn ${signed(d.components.churn)}`);
   }
-  if (out !== null) {
-    lines.push(`manifest: ${out}`);
-    const split = r.heldout[0]?.split ?? 'heldout';
-    lines.push(`check it: simenv eval --scenario ${r.scenario} --split ${split} --agent hpa --hpa ${out} --seeds ${seedsText(r.heldoutSeeds)} --baseline hpa`);
-  }
+  lines.push(`manifest: ${out}`);
+  const split = r.heldout[0]?.split ?? 'heldout';
+  lines.push(`check it: simenv eval --scenario ${r.scenario} --split ${split} --agent hpa --hpa ${out} --seeds ${seedsText(r.heldoutSeeds)} --baseline hpa`);
   return lines;
 }
 
@@ -99,8 +98,9 @@ export function tunedManifest(r: TuneHpaResult, argv: readonly string[]): string
 export async function runTuneHpa(raw: Record<string, unknown>, io: { stdout: (t: string) => void; stderr: (t: string) => void; argv: string[] }): Promise<number> {
   const f = parseFlags(TuneHpaFlagsSchema, raw);
   if (f.firstEpisodes > f.episodes) throw new UsageError(`--first-episodes: expected at most --episodes (${f.episodes}), got ${f.firstEpisodes}`);
-  if (f.out !== undefined && existsSync(f.out) && !f.overwrite) {
-    throw new UsageError(`--out: expected a new file, got ${f.out}, which exists`, { hint: 'choose another --out, or pass --overwrite' });
+  const outFile = f.out ?? `hpa-${basename(f.scenario).replace(/\.(json|ya?ml)$/, '')}.yaml`;
+  if (existsSync(outFile) && !f.overwrite) {
+    throw new UsageError(`--out: expected a new file, got ${outFile}, which exists`, { hint: 'choose another --out, or pass --overwrite' });
   }
   const result = await tuneHpa({
     scenario: f.scenario,
@@ -112,14 +112,12 @@ export async function runTuneHpa(raw: Record<string, unknown>, io: { stdout: (t:
     heldoutSeeds: f.heldoutSeeds,
     ...(f.quiet ? {} : { log: (l: string) => io.stderr(`${l}\n`) }),
   });
-  if (f.out !== undefined) {
-    const text = tunedManifest(result, ['simenv', ...io.argv]);
-    // The manifest must read back as what was evaluated: checked before it is written.
-    parseHpaManifest(text, f.out);
-    writeFileAtomic(f.out, text);
-  }
-  if (f.json) io.stdout(`${JSON.stringify({ ...result, manifest: f.out ?? null }, null, 2)}\n`);
-  else if (!f.quiet) io.stdout(`${tuneReportLines(result, f.out ?? null).join('\n')}\n`);
+  const text = tunedManifest(result, ['simenv', ...io.argv]);
+  // The manifest must read back as what was evaluated: checked before it is written.
+  parseHpaManifest(text, outFile);
+  writeFileAtomic(outFile, text);
+  if (f.json) io.stdout(`${JSON.stringify({ ...result, manifest: outFile }, null, 2)}\n`);
+  else if (!f.quiet) io.stdout(`${tuneReportLines(result, outFile).join('\n')}\n`);
   return 0;
 }
 
@@ -136,7 +134,7 @@ export function registerTuneCommands(program: Command): void {
     .option('--first-episodes <n>', 'training episodes of each candidate in the first rung', '8')
     .option('--finalists <n>', 'candidates in the last rung (the runners-up shown)', '5')
     .option('--heldout-seeds <list>', 'episode seeds of the held-out comparison, as eval --seeds', '1..20')
-    .option('--out <file>', 'write the best configuration as an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML)')
+    .option('--out <file>', 'where to write the best configuration, an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML); default hpa-SCENARIO.yaml')
     .option('--overwrite', 'replace --out if it exists')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'print only errors')

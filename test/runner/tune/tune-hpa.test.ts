@@ -93,6 +93,16 @@ describe('simenv tune hpa (CLI)', () => {
     const again = await cliInProcess(['tune', 'hpa', '--scenario', 'nginx-diurnal', '--budget', '2', '--out', out]);
     expect(again.code).toBe(2);
     expect(again.err.split('\n')[0]).toBe(`simenv: --out: expected a new file, got ${out}, which exists`);
+    // Without --out: hpa-SCENARIO.yaml in the working directory.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const d = await cliInProcess(['tune', 'hpa', '--scenario', 'nginx-diurnal', '--budget', '2', '--episodes', '2', '--first-episodes', '1', '--finalists', '1', '--heldout-seeds', '1', '--quiet']);
+      expect(d.code).toBe(0);
+      expect(loadHpaManifest(join(dir, 'hpa-nginx-diurnal.yaml')).scaleTargetName).toBe('nginx-thrift');
+    } finally {
+      process.chdir(cwd);
+    }
     const noTrain = await cliInProcess(['tune', 'hpa', '--scenario', 'nginx-diurnal', '--budget', '0']);
     expect(noTrain.code).toBe(2);
     expect(noTrain.err.split('\n')[0]).toBe('simenv: --budget: expected an integer 1..10000, got "0"');
