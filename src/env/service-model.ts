@@ -70,7 +70,12 @@ export class ServiceAccumulator {
     }
   }
 
-  private addConstant(dt: number, lambda: number, ready: number): void {
+  /**
+   * Add `dt` seconds of constant demand `lambda` on `ready` replicas (no CPU: see addHeld);
+   * returns the latency of the interval, ms. The call-graph model feeds it each service's
+   * demand as its callers served it.
+   */
+  addConstant(dt: number, lambda: number, ready: number): number {
     const cap = ready * this.mu;
     let served: number;
     let rho: number;
@@ -104,6 +109,12 @@ export class ServiceAccumulator {
     this.latencyInt += latency * dt;
     this.penaltyInt += (unmetFraction + excess) * dt;
     if (unmetFraction > 0 || latency > this.sloMs) this.violationS += dt;
+    return latency;
+  }
+
+  /** Add `dt` seconds of `held` pods holding CPU (the cost side of `add`). */
+  addHeld(dt: number, held: number): void {
+    this.cpuInt += held * this.podCpu * dt;
   }
 
   /** Write the window's means into `out` (no allocation). */

@@ -1,7 +1,10 @@
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
+import { ApplicationEnv } from './application/application-env.js';
+import { isApplicationInput, type ApplicationOptionsInput } from './application/application-options.js';
 import { setupEnv } from './env-setup.js';
+import { episodeWindow } from './episode-window.js';
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
@@ -81,7 +84,14 @@ export class SimEnv implements DualEnv {
    * batches of envs decode a file once; `internal.log` receives the backend's progress lines
    * (default: dropped).
    */
-  static async create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
+  static create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv>;
+  /** With `deployments` (several): an ApplicationEnv, the env that scales an application (MultiDiscrete actions). */
+  static create(options: ApplicationOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<ApplicationEnv>;
+  static async create(
+    options: SimEnvOptionsInput | ApplicationOptionsInput,
+    internal?: { preloadedTrace?: Trace; log?: (message: string) => void },
+  ): Promise<SimEnv | ApplicationEnv> {
+    if (isApplicationInput(options)) return ApplicationEnv.create(options, internal);
     const setup = await setupEnv(options, internal?.preloadedTrace);
     const log = internal?.log ?? ((_message: string): void => {});
     const backend = await createBackend(
@@ -239,21 +249,8 @@ export class SimEnv implements DualEnv {
     }
     this.rng.reseed(this.seeder.nextUint32());
     const o = this.options;
-    const duration = this.model.durationS;
-    let start = 0;
-    const es = o.episodeStart;
-    if (es.type === 'offset') start = es.seconds;
-    else if (es.type === 'random-window') {
-      const earliest = es.earliestS ?? 0;
-      const span = (this.options.horizon ?? 1) * this.stepSeconds;
-      const latestDefault = o.pastTraceEnd === 'truncate' ? duration - span : duration;
-      const latest = Math.max(earliest, es.latestS ?? latestDefault);
-      const align = es.alignS ?? this.stepSeconds;
-      start = earliest + this.rng.int(0, Math.floor((latest - earliest) / align)) * align;
-    }
-    let end = this.horizonSteps === Infinity ? Infinity : start + this.horizonSteps * this.stepSeconds;
-    if (o.pastTraceEnd === 'truncate' && end > duration) end = duration;
-    this.endS = end;
+    const { startS: start, endS } = episodeWindow(o, this.model.durationS, this.rng);
+    this.endS = endS;
     this.t = start;
     const initial =
       o.initialReplicas === 'recorded' ? replicasAt(this.controlled, start) : o.initialReplicas;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
-import { SimEnv } from '../env/sim-env.js';
+import { SimEnv, type SimEnvOptionsInput } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
@@ -92,7 +92,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
       };
   let env: SimEnv;
   try {
-    env = await SimEnv.create(envOptions as Parameters<typeof SimEnv.create>[0], backendLog ? { log: backendLog } : undefined);
+    env = await SimEnv.create(envOptions as SimEnvOptionsInput, backendLog ? { log: backendLog } : undefined);
   } catch (err) {
     throw asUsage(err);
   }
