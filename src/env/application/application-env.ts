@@ -9,7 +9,7 @@ import { Rng } from '../rng.js';
 import { emptyServiceReport, instantUtilisation } from '../service-model.js';
 import { Box, MultiDiscrete } from '../spaces.js';
 import type { Trace } from '../trace/schema.js';
-import { replicasAt, type TraceModel, type Workload } from '../trace/trace-model.js';
+import type { TraceModel, Workload } from '../trace/trace-model.js';
 import type { DualEnv, MultiAction, ResetResult, StepResult } from '../types.js';
 import { initialReplicasOf, setupApplication, type ApplicationOptions, type ApplicationOptionsInput } from './application-options.js';
 import { ApplicationService } from './application-service.js';
@@ -53,6 +53,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
 
   private readonly n: number;
   private readonly own: DemandSeries[];
+  /** Each deployment's recorded replicas as a step series (a cursor walk per step, not a search). */
+  private readonly recorded: DemandSeries[];
   private readonly service: ApplicationService;
   private readonly encoders: ObservationEncoder[];
   private readonly seeder: Rng;
@@ -139,6 +141,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     const n = controlled.length;
     this.n = n;
     this.own = own;
+    this.recorded = controlled.map((w) => traceDemand(w, 1, 1));
     this.service = service;
     this.minReplicas = options.minReplicas;
     this.maxReplicas = Int32Array.from(options.maxReplicas);
@@ -439,7 +442,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       o.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
       o.traceProgress = progress;
       this.lastDemand[i] = demand;
-      dep.recordedReplicas = replicasAt(this.controlled[i]!, t);
+      dep.recordedReplicas = this.recorded[i]!.at(t);
       // Each block is encoded at its offset; the encoder also writes the two cluster
       // components after it, which the next block overwrites and the last one leaves in place.
       this.encoders[i]!.encode(o, snap.clusterCpu, this.obs, i * PER_DEPLOYMENT);

@@ -174,6 +174,8 @@ export class CallGraphFlow {
   readonly pathLatencyMs: Float64Array;
   /** Fraction of the service's requests whose whole call tree completes. */
   readonly completed: Float64Array;
+  /** log(completed), what the propagation multiplies (a ratio is an exponent). */
+  private readonly logCompleted: Float64Array;
 
   constructor(
     readonly graph: CompiledCallGraph,
@@ -189,6 +191,7 @@ export class CallGraphFlow {
     this.latencyMs = new Float64Array(n);
     this.pathLatencyMs = new Float64Array(n);
     this.completed = new Float64Array(n);
+    this.logCompleted = new Float64Array(n);
   }
 
   /**
@@ -218,16 +221,17 @@ export class CallGraphFlow {
     for (let k = n - 1; k >= 0; k--) {
       const lambda = this.demand[k]!;
       let path = this.latencyMs[k]!;
-      let done = lambda > 0 ? this.served[k]! / lambda : 1;
+      const served = this.served[k]!;
+      let logDone = lambda > 0 && served < lambda ? Math.log(served / lambda) : 0;
       for (let e = g.outStart[k]!; e < g.outStart[k + 1]!; e++) {
         const j = g.outTo[e]!;
         const r = g.outRatio[e]!;
         path += r * this.pathLatencyMs[j]!;
-        const c = this.completed[j]!;
-        if (c < 1) done *= Math.pow(c, r);
+        logDone += r * this.logCompleted[j]!;
       }
       this.pathLatencyMs[k] = path < maxMs ? path : maxMs;
-      this.completed[k] = done;
+      this.logCompleted[k] = logDone;
+      this.completed[k] = logDone === 0 ? 1 : Math.exp(logDone);
     }
   }
 }
