@@ -32,6 +32,8 @@ export class ServiceAccumulator {
   private penaltyInt = 0;
   private violationS = 0;
   private cpuInt = 0;
+  /** Latency of the last interval addConstant added, ms. */
+  lastLatencyMs = 0;
 
   constructor(
     opts: ServiceOptions,
@@ -72,10 +74,10 @@ export class ServiceAccumulator {
 
   /**
    * Add `dt` seconds of constant demand `lambda` on `ready` replicas (no CPU: see addHeld);
-   * returns the latency of the interval, ms. The call-graph model feeds it each service's
-   * demand as its callers served it.
+   * the interval's latency is left in `lastLatencyMs`. The call-graph model feeds it each
+   * service's demand as its callers served it.
    */
-  addConstant(dt: number, lambda: number, ready: number): number {
+  addConstant(dt: number, lambda: number, ready: number): void {
     const cap = ready * this.mu;
     let served: number;
     let rho: number;
@@ -109,7 +111,8 @@ export class ServiceAccumulator {
     this.latencyInt += latency * dt;
     this.penaltyInt += (unmetFraction + excess) * dt;
     if (unmetFraction > 0 || latency > this.sloMs) this.violationS += dt;
-    return latency;
+    // A field, not a return value: a double returned from a call V8 does not inline is boxed.
+    this.lastLatencyMs = latency;
   }
 
   /** Add `dt` seconds of `held` pods holding CPU (the cost side of `add`). */

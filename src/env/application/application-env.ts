@@ -442,7 +442,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       o.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
       o.traceProgress = progress;
       this.lastDemand[i] = demand;
-      dep.recordedReplicas = this.recorded[i]!.at(t);
+      const rec = this.recorded[i]!;
+      dep.recordedReplicas = rec.values[rec.pieceAt(t)]!; // not at(): a returned double may be boxed
       // Each block is encoded at its offset; the encoder also writes the two cluster
       // components after it, which the next block overwrites and the last one leaves in place.
       this.encoders[i]!.encode(o, snap.clusterCpu, this.obs, i * PER_DEPLOYMENT);

@@ -112,7 +112,11 @@ export class ApplicationService {
     const ci = this.controlledIndex;
     for (let k = 0; k < ci.length; k++) {
       const i = ci[k]!;
-      if (i >= 0) flow.latencyMs[k] = this.accumulators[i]!.addConstant(dt, flow.demand[k]!, ready[i]!);
+      if (i >= 0) {
+        const acc = this.accumulators[i]!;
+        acc.addConstant(dt, flow.demand[k]!, ready[i]!);
+        flow.latencyMs[k] = acc.lastLatencyMs;
+      }
     }
     flow.propagatePaths();
     let violated = false;
@@ -148,12 +152,19 @@ export class ApplicationService {
    * flow, for the observation): its own series, or what its callers serve now.
    */
   demandNow(t: number, ready: Int32Array, own: readonly DemandSeries[], out: Float64Array): void {
-    for (let i = 0; i < out.length; i++) if (this.graphIndex[i]! < 0) out[i] = own[i]!.at(t);
+    for (let i = 0; i < out.length; i++) {
+      if (this.graphIndex[i]! >= 0) continue;
+      const s = own[i]!;
+      out[i] = s.values[s.pieceAt(t)]!; // not at(): a returned double may be boxed
+    }
     const flow = this.flow;
     if (flow === null) return;
     const ci = this.controlledIndex;
     for (let k = 0; k < ci.length; k++) if (ci[k]! >= 0) flow.capacity[k] = ready[ci[k]!]! * this.mu;
-    for (let e = 0; e < this.entrySeries.length; e++) flow.entryRate[this.entryService[e]!] = this.entrySeries[e]!.at(t);
+    for (let e = 0; e < this.entrySeries.length; e++) {
+      const s = this.entrySeries[e]!;
+      flow.entryRate[this.entryService[e]!] = s.values[s.pieceAt(t)]!;
+    }
     flow.propagateDemand();
     for (let i = 0; i < out.length; i++) {
       const k = this.graphIndex[i]!;
