@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,15 +6,19 @@ import { SimEnv } from '../src/env/sim-env.js';
 import { createAgent } from '../src/agents/registry.js';
 import type { RunConfigRecord } from '../src/runner/records.js';
 import { agentRecord, buildRunConfig, runMetaOf } from '../src/runner/record-run.js';
-import { RunWriter } from '../src/runner/run-dir.js';
+import { RunWriter, RUN_FILES, type LogLevel } from '../src/runner/run-dir.js';
 import { runAgent, type RunMeta } from '../src/runner/run-loop.js';
 
 /**
  * What logging costs: steps/s of a 1,000-step run through the runner with the run directory,
  * step.jsonl written per step (the default) and batched (`--log-flush batched`), against the
  * same run without a writer, and against the bare env loop. Goal: logging costs at most 25%
- * of steps/s. Figures only: nothing here asserts about time.
+ * of steps/s. Then each `--log` level (steps, episodes, none): logged steps/s and the bytes
+ * its log file (step.jsonl or episode.jsonl) and its whole run directory take per step.
+ * Figures only: nothing here asserts about time.
  */
+
+const LOG_LEVELS: readonly LogLevel[] = ['steps', 'episodes', 'none'];
 
 const TRACE = fileURLToPath(new URL('../examples/traces/dsb-scaling.sktrace', import.meta.url));
 const STEPS = 1000;
@@ -52,6 +56,8 @@ export async function run(): Promise<void> {
   const withDir = rates();
   const batched = rates();
   const batchedDir = rates();
+  const byLevel = new Map<LogLevel, Rates>(LOG_LEVELS.map((l) => [l, rates()]));
+  const bytesByLevel = new Map<LogLevel, { log: number; dir: number }>();
   let consumed = 0;
   const timed = async (into: Rates, keep: boolean, fn: () => Promise<number> | number): Promise<void> => {
     const c0 = cpuNow();
@@ -119,6 +125,19 @@ export async function run(): Promise<void> {
         const writer = RunWriter.create(dir, config(`runb-${rep}`), { flush: 'batched' });
         return (await runAgent({ env, agent, episodes: 1, seed: rep, meta: { ...meta, run: `runb-${rep}` }, writer })).summary.steps;
       });
+      for (const level of LOG_LEVELS) {
+        const id = `log-${level}-${rep}`;
+        await timed(byLevel.get(level)!, keep, async () => {
+          const writer = RunWriter.create(dir, config(id), { log: level });
+          return (await runAgent({ env, agent, episodes: 1, seed: rep, meta: { ...meta, run: id }, writer })).summary.steps;
+        });
+        if (rep === 0) {
+          const files = readdirSync(join(dir, id));
+          const size = (f: string): number => statSync(join(dir, id, f)).size;
+          const logFile = level === 'steps' ? RUN_FILES.steps : level === 'episodes' ? RUN_FILES.episodes : null;
+          bytesByLevel.set(level, { log: logFile ? size(logFile) : 0, dir: files.reduce((a, f) => a + size(f), 0) });
+        }
+      }
     }
   } finally {
     await env.close();
@@ -151,6 +170,15 @@ export async function run(): Promise<void> {
     const overhead = pct(loop);
     console.log(
       `  logging overhead, --log-flush ${name.padEnd(14)} ${overhead.toFixed(1).padStart(5)}% of steps/s (with the directory, config and summary: ${pct(run).toFixed(1)}%); goal <= 25% -> ${overhead <= 25 ? 'met' : 'NOT MET'}`,
+    );
+  }
+  console.log(`--log levels, one ${STEPS}-step episode per run (with the directory, config and summary): logged steps per CPU-second (per wall-second), bytes per step`);
+  for (const level of LOG_LEVELS) {
+    const r = m(byLevel.get(level)!);
+    const b = bytesByLevel.get(level)!;
+    const name = level === 'steps' ? 'step.jsonl' : level === 'episodes' ? 'episode.jsonl' : 'no log file';
+    console.log(
+      `  --log ${level.padEnd(9)} ${r.cpu.toFixed(0).padStart(9)} (${r.wall.toFixed(0)}) steps/s   ${name.padEnd(13)} ${(b.log / STEPS).toFixed(1).padStart(7)} B/step   whole run dir ${(b.dir / STEPS).toFixed(1).padStart(7)} B/step`,
     );
   }
 }

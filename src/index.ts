@@ -9,7 +9,7 @@ export * from './env/errors.js';
 export * from './env/trace/schema.js';
 export * from './env/trace/trace-codec.js';
 export * from './env/trace/trace-model.js';
-export * from './env/trace/quantity.js';
+export * from './env/k8s/quantity.js';
 export * from './env/trace/trace-format.js';
 export * from './env/trace/trace-summary.js';
 export * from './env/trace/trace-synth.js';
@@ -33,6 +33,14 @@ export * from './env/wrappers/record-episode-statistics.js';
 export { inspectMemoryBackend } from './env/cluster/memory/memory-backend.js';
 export { MemoryInspector, type PodCounts as MemoryPodCounts, type NodeUsage } from './env/cluster/memory/memory-inspector.js';
 export * from './env/scenario-trace.js';
+
+// --- env: real load and experiment scenarios (docs/scenarios.md) ---
+export * from './env/load-series.js';
+export * from './env/load-mapping.js';
+export * from './env/synthetic-load.js';
+export { ScenarioSchema, SplitNameSchema, SplitSchema, parseScenario, type ScenarioInput, type Scenario as ScenarioFile, type SplitName } from './env/scenario.js';
+export { builtInScenarioDir, builtInScenarioNames, loadScenario, readScenarioFile, type LoadedScenario } from './env/scenario-files.js';
+export { resolveScenario, scenarioOptions, type ResolvedScenario } from './env/scenario-resolve.js';
 
 // --- agents ---
 export * from './agents/agent.js';

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
 import { actionForReplicas, type Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
-import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaOptionsSchema, HpaTargetUtilisationSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';
 
@@ -42,6 +41,13 @@ export class HpaAgent implements Agent {
     const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
     const max = this.options.maxReplicas ?? ctx.maxReplicas;
     if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);
+    // The env clips every action to its own range: an HPA range beyond it would be silently narrowed.
+    if (max > ctx.maxReplicas) {
+      throw new ConfigError('hpa.maxReplicas', `expected at most the env's maxReplicas ${ctx.maxReplicas}, got ${max}`, { hint: `widen the env's range (--max-replicas ${max})` });
+    }
+    if (this.options.minReplicas !== undefined && min < ctx.minReplicas) {
+      throw new ConfigError('hpa.minReplicas', `expected at least the env's minReplicas ${ctx.minReplicas}, got ${min}`, { hint: `widen the env's range (--min-replicas ${min})` });
+    }
     this.controller = new HpaController(resolveBehavior(this.options), min, max, this.options.targetUtilisation);
   }
 
@@ -84,4 +90,4 @@ export class HpaAgent implements Agent {
 }
 
 /** Parse a `--target` value for the HPA: integer percent of the CPU request. */
-export const HpaTargetSchema = z.number().int().min(1).max(1000);
+export const HpaTargetSchema = HpaTargetUtilisationSchema;

@@ -45,7 +45,7 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
       if (opts.target !== undefined) {
         const t = HpaTargetSchema.safeParse(opts.target);
         if (!t.success) {
-          throw new ConfigError('target', `expected the HPA's target CPU utilisation as an integer percent 1..1000, got ${opts.target}`, {
+          throw new ConfigError('target', `expected the HPA's target CPU utilisation as an integer percent in (0, 100], got ${opts.target}`, {
             hint: 'pass e.g. --target 60 for 60% of the CPU request',
           });
         }

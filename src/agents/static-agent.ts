@@ -10,7 +10,7 @@ import type { AgentContext } from '../env/types.js';
  */
 export class StaticAgent implements Agent {
   readonly name = 'static';
-  /** The configured replica count (clipped to the env's bounds), or undefined for "hold the start". */
+  /** The configured replica count (within the env's bounds), or undefined for "hold the start". */
   readonly target: number | undefined;
   private held: number | undefined;
 
@@ -22,7 +22,14 @@ export class StaticAgent implements Agent {
       if (!Number.isInteger(replicas) || replicas < 0) {
         throw new ConfigError('target', `expected an integer replica count >= 0, got ${replicas}`, { hint: 'pass --target N (e.g. --target 4)' });
       }
-      this.target = Math.min(ctx.maxReplicas, Math.max(ctx.minReplicas, replicas));
+      // Outside the bounds the env would clip every action: the run would hold another count
+      // than the one asked for, so it is an error rather than a silent clip.
+      if (replicas < ctx.minReplicas || replicas > ctx.maxReplicas) {
+        throw new ConfigError('target', `expected a replica count in [${ctx.minReplicas}, ${ctx.maxReplicas}] (minReplicas..maxReplicas), got ${replicas}`, {
+          hint: `pass --target within [${ctx.minReplicas}, ${ctx.maxReplicas}], or widen the range with --min-replicas/--max-replicas`,
+        });
+      }
+      this.target = replicas;
     }
     this.held = this.target;
   }

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
+import { mapLoad, type LoadResolution } from './load-mapping.js';
+import { parseSourceSeries } from './load-series.js';
 import type { DemandOptions } from './options.js';
+import { generateSyntheticLoad, SyntheticLoadSchema } from './synthetic-load.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicaTimeline } from './trace/trace-model.js';
 
@@ -12,12 +15,16 @@ import { replicaTimeline } from './trace/trace-model.js';
  */
 export class DemandSeries {
   private cursor = 0;
+  /** How a load or synthetic series was mapped (null for trace, file and series demand). */
+  mapping: LoadResolution | null = null;
 
   constructor(
     /** Change points, strictly increasing. */
     readonly times: Float64Array,
     /** Requests/s from each change point on. */
     readonly values: Float64Array,
+    /** Where the series ends the episode (a load mapped with pastEnd "end"); Infinity: never. */
+    readonly endS = Infinity,
   ) {
     if (times.length === 0 || times.length !== values.length) throw new RangeError('DemandSeries: expected matching, non-empty arrays');
   }
@@ -139,15 +146,41 @@ export function parseLoadSeries(text: string, path: string): Array<[number, numb
   return out;
 }
 
-/** Build the demand series the options ask for (reads the load file once). */
+async function readLoadFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('demand.path', `expected a readable load series file, got ${(err as Error).message}`, {
+      hint: 'pass a CSV (time,rps) or JSON ([[time, rps], ...]) file path',
+    });
+  }
+}
+
+/**
+ * Build the demand series the options ask for (reads the load file once). `untilS`: the
+ * latest simulated time an episode can reach (how far a looped load is laid out).
+ */
 export async function loadDemand(
   opts: DemandOptions,
   model: TraceModel,
   controlled: Workload,
   perReplicaRps: number,
   findByName: (name: string) => Workload,
+  untilS = model.durationS,
 ): Promise<DemandSeries> {
   switch (opts.source) {
+    case 'load': {
+      const src = parseSourceSeries(await readLoadFile(opts.path), opts.path, opts.format, opts.intervalS);
+      const { series, resolution } = mapLoad(src, opts.mapping, perReplicaRps, untilS, 'load');
+      series.mapping = resolution;
+      return series;
+    }
+    case 'synthetic': {
+      const src = generateSyntheticLoad(SyntheticLoadSchema.parse(opts.synthetic));
+      const { series, resolution } = mapLoad(src, opts.mapping, perReplicaRps, untilS, 'synthetic');
+      series.mapping = resolution;
+      return series;
+    }
     case 'trace': {
       const w = opts.of !== undefined ? findByName(opts.of) : controlled;
       return traceDemand(w, perReplicaRps, opts.targetUtilisation);
@@ -155,14 +188,7 @@ export async function loadDemand(
     case 'series':
       return seriesFromPoints(opts.points.map(([t, r]) => [t, r * opts.scale] as [number, number]));
     case 'file': {
-      let text: string;
-      try {
-        text = await readFile(opts.path, 'utf8');
-      } catch (err) {
-        throw new ConfigError('demand.path', `expected a readable load series file, got ${(err as Error).message}`, {
-          hint: 'pass a CSV (time,rps) or JSON ([[time, rps], ...]) file path',
-        });
-      }
+      const text = await readLoadFile(opts.path);
       const points = parseLoadSeries(text, opts.path);
       const unix = opts.time === 'unix' || (opts.time === 'auto' && points[0]![0] > UNIX_THRESHOLD_S);
       const base = unix ? model.startTs : 0;

@@ -1,6 +1,7 @@
 import { ConfigError, SimEnvError, UnknownWorkloadError } from './errors.js';
 import { DEFAULT_INJECTED_PLACEMENT, DEFAULT_NODE_COUNT, NodePoolSchema, parseOptions, type SimEnvOptions } from './options.js';
-import { readTraceFile } from './trace/trace-codec.js';
+import { checkWindows, episodeReach } from './episode-windows.js';
+import { readTrace } from './trace/trace-codec.js';
 import type { Trace } from './trace/schema.js';
 import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from './trace/trace-model.js';
 
@@ -14,6 +15,8 @@ export interface EnvSetup {
   model: TraceModel;
   controlled: Workload;
   tracePath?: string;
+  /** The latest simulated time an episode can reach (how far a looped load is laid out). */
+  reachS: number;
   /** Find any deployment by name (for `demand.of`); throws UnknownWorkloadError. */
   findDeployment: (name: string) => Workload;
 }
@@ -23,7 +26,7 @@ export async function loadTrace(trace: string | Trace, preloaded?: Trace): Promi
   if (typeof trace !== 'string') return trace;
   if (preloaded !== undefined) return preloaded;
   try {
-    return await readTraceFile(trace);
+    return readTrace(trace);
   } catch (err) {
     if (err instanceof SimEnvError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -94,7 +97,14 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
   }
   const start = parsed.episodeStart;
   if (parsed.pastTraceEnd === 'truncate') {
-    const earliest = start.type === 'offset' ? start.seconds : start.type === 'random-window' ? (start.earliestS ?? 0) : 0;
+    const earliest =
+      start.type === 'offset'
+        ? start.seconds
+        : start.type === 'random-window'
+          ? (start.earliestS ?? 0)
+          : start.type === 'windows'
+            ? Math.min(...start.windows.map((w) => w[0]))
+            : 0;
     if (earliest >= model.durationS) {
       const field = start.type === 'trace-start' ? 'trace' : 'episodeStart';
       throw new ConfigError(field, `expected an episode start before the trace's end (${model.durationS} s), got ${earliest} s`, {
@@ -104,6 +114,12 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
             : 'pick an earlier start, or pastTraceEnd: "hold" with a horizon',
       });
     }
+  }
+  if (start.type === 'windows') {
+    if (horizon === null) {
+      throw new ConfigError('horizon', 'expected a horizon with episodeStart "windows", got none', { hint: 'an episode must fit inside a window: give horizon (steps)' });
+    }
+    checkWindows(start.windows, horizon * stepSeconds, start.alignS ?? stepSeconds);
   }
   if (start.type === 'random-window' && start.latestS !== undefined && start.latestS < (start.earliestS ?? 0)) {
     throw new ConfigError('episodeStart.latestS', `expected latestS >= earliestS (${start.earliestS ?? 0}), got ${start.latestS}`);
@@ -141,6 +157,7 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
     model,
     controlled,
     findDeployment,
+    reachS: episodeReach(start, horizon, stepSeconds, parsed.pastTraceEnd, model.durationS),
     ...(typeof parsed.trace === 'string' ? { tracePath: parsed.trace } : {}),
   };
 }

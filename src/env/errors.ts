@@ -25,12 +25,15 @@ export class SimEnvError extends Error {
 export class TraceFormatError extends SimEnvError {
   readonly path: string;
   readonly file?: string;
+  /** The message without the file and path in front ("expected X, got Y ..."). */
+  readonly detail: string;
 
   constructor(path: string, message: string, options?: { hint?: string; cause?: unknown; file?: string }) {
     const where = [options?.file, path].filter((s) => s !== undefined && s !== '').join(' at ');
     super('TRACE_FORMAT', where ? `${where}: ${message}` : message, options);
     this.path = path;
     this.file = options?.file;
+    this.detail = message;
   }
 }
 
@@ -44,13 +47,18 @@ export class TraceVersionError extends TraceFormatError {
   }
 }
 
-/** Several trace problems found in one pass (used by `simenv trace validate`). */
-export class TraceValidationError extends SimEnvError {
+/**
+ * Several trace problems found in one pass, each named by its path (`readTrace` collects
+ * them all). A TraceFormatError, so callers catching one catch both.
+ */
+export class TraceValidationError extends TraceFormatError {
   readonly problems: TraceFormatError[];
 
-  constructor(problems: TraceFormatError[], file?: string) {
-    const head = `${file ?? 'trace'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-    super('TRACE_INVALID', [head, ...problems.map((p) => `  - ${p.message}`)].join('\n'));
+  constructor(problems: TraceFormatError[], file?: string, omitted = 0) {
+    const head = `${problems.length + omitted} problem${problems.length + omitted === 1 ? '' : 's'}`;
+    const lines = problems.map((p) => `  - ${p.path ? `${p.path}: ${p.detail}` : p.detail}`);
+    if (omitted > 0) lines.push(`  - ... and ${omitted} more problems (only the first ${problems.length} are listed)`);
+    super('', [head, ...lines].join('\n'), { file });
     this.problems = problems;
   }
 }

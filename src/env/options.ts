@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { LoadMappingSchema, type LoadResolution } from './load-mapping.js';
+import { LoadFormatSchema } from './load-series.js';
+import { SyntheticLoadSchema } from './synthetic-load.js';
 import type { Trace } from './trace/schema.js';
 
 /**
@@ -123,6 +126,24 @@ export const DemandSchema = z.discriminatedUnion('source', [
     points: z.array(z.tuple([z.number(), z.number().nonnegative()])).min(1),
     scale: z.number().positive().default(1),
   }),
+  /**
+   * A real load series (Autothrottle one-number-per-line, NAB `timestamp,value`, `time,rps`
+   * CSV or JSON) mapped onto the service by `mapping` (see load-mapping.ts, docs/scenarios.md).
+   * `intervalS`: source seconds per line of a one-number-per-line file.
+   */
+  z.strictObject({
+    source: z.literal('load'),
+    path: z.string().min(1, 'expected a load file path'),
+    format: LoadFormatSchema.default('auto'),
+    intervalS: z.number().positive().default(1),
+    mapping: LoadMappingSchema.prefault({}),
+  }),
+  /** A seeded synthetic series (daily and weekly cycles, bursts, noise, drift), mapped like `load`. */
+  z.strictObject({
+    source: z.literal('synthetic'),
+    synthetic: SyntheticLoadSchema.prefault({}),
+    mapping: LoadMappingSchema.prefault({}),
+  }),
 ]);
 export type DemandOptions = z.infer<typeof DemandSchema>;
 
@@ -158,6 +179,17 @@ export const EpisodeStartSchema = z.discriminatedUnion('type', [
     type: z.literal('random-window'),
     earliestS: z.number().nonnegative().optional(),
     latestS: z.number().nonnegative().optional(),
+    alignS: z.number().positive().optional(),
+  }),
+  /**
+   * A start drawn at reset from the episode's seed among the starts that keep a whole episode
+   * (horizon x stepSeconds) inside one of `windows` ([startS, endS] pairs), uniform over those
+   * starts, aligned to `alignS` (default stepSeconds) from each window's start. A scenario's
+   * split resolves to this.
+   */
+  z.strictObject({
+    type: z.literal('windows'),
+    windows: z.array(z.tuple([z.number().nonnegative(), z.number().nonnegative()])).min(1, 'expected at least one [startS, endS] window'),
     alignS: z.number().positive().optional(),
   }),
 ]);
@@ -225,6 +257,10 @@ export interface SimEnvOptions extends Omit<ParsedSimEnvOptions, 'trace' | 'maxR
     inject: { nodeSelector: Record<string, string>; tolerations: z.infer<typeof TolerationSchema>[] } | null;
   };
   kube?: unknown;
+  /** How a `load` or `synthetic` demand was mapped (factor, spans, peak): set by create(). */
+  demandMapping?: LoadResolution;
+  /** The scenario these options came from, and the split, when one was used. */
+  scenario?: { name: string; file: string | null; split: string | null };
 }
 
 /** Validate `SimEnv.create` input; a ConfigError names the first offending field. */

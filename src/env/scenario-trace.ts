@@ -1,3 +1,4 @@
+import type { Toleration } from './k8s/tolerations.js';
 import { TRACE_FORMAT_VERSION, type KubeObject, type OwnerLifecycles, type Trace, type TraceEvent } from './trace/schema.js';
 
 /**
@@ -7,12 +8,8 @@ import { TRACE_FORMAT_VERSION, type KubeObject, type OwnerLifecycles, type Trace
  * specific. Deterministic: the same scenario gives the same trace.
  */
 
-export interface ScenarioToleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-}
+/** A toleration of a scenario's pods (the k8s rules' Toleration). */
+export type ScenarioToleration = Toleration;
 
 export interface ScenarioPodSpec {
   /** CPU request per pod (quantity), default `1`. */

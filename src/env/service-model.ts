@@ -17,10 +17,22 @@ import type { ServiceReport } from './types.js';
  * so it is 0 when the SLO holds, 1 at the latency cap, up to 2 when most requests are lost.
  * Everything is integrated exactly over the segments where ready replicas and demand are
  * constant; the report holds time means (and the integrals the reward needs).
+ *
+ * An instant counts as violating (`violationS`) when requests go unmet or W exceeds the SLO
+ * by more than `SLO_RELATIVE_TOLERANCE` of it. Why a tolerance: trace-derived demand puts
+ * rho exactly at the target utilisation whenever replicas match the recording, and there the
+ * SLO is met to the last bit in exact arithmetic but W comes out as 100.00000000000001 ms
+ * against 100 ms in floating point; without it such instants were most of the "violations".
+ * The penalty rate is continuous in W, so it needs no tolerance (its excess there is ~1e-16).
  */
+/** Latency within this fraction of the SLO above it still meets the SLO (float noise, not a violation). */
+export const SLO_RELATIVE_TOLERANCE = 1e-9;
+
 export class ServiceAccumulator {
   private mu: number;
   private sloMs: number;
+  /** The SLO plus its tolerance: latency above this is a violation. */
+  private sloLimitMs: number;
   private maxMs: number;
   private podCpu = 0;
   private t0 = 0;
@@ -41,6 +53,7 @@ export class ServiceAccumulator {
   ) {
     this.mu = opts.perReplicaRps;
     this.sloMs = opts.sloLatencyMs;
+    this.sloLimitMs = opts.sloLatencyMs * (1 + SLO_RELATIVE_TOLERANCE);
     this.maxMs = opts.maxLatencyMs;
   }
 
@@ -110,7 +123,7 @@ export class ServiceAccumulator {
     this.utilInt += rho * dt;
     this.latencyInt += latency * dt;
     this.penaltyInt += (unmetFraction + excess) * dt;
-    if (unmetFraction > 0 || latency > this.sloMs) this.violationS += dt;
+    if (unmetFraction > 0 || latency > this.sloLimitMs) this.violationS += dt;
     // A field, not a return value: a double returned from a call V8 does not inline is boxed.
     this.lastLatencyMs = latency;
   }

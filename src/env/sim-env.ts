@@ -4,20 +4,22 @@ import { DemandSeries, loadDemand } from './demand.js';
 import { ApplicationEnv } from './application/application-env.js';
 import { isApplicationInput, type ApplicationOptionsInput } from './application/application-options.js';
 import { setupEnv } from './env-setup.js';
-import { episodeWindow } from './episode-window.js';
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 import { computeReward, emptyReward } from './reward.js';
 import { Rng } from './rng.js';
+import { checkWindowsWithinLoad, episodeWindow } from './episode-windows.js';
 import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicasAt } from './trace/trace-model.js';
 import type { AgentContext, DualEnv, ResetResult, StepInfo, StepResult } from './types.js';
+import { resolveScenarioInput, type ScenarioEnvInput } from './scenario-resolve.js';
 
 export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
+export type { ScenarioEnvInput } from './scenario-resolve.js';
 
 /**
  * The Gym-style environment: one controlled deployment in a trace-replay cluster.
@@ -84,15 +86,17 @@ export class SimEnv implements DualEnv {
    * batches of envs decode a file once; `internal.log` receives the backend's progress lines
    * (default: dropped).
    */
-  static create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv>;
+  static create(options: SimEnvOptionsInput | ScenarioEnvInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv>;
   /** With `deployments` (several): an ApplicationEnv, the env that scales an application (MultiDiscrete actions). */
   static create(options: ApplicationOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<ApplicationEnv>;
   static async create(
-    options: SimEnvOptionsInput | ApplicationOptionsInput,
+    options: SimEnvOptionsInput | ScenarioEnvInput | ApplicationOptionsInput,
     internal?: { preloadedTrace?: Trace; log?: (message: string) => void },
   ): Promise<SimEnv | ApplicationEnv> {
     if (isApplicationInput(options)) return ApplicationEnv.create(options, internal);
-    const setup = await setupEnv(options, internal?.preloadedTrace);
+    const resolved = 'scenario' in options && options.scenario !== undefined ? await resolveScenarioInput(options as ScenarioEnvInput) : null;
+    const setup = await setupEnv(resolved?.options ?? options, internal?.preloadedTrace);
+    if (resolved) setup.options.scenario = resolved.record;
     const log = internal?.log ?? ((_message: string): void => {});
     const backend = await createBackend(
       { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
@@ -104,7 +108,10 @@ export class SimEnv implements DualEnv {
       setup.controlled,
       setup.options.service.perReplicaRps,
       setup.findDeployment,
+      setup.reachS,
     );
+    if (demand.mapping) setup.options.demandMapping = demand.mapping;
+    checkWindowsWithinLoad(setup.options, demand.endS);
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
   }
 
@@ -249,7 +256,7 @@ export class SimEnv implements DualEnv {
     }
     this.rng.reseed(this.seeder.nextUint32());
     const o = this.options;
-    const { startS: start, endS } = episodeWindow(o, this.model.durationS, this.rng);
+    const { startS: start, endS } = episodeWindow(o, this.model.durationS, this.demand.endS, this.rng);
     this.endS = endS;
     this.t = start;
     const initial =

@@ -3,7 +3,7 @@ import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import type { Box, Discrete } from './spaces.js';
 import { copyStepInfo, emptyStepInfo, storeFinal, storeStep } from './step-info.js';
-import { readTraceFile } from './trace/trace-codec.js';
+import { readTrace } from './trace/trace-codec.js';
 import type { AsyncEnv, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
 
 export { copyStepInfo, emptyStepInfo } from './step-info.js';
@@ -65,7 +65,7 @@ export interface VectorResetResult {
  */
 export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promise<SimEnv[]> {
   if (list.length < 1) throw new ConfigError('numEnvs', `expected at least 1 env, got ${list.length}`);
-  const traces = new Map<string, Awaited<ReturnType<typeof readTraceFile>>>();
+  const traces = new Map<string, Awaited<ReturnType<typeof readTrace>>>();
   const envs: SimEnv[] = [];
   try {
     for (let i = 0; i < list.length; i++) {
@@ -75,7 +75,7 @@ export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promis
         preloaded = traces.get(o.trace);
         if (!preloaded) {
           try {
-            preloaded = await readTraceFile(o.trace);
+            preloaded = readTrace(o.trace);
             traces.set(o.trace, preloaded);
           } catch {
             preloaded = undefined; // SimEnv.create reports it with the right error

@@ -6,6 +6,7 @@ import { registerRunnerCommands } from './commands/runner.js';
 import { registerKubeCommands } from './commands/kube.js';
 import { registerCompareCommands } from './commands/compare.js';
 import { registerTrainCommands } from './commands/train.js';
+import { registerScenarioCommands } from './commands/scenarios.js';
 
 /**
  * The `simenv` CLI. Each command group lives in src/runner/commands/<group>.ts and exports a
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerKubeCommands(program);
   registerCompareCommands(program);
   registerTrainCommands(program);
+  registerScenarioCommands(program);
   // Other command groups register here (one line each).
   return program;
 }

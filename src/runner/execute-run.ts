@@ -9,7 +9,9 @@ import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
 import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
+import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
+import { runWarnings } from './run-warnings.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -25,13 +27,21 @@ export interface RunIo {
   argv: string[];
   /** Install SIGINT/SIGTERM handlers (the CLI does; an embedding program may not want it). */
   handleSignals?: boolean;
+  /** Called once the summary is written (whatever the status), e.g. by `simenv eval`. */
+  onFinished?: (dir: string, summary: SummaryRecord, config: RunConfigRecord) => void;
+  /** With --json: print the run's JSON document (default true; `simenv eval` prints its own). */
+  printJson?: boolean;
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Rethrow option problems found by SimEnv.create as usage errors (exit 2): they come from flags. */
 function asUsage(err: unknown): unknown {
-  if (err instanceof ConfigError || err instanceof UnknownWorkloadError) return new UsageError(err.message, err.hint ? { hint: err.hint } : undefined);
+  if (err instanceof ConfigError || err instanceof UnknownWorkloadError) {
+    // The agent's `target` option is the --target flag: name it as the user typed it.
+    const message = err instanceof ConfigError && err.field === 'target' ? `--${err.message}` : err.message;
+    return new UsageError(message, err.hint ? { hint: err.hint } : undefined);
+  }
   return err;
 }
 
@@ -103,17 +113,25 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     try {
       agent =
         plan.agent.kind === 'baseline'
-          ? createAgent(plan.agent.name, env.agentContext, { seed: plan.seed, ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}) })
+          ? createAgent(plan.agent.name, env.agentContext, {
+              seed: plan.seed,
+              ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
+              ...(plan.agent.hpa ? { hpa: plan.agent.hpa.options } : {}),
+            })
           : await loadAgent(plan.agent.dir, env.agentContext);
     } catch (err) {
       throw asUsage(err);
     }
     // [start] waits until the flags have proved valid (deployment found, agent built), so a
     // usage error prints nothing but itself.
+    if (!plan.quiet) for (const w of runWarnings(plan)) io.stderr.write(`simenv: warning: ${w}\n`);
     if (human) {
       printer.start({
         run: runId,
-        agent: plan.agent.kind === 'baseline' ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : ''}` : `policy(${plan.agent.dir})`,
+        agent:
+          plan.agent.kind === 'baseline'
+            ? `${plan.agent.name}${plan.agent.target !== undefined ? `(target=${plan.agent.target})` : plan.agent.hpa ? `(manifest=${plan.agent.hpa.file})` : ''}`
+            : `policy(${plan.agent.dir})`,
         episodes: plan.episodes,
         seed: plan.seed,
         mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
@@ -124,7 +142,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
 
     const agentRec = agentRecord(agent);
     const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
-    const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush });
+    const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush, log: plan.log });
 
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -173,7 +191,8 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     });
     bar.done();
     const s = outcome.summary;
-    if (plan.json) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
+    io.onFinished?.(writer.dir, s, config);
+    if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
     else if (human) printer.summary(s, shown(writer.dir));
     if (s.status === 'failed') throw outcome.error;
     if (s.status === 'interrupted') return SIGNAL_EXIT[s.signal ?? ''] ?? 130;

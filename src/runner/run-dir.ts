@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
-import type { RunConfigRecord, SummaryRecord } from './records.js';
+import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.js';
 
 /**
  * A run directory `<parent>/<run-id>/` holding `config.json`, `step.jsonl` and `summary.json`.
@@ -35,7 +35,14 @@ import type { RunConfigRecord, SummaryRecord } from './records.js';
  */
 
 /** File names inside a run directory. */
-export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', summary: 'summary.json' } as const;
+export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', episodes: 'episode.jsonl', summary: 'summary.json' } as const;
+
+/**
+ * What a run logs besides config.json and summary.json: `steps` (default) one step.jsonl line
+ * per step; `episodes` one episode.jsonl line per finished episode (its summary figures, as in
+ * summary.json's perEpisode) and no step.jsonl; `none` neither.
+ */
+export type LogLevel = 'steps' | 'episodes' | 'none';
 
 /** A run id: UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
 export function newRunId(agentName: string, now: Date = new Date()): string {
@@ -54,6 +61,54 @@ export function checkRunId(runId: string): void {
 }
 
 /**
+ * Kernel pseudo-filesystems (statfs f_type) that hold no user files. Root passes access(W_OK)
+ * on them, and mkdir there fails in ways (ENOENT on /proc) that Node's recursive mkdir retries
+ * forever, so they are refused up front by name.
+ */
+const PSEUDO_FS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+]);
+
+/** The pseudo-filesystem `path` (which exists) lives on, or null. */
+function pseudoFsOf(path: string): string | null {
+  try {
+    return PSEUDO_FS.get(Number(statfsSync(path).type)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `mkdir -p` with a bound: creates the missing ancestors of `dir` top down, one plain mkdir
+ * each (at most one per path component), so a filesystem that answers ENOENT forever fails
+ * once instead of looping as `mkdirSync(.., { recursive: true })` does on /proc.
+ * UsageError naming `shown` (the --out as typed) when a level cannot be made.
+ */
+export function mkdirParents(dir: string, shown: string = dir): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  while (!existsSync(p) && dirname(p) !== p) {
+    missing.push(p);
+    p = dirname(p);
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'EEXIST' && statSync(level).isDirectory()) continue;
+      throw new UsageError(`--out: expected a directory that can be created, got ${shown} (mkdir ${level}: ${code})`, { hint: 'choose another --out' });
+    }
+  }
+}
+
+/**
  * Check, before anything is created, that runs can be written under `parent` and that
  * `runId` is free there. Creates nothing: a missing `parent` is fine when its nearest
  * existing ancestor is a writable directory (RunWriter.create makes it, as `mkdir -p`).
@@ -68,6 +123,12 @@ export function checkRunTarget(parent: string, runId: string): void {
       throw new UsageError(`--out: expected a directory, got a file at ${probe === abs ? parent : probe}`, { hint: 'choose another --out' });
     }
     accessSync(probe, constants.W_OK | constants.X_OK);
+    const pseudo = pseudoFsOf(probe);
+    if (pseudo !== null) {
+      throw new UsageError(`--out: expected a directory on a disk filesystem, got ${parent} (${probe} is the kernel's ${pseudo} pseudo-filesystem)`, {
+        hint: 'choose another --out, e.g. runs',
+      });
+    }
   } catch (err) {
     if (err instanceof SimEnvError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -96,7 +157,12 @@ export function writeFileAtomic(path: string, data: string): void {
 function writeAll(fd: number, data: string | Buffer): void {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  while (off < buf.length) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    // write(2) of a non-empty buffer returns >= 1 or fails; 0 would loop forever, so it is an error.
+    if (n <= 0) throw new Error(`write returned ${n} with ${buf.length - off} bytes left: the file cannot take more`);
+    off += n;
+  }
 }
 
 /** How `step.jsonl` lines reach the kernel (see the top of this file). */
@@ -104,6 +170,8 @@ export type LogFlush = 'step' | 'batched';
 
 /** Options of `RunWriter.create`. */
 export interface RunWriterOptions {
+  /** What is logged (default `steps`); see LogLevel. */
+  log?: LogLevel;
   /** `step` (default): one write(2) per line. `batched`: lines are buffered, see below. */
   flush?: LogFlush;
   /** Batched: write once this many lines are buffered (default 256). */
@@ -144,6 +212,10 @@ function flushAllOnExit(): void {
 /** Writes one run's directory. Create it with `RunWriter.create`. */
 export class RunWriter {
   private stepsFd: number | null;
+  /** What this writer logs. */
+  readonly log: LogLevel;
+  /** episode.jsonl (log level `episodes`), else null. */
+  private episodesFd: number | null;
   private finished = false;
   private lineBuf: Buffer = Buffer.allocUnsafe(16 * 1024);
   private readonly batched: boolean;
@@ -162,16 +234,19 @@ export class RunWriter {
     /** The run directory. */
     readonly dir: string,
     readonly runId: string,
-    stepsFd: number,
+    stepsFd: number | null,
+    episodesFd: number | null,
     options: RunWriterOptions,
   ) {
     this.stepsFd = stepsFd;
+    this.episodesFd = episodesFd;
+    this.log = options.log ?? 'steps';
     this.batched = options.flush === 'batched';
     this.batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
     this.batchMs = options.batchMs ?? BATCH_MS;
     this.clock = options.clock ?? (() => performance.now());
     this.lastWriteMs = this.clock();
-    if (this.batched) {
+    if (this.batched && stepsFd !== null) {
       this.lineBuf = Buffer.allocUnsafe(256 * 1024);
       openBatched.add(this);
       if (!exitHookInstalled) {
@@ -185,7 +260,7 @@ export class RunWriter {
   static create(parent: string, config: RunConfigRecord, options: RunWriterOptions = {}): RunWriter {
     checkRunTarget(parent, config.run);
     const dir = join(resolve(parent), config.run);
-    mkdirSync(resolve(parent), { recursive: true });
+    mkdirParents(parent);
     try {
       mkdirSync(dir);
     } catch (err) {
@@ -195,8 +270,21 @@ export class RunWriter {
       throw err;
     }
     writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    const fd = openSync(join(dir, RUN_FILES.steps), 'a', 0o644);
-    return new RunWriter(dir, config.run, fd, options);
+    const log = options.log ?? 'steps';
+    const stepsFd = log === 'steps' ? openSync(join(dir, RUN_FILES.steps), 'a', 0o644) : null;
+    const episodesFd = log === 'episodes' ? openSync(join(dir, RUN_FILES.episodes), 'a', 0o644) : null;
+    return new RunWriter(dir, config.run, stepsFd, episodesFd, options);
+  }
+
+  /** Whether step lines are wanted (log level `steps`); the run loop does not encode them otherwise. */
+  get logsSteps(): boolean {
+    return this.log === 'steps';
+  }
+
+  /** Append an episode's record to episode.jsonl (log level `episodes`; a no-op otherwise): one write(2) of one line. */
+  appendEpisode(summary: EpisodeSummary): void {
+    if (this.episodesFd === null) return;
+    writeAll(this.episodesFd, `${JSON.stringify({ run: this.runId, ...summary })}\n`);
   }
 
   /** How lines are written. */
@@ -291,6 +379,10 @@ export class RunWriter {
 
   /** Write any buffered lines and close `step.jsonl` without a summary (a reader then sees an unfinished run). */
   closeSteps(): void {
+    if (this.episodesFd !== null) {
+      closeSync(this.episodesFd);
+      this.episodesFd = null;
+    }
     if (this.stepsFd !== null) {
       try {
         this.flush();

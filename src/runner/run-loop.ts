@@ -26,6 +26,10 @@ export interface RunRecordSink {
   flush?(): void;
   /** The summary, once, when the run ends (a buffering sink writes its lines first). */
   finish(summary: SummaryRecord): void;
+  /** False when the sink keeps no step lines (--log episodes|none): the loop then does not encode them. Default true. */
+  readonly logsSteps?: boolean;
+  /** Each episode's figures as it ends (complete or cut short), for a sink that logs episodes. */
+  appendEpisode?(summary: EpisodeSummary): void;
 }
 
 /** Facts about the run that go into `summary.json` as they are. */
@@ -94,6 +98,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   const clock = opts.clock ?? (() => performance.now());
   const yieldMs = opts.yieldEveryMs ?? 25;
   const encoder = new StepLineEncoder(opts.meta.run);
+  // Step lines are the bulk of a run's cost; a sink that keeps none is not handed any.
+  const stepSink = writer && writer.logsSteps !== false ? writer : null;
   const stats = new RunStats();
   const startedAt = new Date();
   const t0 = clock();
@@ -113,7 +119,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   };
 
   const afterReset = (episode: number, seed: number, r: ResetResult): void => {
-    writer?.appendStepLine(encoder.encode(episode, 0, r.info, null, false, false));
+    stepSink?.appendStepLine(encoder.encode(episode, 0, r.info, null, false, false));
     stats.beginEpisode(episode, seed, r.info.timeS, r.info.observation.desired);
     opts.onReset?.(episode, seed, r.info);
     progress.episodeSteps = 0;
@@ -121,7 +127,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   /** Log one step; true when the episode is over. */
   const afterStep = (episode: number, step: number, action: number, r: StepResult): boolean => {
     const info = r.info;
-    writer?.appendStepLine(encoder.encode(episode, step, info, action, r.terminated, r.truncated));
+    stepSink?.appendStepLine(encoder.encode(episode, step, info, action, r.terminated, r.truncated));
     stats.addStep(
       {
         timeS: info.timeS,
@@ -148,6 +154,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     // error: it happens inside the loop's try.
     writer?.flush?.();
     const s = stats.endEpisode(complete);
+    if (s) writer?.appendEpisode?.(s);
     if (complete) progress.episodesDone++;
     report();
     if (s) opts.onEpisodeEnd?.(s);
@@ -213,6 +220,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     }
     if (stats.inEpisode) {
       const s = stats.endEpisode(false);
+      try {
+        if (s) writer?.appendEpisode?.(s);
+      } catch {
+        // keep `error`
+      }
       report();
       if (s) opts.onEpisodeEnd?.(s);
     }

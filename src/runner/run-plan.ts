@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import { PolicyError, UsageError } from '../env/errors.js';
+import { ConfigError, PolicyError, UsageError } from '../env/errors.js';
 import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
+import { SimEnvOptionsSchema } from '../env/options.js';
+import { resolveScenario, type ResolvedScenario } from '../env/scenario-resolve.js';
+import { checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides } from './commands/env-flags.js';
+import { HpaTargetUtilisationSchema, type HpaOptionsInput } from '../agents/hpa/hpa-config.js';
+import { loadHpaManifest } from '../agents/hpa/hpa-manifest.js';
+import { parseBaselineSpec, type BaselineSpec } from './eval-baseline.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
-import { checkRunId, type LogFlush } from './run-dir.js';
+import { checkRunId, type LogFlush, type LogLevel } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
 
 /**
@@ -31,10 +37,19 @@ const namespaceFlag = z.string().refine((ns) => ns.length <= 63 && NAMESPACE_RE.
   error: (i) => `expected a namespace of at most 63 lower-case letters, digits and '-' (RFC 1123 label), got "${String(i.input)}"`,
 });
 
+/** Values of the enumerated flags, from the schemas that define them (help text and validation). */
+export const FLAG_CHOICES = {
+  backend: SimEnvOptionsSchema.shape.backend.unwrap().options,
+  actionMode: SimEnvOptionsSchema.shape.actionMode.unwrap().options,
+  mode: ['replay', 'simkube'] as const,
+  logFlush: ['step', 'batched'] as const,
+  log: ['steps', 'episodes', 'none'] as const,
+};
+
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
 export const RunFlagsSchema = z.strictObject({
-  trace: z.string({ error: 'expected a trace file (--trace FILE)' }).min(1, 'expected a trace file path'),
-  deploy: z.string({ error: 'expected the deployment to control (--deploy NAME or NS/NAME)' }).min(1, 'expected a deployment name'),
+  trace: z.string().min(1, 'expected a trace file path').optional(),
+  deploy: z.string().min(1, 'expected a deployment name').optional(),
   ns: z.string().min(1, 'expected a namespace').optional(),
   target: intFlag(0).optional(),
   agent: agentName.optional(),
@@ -44,8 +59,8 @@ export const RunFlagsSchema = z.strictObject({
   episodes: intFlag(1, 1_000_000).default(1),
   seed: intFlag(0, 0x7fffffff).default(0),
   seeds: intListFlag().optional(),
-  backend: z.enum(['memory', 'kube'], { error: (i) => `expected memory or kube, got "${String(i.input)}"` }).default('memory'),
-  actionMode: z.enum(['absolute', 'delta'], { error: (i) => `expected absolute or delta, got "${String(i.input)}"` }).optional(),
+  backend: enumFlag(FLAG_CHOICES.backend).default('memory'),
+  actionMode: enumFlag(FLAG_CHOICES.actionMode).optional(),
   maxDelta: intFlag(1).optional(),
   minReplicas: intFlag(0).optional(),
   maxReplicas: intFlag(1).optional(),
@@ -54,20 +69,42 @@ export const RunFlagsSchema = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
-  mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).optional(),
+  mode: enumFlag(FLAG_CHOICES.mode).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
-  logFlush: z.enum(['step', 'batched'], { error: (i) => `expected step or batched, got "${String(i.input)}"` }).default('step'),
+  logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
+  /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
+  hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
+  ...ENV_FLAG_SHAPE,
   runId: z.string().optional(),
+  baseline: z.string().min(1, 'expected a baseline agent or run directory').optional(),
+  log: enumFlag(FLAG_CHOICES.log).default('steps'),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
   progress: z.boolean().default(true),
 });
 export type RunFlags = z.output<typeof RunFlagsSchema>;
 
+/** An HPA manifest (--hpa FILE) read into the hpa agent's options. */
+export interface HpaManifestSpec {
+  file: string;
+  options: HpaOptionsInput;
+}
+
 /** How the agent comes to be. */
 export type AgentSpec =
-  | { kind: 'baseline'; name: string; target?: number }
+  | { kind: 'baseline'; name: string; target?: number; hpa?: HpaManifestSpec }
   | { kind: 'policy'; dir: string };
+
+export type { LogLevel } from './run-dir.js';
+
+/** Read `--hpa FILE` (or a baseline's `hpa:FILE`) as a usage error naming `flag` when it is bad. */
+export function readHpaManifestFlag(file: string, flag: string): HpaManifestSpec {
+  try {
+    return { file, options: loadHpaManifest(file).options };
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`, { hint: 'see examples/hpa/ and docs/agents.md for what a manifest may hold' });
+  }
+}
 
 /** Flags the user gave explicitly (undefined: not given), which a policy's defaults must not replace. */
 export interface GivenEnvFlags {
@@ -98,11 +135,34 @@ export interface RunPlan {
   runId: string | null;
   /** How step.jsonl lines are written (RunWriter `flush`). */
   logFlush: LogFlush;
+  /** What the run logs (--log). */
+  log: LogLevel;
+  /** eval --baseline: what the agent is compared with on the same episode seeds, or null. */
+  baseline: BaselineSpec | null;
   json: boolean;
   quiet: boolean;
   progress: boolean;
   /** The env flags as given, for `applyPolicyDefaults`. */
   given: GivenEnvFlags;
+  /** The scenario the run uses (`--scenario`), resolved, or null. */
+  scenario: ResolvedScenario | null;
+}
+
+/** Which agents use each agent flag (others refuse it: a flag that does nothing is a usage error). */
+const AGENT_FLAGS: Record<'target' | 'hpa', readonly string[]> = { target: ['static', 'hpa'], hpa: ['hpa'] };
+
+/** UsageError for an agent flag the chosen agent does not use. */
+function checkAgentFlags(agent: AgentSpec, given: { target?: number; hpa?: string }): void {
+  for (const flag of ['target', 'hpa'] as const) {
+    if (given[flag] === undefined) continue;
+    const users = AGENT_FLAGS[flag];
+    const name = agent.kind === 'policy' ? 'a trained policy (--policy)' : `the ${agent.name} agent`;
+    if (agent.kind === 'policy' || !users.includes(agent.name)) {
+      throw new UsageError(`--${flag}: ${name} does not use --${flag}; it applies to ${users.map((u) => `--agent ${u}`).join(' and ')}`, {
+        hint: `leave --${flag} out, or pick ${users.length === 1 ? `--agent ${users[0]}` : `one of ${users.map((u) => `--agent ${u}`).join(', ')}`}`,
+      });
+    }
+  }
 }
 
 /** The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns. */
@@ -147,14 +207,27 @@ function shapeEnvOptions(envOptions: Record<string, unknown>, shape: EpisodeShap
 /** Validate `raw` commander options and decide the run. `evalMode` makes --seeds the episode plan. */
 export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean } = {}): RunPlan {
   const f = parseFlags(RunFlagsSchema, raw);
-  const deployment = deploymentOf(f.deploy, f.ns);
+  checkEnvFlags(f);
+  const overrides = envOverrides(f);
+  let scenario: ResolvedScenario | null = null;
+  if (f.scenario !== undefined) {
+    try {
+      scenario = resolveScenario({ scenario: f.scenario, ...(f.split !== undefined ? { split: f.split } : {}), ...overrides });
+    } catch (err) {
+      throw asScenarioUsage(err);
+    }
+  } else {
+    if (f.trace === undefined) throw new UsageError('--trace: expected a trace file (--trace FILE), or a scenario (--scenario NAME|FILE)');
+    if (f.deploy === undefined) throw new UsageError('--deploy: expected the deployment to control (--deploy NAME or NS/NAME)');
+  }
+  const deployment = f.deploy !== undefined ? deploymentOf(f.deploy, f.ns) : String(scenario!.options.deployment);
+  const tracePath = f.trace ?? String(scenario!.options.trace);
   if (f.runId !== undefined) checkRunId(f.runId);
 
   const chosen = [f.policy !== undefined, f.agent !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('--policy: expected either --agent NAME or --policy DIR, got both');
   let agent: AgentSpec;
   if (f.policy !== undefined) {
-    if (f.target !== undefined) throw new UsageError('--target: a trained policy (--policy) takes no --target');
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
     agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
@@ -165,6 +238,19 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
       hint: `e.g. --target 3, or --agent hpa; agents: ${BASELINE_AGENT_NAMES.join(', ')}`,
     });
   }
+  checkAgentFlags(agent, { target: f.target, hpa: f.hpa });
+  if (agent.kind === 'baseline' && agent.name === 'hpa') {
+    if (f.target !== undefined && !HpaTargetUtilisationSchema.safeParse(f.target).success) {
+      throw new UsageError(`--target: expected the HPA's target CPU utilisation, an integer percent in (0, 100], got ${f.target}`, {
+        hint: 'e.g. --target 60 for 60% of the CPU request',
+      });
+    }
+    if (f.hpa !== undefined && f.target !== undefined) {
+      throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
+    }
+    if (f.hpa !== undefined) agent.hpa = readHpaManifestFlag(f.hpa, '--hpa');
+    else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
+  }
 
   const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
@@ -173,11 +259,22 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   }
 
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
-  const shape = episodeShape(f.step, f.duration);
+  if (!opts.evalMode && f.baseline !== undefined) throw new UsageError('--baseline: only `simenv eval` compares with a baseline');
+  let baseline = f.baseline !== undefined ? parseBaselineSpec(f.baseline) : null;
+  if (baseline?.kind === 'agent' && baseline.hpaFile !== undefined) baseline = { ...baseline, hpa: readHpaManifestFlag(baseline.hpaFile, '--baseline') };
+  let shape: EpisodeShape;
+  if (scenario !== null) {
+    // A scenario's episodes are multi-step at its step length and horizon (steps); --step and --duration override.
+    const step = f.step ?? scenario.options.stepSeconds ?? 15;
+    const horizon = scenario.options.horizon;
+    shape = episodeShape(step, f.duration ?? (horizon !== undefined ? horizon * step : undefined));
+  } else shape = episodeShape(f.step, f.duration);
 
   const envOptions: Record<string, unknown> = {
-    trace: f.trace,
-    deployment,
+    ...(scenario !== null ? { scenario: f.scenario, ...(f.split !== undefined ? { split: f.split } : {}) } : {}),
+    ...(f.trace !== undefined ? { trace: f.trace } : {}),
+    ...(f.deploy !== undefined || scenario === null ? { deployment } : {}),
+    ...overrides,
     backend: f.backend,
     seed: f.seed,
   };
@@ -185,6 +282,13 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (f.maxDelta !== undefined) envOptions.maxDelta = f.maxDelta;
   if (f.minReplicas !== undefined) envOptions.minReplicas = f.minReplicas;
   if (f.maxReplicas !== undefined) envOptions.maxReplicas = f.maxReplicas;
+  // An HPA manifest is the production range: without --min/--max-replicas the env's range is
+  // the manifests' (both, with an HPA baseline), so no HPA is clipped to another range.
+  const manifests = [agent.kind === 'baseline' ? agent.hpa : undefined, baseline?.kind === 'agent' ? baseline.hpa : undefined].filter((m): m is HpaManifestSpec => m !== undefined);
+  if (manifests.length > 0) {
+    if (f.maxReplicas === undefined) envOptions.maxReplicas = Math.max(...manifests.map((m) => m.options.maxReplicas ?? 1));
+    if (f.minReplicas === undefined) envOptions.minReplicas = Math.min(...manifests.map((m) => m.options.minReplicas ?? 1));
+  }
   shapeEnvOptions(envOptions, shape);
   if (f.backend === 'kube') {
     const kube: Record<string, unknown> = {};
@@ -208,7 +312,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
 
   return {
     envOptions,
-    tracePath: f.trace,
+    tracePath,
     deployment,
     backend: f.backend,
     agent,
@@ -219,6 +323,8 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     out: f.out,
     runId: f.runId ?? null,
     logFlush: f.logFlush,
+    log: f.log,
+    baseline,
     json: f.json,
     quiet: f.quiet,
     progress: f.progress,
@@ -230,7 +336,14 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
       stepSeconds: f.step,
       durationSeconds: f.duration,
     },
+    scenario,
   };
+}
+
+/** A scenario's ConfigError comes from a flag: exit 2, naming --scenario. */
+function asScenarioUsage(err: unknown): unknown {
+  if (err instanceof ConfigError) return new UsageError(`--scenario: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : undefined);
+  return err;
 }
 
 /** What `applyPolicyDefaults` reads from a policy's `envOptions` (the SimEnv options it was trained with). */

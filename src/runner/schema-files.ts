@@ -1,7 +1,25 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { recordJsonSchemas } from './records.js';
+import { z } from 'zod';
+import { EvalRecordSchema } from './eval-report.js';
+import { EpisodeSummarySchema, recordJsonSchemas } from './records.js';
+
+/** One line of episode.jsonl (`--log episodes`): an episode's summary figures and the run id. */
+export const EpisodeLineSchema = z.strictObject({ run: z.string(), ...EpisodeSummarySchema.shape }).describe('one line of episode.jsonl');
+
+/** The schemas of the files `--log episodes` and `simenv eval` add to a run directory. */
+function extraJsonSchemas(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const entries: Array<[string, z.ZodType, string]> = [
+    ['episode-record', EpisodeLineSchema, 'simenv episode.jsonl line'],
+    ['eval', EvalRecordSchema, 'simenv eval eval.json'],
+  ];
+  for (const [name, schema, title] of entries) {
+    out[`${name}.schema.json`] = { title, ...(z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>) };
+  }
+  return out;
+}
 
 /**
  * The JSON Schema files of the run records (`schemas/*.schema.json`), generated from the zod
@@ -15,7 +33,7 @@ export const SCHEMAS_DIR = resolve(fileURLToPath(new URL('../../schemas/', impor
 /** Each schema file's expected text. */
 export function schemaFileTexts(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(recordJsonSchemas())) out[name] = `${JSON.stringify(schema, null, 2)}\n`;
+  for (const [name, schema] of Object.entries({ ...recordJsonSchemas(), ...extraJsonSchemas() })) out[name] = `${JSON.stringify(schema, null, 2)}\n`;
   return out;
 }
 

@@ -31,8 +31,10 @@ describe('StaticAgent', () => {
     expect(a.act(new Float32Array(9), makeInfo({ desired: 6 }))).toBe(6);
   });
 
-  it('clips the target to the env bounds and rejects nonsense', () => {
-    expect(new StaticAgent(makeContext('absolute', 2, 5), 9).target).toBe(5);
+  it('refuses a target outside the env bounds (naming the range) and nonsense', () => {
+    expect(new StaticAgent(makeContext('absolute', 2, 5), 5).target).toBe(5);
+    expect(() => new StaticAgent(makeContext('absolute', 2, 5), 9)).toThrow(/^target: expected a replica count in \[2, 5\] \(minReplicas\.\.maxReplicas\), got 9$/);
+    expect(() => new StaticAgent(makeContext('absolute', 2, 5), 1)).toThrow(ConfigError);
     expect(() => new StaticAgent(makeContext('absolute'), -1)).toThrow(ConfigError);
     expect(() => new StaticAgent(makeContext('absolute'), 2.5)).toThrow(/integer replica count/);
   });

@@ -13,7 +13,7 @@ import {
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { RUN_LABEL } from '../../src/env/cluster/kube/labels.js';
-import { readTraceFile } from '../../src/env/trace/trace-codec.js';
+import { readTrace } from '../../src/env/trace/trace-codec.js';
 import { buildTraceModel, findWorkload, type TraceModel, type Workload } from '../../src/env/trace/trace-model.js';
 import { isApiError, waitFor } from './helpers.js';
 
@@ -26,7 +26,7 @@ export const SIMKUBE_CRD = join(repoRoot, 'test/cluster/fixtures/simkube.io_simu
 
 /** The DSB trace decoded, and its nginx-thrift deployment. */
 export async function loadDsb(): Promise<{ model: TraceModel; controlled: Workload; path: string }> {
-  const model = buildTraceModel(await readTraceFile(DSB_TRACE));
+  const model = buildTraceModel(readTrace(DSB_TRACE));
   const controlled = findWorkload(model, 'dsb/nginx-thrift');
   if (!controlled) throw new Error('dsb-scaling.sktrace has no dsb/nginx-thrift');
   return { model, controlled, path: DSB_TRACE };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seriesFromPoints } from '../../src/env/demand.js';
-import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from '../../src/env/service-model.js';
+import { emptyServiceReport, instantUtilisation, ServiceAccumulator, SLO_RELATIVE_TOLERANCE } from '../../src/env/service-model.js';
 
 const opts = { perReplicaRps: 100, sloLatencyMs: 100, maxLatencyMs: 1000 };
 
@@ -74,5 +74,18 @@ describe('service model (M/M/1 per replica)', () => {
     expect(instantUtilisation(0, 0, 100)).toBe(0);
     expect(instantUtilisation(10, 0, 100)).toBe(1);
     expect(instantUtilisation(50, 1, 100)).toBe(0.5);
+  });
+
+  it('latency at the SLO up to float noise is no violation; just above the tolerance is one', () => {
+    // rho = 0.9 exactly in decimal: W = 1000 / (100 x 0.1) = 100 ms, which floats give as 100.00000000000001.
+    const r = window([[0, 270]], [[0, 10, 3, 3]]);
+    expect(r.latencyMs).toBeGreaterThan(100);
+    expect(r.latencyMs - 100).toBeLessThan(100 * SLO_RELATIVE_TOLERANCE);
+    expect(r.violationS).toBe(0);
+    expect(r.sloViolated).toBe(false);
+    // A real excess (rho = 0.9001: W ~ 100.1 ms) still counts.
+    const over = window([[0, 270.03]], [[0, 10, 3, 3]]);
+    expect(over.latencyMs).toBeGreaterThan(100 * (1 + SLO_RELATIVE_TOLERANCE));
+    expect(over.violationS).toBe(10);
   });
 });

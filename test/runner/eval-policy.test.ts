@@ -115,4 +115,19 @@ describe('evaluating a trained policy', () => {
     expect(r.err).toMatch(/^simenv: expected a policy directory with policy\.json, got no such file at .*nope\/policy\.json/);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it('eval --policy --baseline hpa: the baseline runs in the env the policy defines, on the same seeds', async () => {
+    const out = tempDir();
+    const r = await cli(evalArgs(out, '--duration', '240', '--seeds', '1..2', '--baseline', 'hpa', '--run-id', 'pol', '--quiet'));
+    expect(r.code, r.err).toBe(0);
+    const other = readdirSync(out).find((d) => d !== 'pol')!;
+    const pol = RunConfigRecordSchema.parse(JSON.parse(readFileSync(join(out, 'pol', 'config.json'), 'utf8')));
+    const base = RunConfigRecordSchema.parse(JSON.parse(readFileSync(join(out, other, 'config.json'), 'utf8')));
+    expect(base.agent.name).toBe('hpa');
+    expect(base.env).toEqual(pol.env);
+    expect(base.env).toMatchObject({ actionMode: 'delta', maxDelta: 3, stepSeconds: 30 });
+    const ev = JSON.parse(readFileSync(join(out, 'pol', 'eval.json'), 'utf8')) as { seeds: number[]; difference: { pairs: number } };
+    expect(ev.seeds).toEqual(pol.episodeSeeds);
+    expect(ev.difference.pairs).toBe(2);
+  });
 });

@@ -6,7 +6,7 @@ import { schemaFileTexts, staleSchemaFiles, SCHEMAS_DIR } from '../../src/runner
 describe('record schemas', () => {
   it('the committed schemas/*.schema.json match the zod schemas (run `npm run schemas` when this fails)', () => {
     expect(staleSchemaFiles(SCHEMAS_DIR)).toEqual([]);
-    expect(Object.keys(schemaFileTexts()).sort()).toEqual(['run-config.schema.json', 'run-summary.schema.json', 'step-record.schema.json']);
+    expect(Object.keys(schemaFileTexts()).sort()).toEqual(['episode-record.schema.json', 'eval.schema.json', 'run-config.schema.json', 'run-summary.schema.json', 'step-record.schema.json']);
   });
 
   it('exports JSON Schema that names every observation field and forbids unknown ones', () => {

@@ -83,7 +83,7 @@ describe('planRun', () => {
     expect(p.seed).toBe(1);
     expect(p.seeds).toEqual([...episodeSeeds(1, 2), ...episodeSeeds(2, 2), ...episodeSeeds(3, 2)]);
     expect(usage({ ...base, agent: 'random', seeds: '1,2' })).toMatch(/--seeds: only `simenv eval` takes --seeds/);
-    expect(usage({ ...base, agent: 'random', seeds: '1,x' }, { evalMode: true })).toMatch(/--seeds: expected comma-separated integers such as 1,2,3, got "1,x"/);
+    expect(usage({ ...base, agent: 'random', seeds: '1,x' }, { evalMode: true })).toMatch(/--seeds: expected comma-separated integers or ranges such as 1,2,3 or 1..10, got "1,x"/);
   });
 
   it('refuses bad flags with a message naming the flag', () => {

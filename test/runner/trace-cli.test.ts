@@ -101,7 +101,7 @@ describe('simenv trace validate', () => {
         config: { trackedObjects: { 'apps/v1.Deployment': { bogus: true } } },
         events: [
           { ts: 9, applied_objs: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {} }], deleted_objs: [] },
-          { ts: 3, applied_objs: [], deleted_objs: [] },
+          { ts: 'later', applied_objs: [], deleted_objs: [] },
         ],
         index: {},
       }),
@@ -111,9 +111,31 @@ describe('simenv trace validate', () => {
     expect(r.stderr).toContain('many.sktrace: 4 problems');
     expect(r.stderr).toContain('- config.trackedObjects["apps/v1.Deployment"]: expected only podSpecTemplatePaths, trackLifecycle and skipOwned, got "bogus"');
     expect(r.stderr).toContain('- events[0].applied_objs[0].metadata.name: expected a non-empty string, got none');
-    expect(r.stderr).toContain('- events[1].ts: expected events in time order');
+    expect(r.stderr).toContain('- events[1].ts: expected a Unix time in seconds (an integer), got a string ("later")');
     expect(r.stderr).toContain('- pod_lifecycles: expected the required field pod_lifecycles, got none');
     expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('reads events out of time order as SimKube does, and says it sorted them', async () => {
+    const path = join(dir, 'unsorted.sktrace');
+    const obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'ns' } };
+    writeFileSync(
+      path,
+      new MsgpackWriter().encode({
+        version: 2,
+        config: { trackedObjects: {} },
+        events: [
+          { ts: 9, applied_objs: [obj], deleted_objs: [] },
+          { ts: 3, applied_objs: [], deleted_objs: [] },
+        ],
+        index: {},
+        pod_lifecycles: {},
+      }),
+    );
+    const r = await simenv('trace', 'validate', path);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('unsorted.sktrace: valid SimKube trace');
+    expect(r.stdout).toContain('note: events were not in time order (first: events[1] (ts 3) came after events[0] (ts 9)); simenv sorted them by ts');
   });
 
   it('exits 2 on usage errors', async () => {

@@ -23,10 +23,22 @@ export const HpaScalingRulesSchema = z.strictObject({
 });
 export type HpaScalingRulesInput = z.input<typeof HpaScalingRulesSchema>;
 
+/**
+ * The CPU utilisation target, integer percent of the request, in (0, 100]. The API allows
+ * more (usage can exceed the request when limits are higher), but the env's utilisation is
+ * the service's, at most 100%: a target above it could never be reached and the HPA would
+ * only ever scale down.
+ */
+export const HpaTargetUtilisationSchema = z
+  .number()
+  .int('expected an integer percent')
+  .min(1, 'expected a target utilisation in (0, 100] percent')
+  .max(100, 'expected a target utilisation in (0, 100] percent (simulated utilisation never exceeds 100% of the request)');
+
 /** Everything the HPA agent can be configured with. */
 export const HpaOptionsSchema = z.strictObject({
   /** metrics[].resource.target.averageUtilization: integer percent of the CPU request. */
-  targetUtilisation: z.number().int().min(1).max(1000).default(60),
+  targetUtilisation: HpaTargetUtilisationSchema.default(60),
   /** --horizontal-pod-autoscaler-tolerance (default 0.1). */
   tolerance: z.number().min(0).max(10).default(0.1),
   /** --horizontal-pod-autoscaler-sync-period (default 15 s). */

@@ -1,7 +1,7 @@
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
 import { createBackend } from '../cluster/create-backend.js';
 import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
-import { episodeWindow } from '../episode-window.js';
+import { episodeWindow } from '../episode-windows.js';
 import { ConfigError, EnvStateError, InvalidActionError } from '../errors.js';
 import { emptyNamedObservation, ObservationEncoder, observationBox } from '../observation.js';
 import { computeReward, emptyReward } from '../reward.js';
@@ -73,6 +73,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly stepSeconds: number;
   private readonly horizonSteps: number;
   private readonly deletedAtS: number;
+  /** Where the earliest demand series ends (Infinity: all hold their last value). */
+  private readonly loadEndS: number;
   private readonly desired: Int32Array;
   private readonly applied: Int32Array;
   private readonly requested: Int32Array;
@@ -121,7 +123,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       await backend.close();
       throw new ConfigError('backend', `expected a backend that controls several deployments, got the ${backend.kind} backend`, { hint: 'use backend "memory"' });
     }
-    return new ApplicationEnv(o, setup.model, setup.controlled, backend, own, service);
+    const loadEndS = Math.min(Infinity, ...own.map((s) => s.endS), ...(graph?.entries ?? []).map((s) => s.endS));
+    return new ApplicationEnv(o, setup.model, setup.controlled, backend, own, service, loadEndS);
   }
 
   private constructor(
@@ -131,7 +134,9 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     backend: ClusterBackend,
     own: DemandSeries[],
     service: ApplicationService,
+    loadEndS: number,
   ) {
+    this.loadEndS = loadEndS;
     this.options = options;
     this.model = model;
     this.controlled = controlled;
@@ -311,7 +316,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       this.seeder.reseed(seed);
     }
     this.rng.reseed(this.seeder.nextUint32());
-    const { startS, endS } = episodeWindow(this.options, this.model.durationS, this.rng);
+    const { startS, endS } = episodeWindow(this.options, this.model.durationS, this.loadEndS, this.rng);
     this.endS = endS;
     this.t = startS;
     for (let i = 0; i < this.n; i++) this.desired[i] = initialReplicasOf(this.options, this.controlled[i]!, this.maxReplicas[i]!, startS);

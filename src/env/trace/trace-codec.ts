@@ -1,12 +1,12 @@
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
-import { TraceFormatError, TraceValidationError } from '../errors.js';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { TraceFormatError } from '../errors.js';
 import { pathAtOffset } from './msgpack-locate.js';
 import { MsgpackReader, MsgpackReadError } from './msgpack-reader.js';
 import { MsgpackWriteError, MsgpackWriter } from './msgpack-writer.js';
 import { TRACE_FORMAT_VERSION, type Trace } from './schema.js';
 import { formatMismatch, formatOfPath, sniffFormat, type TraceFileFormat } from './trace-format.js';
 import { checkJsonTrace, traceToJson } from './trace-json.js';
-import { checkTrace, describeValue, PROBLEM_LIMIT, ProblemSink, toHash } from './trace-validate.js';
+import { checkTrace, describeValue, ProblemSink, toHash } from './trace-validate.js';
 
 /**
  * The SimKube trace codec: msgpack bytes <-> typed Trace, losslessly, plus the thin file
@@ -21,34 +21,44 @@ import { checkTrace, describeValue, PROBLEM_LIMIT, ProblemSink, toHash } from '.
 const reader = new MsgpackReader();
 const writer = new MsgpackWriter();
 
-/** The outcome of checking some data as a trace: every problem, not just the first. */
-export interface TraceCheck {
-  /** The encoding the data was read as (undefined when it could not be told). */
-  format: TraceFileFormat | undefined;
-  /** Problems found (at most PROBLEM_LIMIT; `omitted` counts the rest). */
-  problems: TraceFormatError[];
-  omitted: number;
-  /** Remarks that do not make the trace invalid (e.g. approximate hashes from JSON). */
-  warnings: string[];
-  /** The trace, when there was no problem. */
-  trace?: Trace;
+/** How `readTrace` reads: where the data came from and what it must be. */
+export interface ReadTraceOptions {
+  /** The file name used in messages (default: the path, when `source` is one). */
+  file?: string;
+  /** The encoding the data must be in (default: the file extension's, else told by content). */
+  format?: TraceFileFormat;
+  /**
+   * Receives remarks that do not make the trace invalid (events re-sorted, ignored fields,
+   * approximate JSON hashes). The codec never prints: the caller decides what to show.
+   */
+  onWarning?: (message: string) => void;
+  /** Told, once the trace is read, which encoding it was in and its size in bytes. */
+  onRead?: (facts: { format: TraceFileFormat; bytes: number }) => void;
 }
 
-/** A trace read from bytes or a file, with how it was encoded. */
-export interface LoadedTrace {
-  trace: Trace;
-  format: TraceFileFormat;
-  warnings: string[];
-  /** Size of the input in bytes. */
-  bytes: number;
+/** How `writeTrace` encodes. */
+export interface WriteTraceOptions {
+  /** Default: the path's extension (`.json` is JSON), else msgpack. */
+  format?: TraceFileFormat;
+  /** JSON indentation in spaces (0: one line). Default 2. */
+  indent?: number;
+}
+
+/**
+ * The one place where msgpack data that is not a version-2 trace map is reported: a top-level
+ * value other than a map (a SimKube <= 1.1.1 trace is a msgpack array of four), compressed
+ * data, or no msgpack at all. Detection of older trace formats hooks in here. (A map whose
+ * `version` is missing or not 2 is reported by checkTrace's version check.)
+ */
+function reportNotV2Map(bytes: Uint8Array, sink: ProblemSink, why: string): boolean {
+  const mismatch = formatMismatch(bytes, 'msgpack', why);
+  if (mismatch === undefined) return false;
+  sink.report('', mismatch);
+  return true;
 }
 
 function decodeMsgpackInto(bytes: Uint8Array, sink: ProblemSink, why: string): Trace | undefined {
-  const mismatch = formatMismatch(bytes, 'msgpack', why);
-  if (mismatch) {
-    sink.report('', mismatch);
-    return undefined;
-  }
+  if (reportNotV2Map(bytes, sink, why)) return undefined;
   let raw: unknown;
   try {
     raw = reader.decode(bytes);
@@ -87,46 +97,26 @@ function decodeAnyInto(bytes: Uint8Array, sink: ProblemSink, expect: TraceFileFo
   return { trace, format: sniffed === 'json' || sniffed === 'msgpack' ? sniffed : expect };
 }
 
-/** Decode msgpack bytes into a validated trace; throws TraceFormatError naming the path. */
-export function decodeTrace(bytes: Uint8Array, file?: string): Trace {
-  return decodeMsgpackInto(bytes, new ProblemSink('throw', file), '')!;
+/** Decode bytes in either encoding into a validated trace; every problem collected, then thrown. */
+function readBytesAsTrace(bytes: Uint8Array, options: ReadTraceOptions, expect: TraceFileFormat | undefined): Trace {
+  const sink: ProblemSink = new ProblemSink('collect', options.file);
+  const { trace, format } = decodeAnyInto(bytes, sink, expect);
+  if (!trace || !sink.ok) sink.throwCollected();
+  if (options.onWarning) for (const w of sink.warnings) options.onWarning(w);
+  options.onRead?.({ format: format ?? 'msgpack', bytes: bytes.length });
+  return trace;
 }
 
 /**
- * Decode a trace in either encoding (msgpack or the JSON form), told by `expect` or else by
- * content; throws the first problem as a TraceFormatError.
+ * Read a SimKube v2 trace from a file path or from bytes, in msgpack or the lossless JSON form
+ * (told by `options.format`, the file extension, or else the content). Throws a
+ * TraceFormatError naming the path of the problem, or a TraceValidationError listing every
+ * problem by path (`events[1].applied_objs[23].metadata.name: expected ..., got ...`).
  */
-export function decodeTraceData(bytes: Uint8Array, options: { file?: string; expect?: TraceFileFormat } = {}): LoadedTrace {
-  const sink = new ProblemSink('throw', options.file);
-  const { trace, format } = decodeAnyInto(bytes, sink, options.expect);
-  return { trace: trace!, format: format!, warnings: sink.warnings, bytes: bytes.length };
-}
-
-/** Check data as a trace and collect every problem (for `simenv trace validate`). */
-export function checkTraceData(bytes: Uint8Array, options: { file?: string; expect?: TraceFileFormat } = {}): TraceCheck {
-  const sink = new ProblemSink('collect', options.file);
-  const { trace, format } = decodeAnyInto(bytes, sink, options.expect);
-  return { format, problems: sink.problems, omitted: sink.dropped, warnings: sink.warnings, trace };
-}
-
-/**
- * Every problem of a trace given as msgpack bytes, JSON text, or an in-memory Trace value
- * (an empty list means valid).
- */
-export function validateTrace(input: Uint8Array | string | unknown, file?: string): TraceFormatError[] {
-  if (input instanceof Uint8Array) return checkTraceData(input, { file }).problems;
-  const sink = new ProblemSink('collect', file);
-  if (typeof input === 'string') checkJsonTrace(input, sink);
-  else checkTrace(input, sink, { form: 'typed' });
-  return sink.problems;
-}
-
-/** Throw a TraceValidationError listing every problem, if there is any. */
-export function assertValidTrace(check: TraceCheck, file?: string): Trace {
-  if (check.trace && check.problems.length === 0) return check.trace;
-  const problems = [...check.problems];
-  if (check.omitted > 0) problems.push(new TraceFormatError('', `... and ${check.omitted} more problems (only the first ${PROBLEM_LIMIT} are listed)`));
-  throw new TraceValidationError(problems, file);
+export function readTrace(source: string | Uint8Array, options: ReadTraceOptions = {}): Trace {
+  if (typeof source !== 'string') return readBytesAsTrace(source, options, options.format);
+  const bytes = readFileBytes(source);
+  return readBytesAsTrace(bytes, { ...options, file: options.file ?? source }, options.format ?? formatOfPath(source));
 }
 
 // --- encoding ------------------------------------------------------------------------------
@@ -232,7 +222,7 @@ function writeLifecycles(trace: Trace): void {
 }
 
 /** Encode a trace as SimKube v2 msgpack; throws TraceFormatError if it is not a valid trace. */
-export function encodeTrace(trace: Trace): Uint8Array {
+function encodeMsgpack(trace: Trace): Uint8Array {
   checkTrace(trace, new ProblemSink('throw'), { form: 'typed' });
   writer.reset();
   try {
@@ -256,9 +246,9 @@ export function encodeTrace(trace: Trace): Uint8Array {
 
 // --- files ---------------------------------------------------------------------------------
 
-async function readBytes(path: string): Promise<Uint8Array> {
+function readFileBytes(path: string): Uint8Array {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
@@ -266,44 +256,38 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Read a trace file (msgpack, or the JSON form for *.json); throws TraceFormatError. */
-export async function readTraceFile(path: string): Promise<Trace> {
-  return (await loadTraceFile(path)).trace;
-}
-
-/** Read a trace file and say how it was encoded; the extension and the content must agree. */
-export async function loadTraceFile(path: string): Promise<LoadedTrace> {
-  const bytes = await readBytes(path);
-  return decodeTraceData(bytes, { file: path, expect: formatOfPath(path) });
-}
-
-/** Check a trace file and collect every problem; a file that cannot be read throws. */
-export async function validateTraceFile(path: string): Promise<TraceCheck> {
-  const bytes = await readBytes(path);
-  return checkTraceData(bytes, { file: path, expect: formatOfPath(path) });
-}
-
-/** Encode a trace in `format` (default: by extension, msgpack unless *.json). */
-export function encodeTraceAs(trace: Trace, format: TraceFileFormat, options: { indent?: number } = {}): Uint8Array {
-  if (format === 'msgpack') return encodeTrace(trace);
+function encodeAs(trace: Trace, format: TraceFileFormat, indent: number | undefined): Uint8Array {
+  if (format === 'msgpack') return encodeMsgpack(trace);
   checkTrace(trace, new ProblemSink('throw'), { form: 'typed' });
-  return new TextEncoder().encode(`${traceToJson(trace, options)}\n`);
+  return new TextEncoder().encode(`${traceToJson(trace, { indent })}\n`);
 }
 
-/** Write a trace atomically (temp file, then rename); returns the format and size written. */
-export async function writeTraceFile(
-  path: string,
+/** Encode a trace (msgpack unless `format: 'json'`); throws TraceFormatError if it is not valid. */
+export function writeTrace(trace: Trace, options?: WriteTraceOptions): Uint8Array;
+/** Write a trace to `path` atomically (temp file, then rename); returns the format and size written. */
+export function writeTrace(trace: Trace, path: string, options?: WriteTraceOptions): { format: TraceFileFormat; bytes: number };
+export function writeTrace(
   trace: Trace,
-  options: { format?: TraceFileFormat; indent?: number } = {},
-): Promise<{ format: TraceFileFormat; bytes: number }> {
-  const format = options.format ?? formatOfPath(path) ?? 'msgpack';
-  const bytes = encodeTraceAs(trace, format, options);
+  pathOrOptions?: string | WriteTraceOptions,
+  maybeOptions: WriteTraceOptions = {},
+): Uint8Array | { format: TraceFileFormat; bytes: number } {
+  if (typeof pathOrOptions !== 'string') {
+    const options = pathOrOptions ?? {};
+    return encodeAs(trace, options.format ?? 'msgpack', options.indent);
+  }
+  const path = pathOrOptions;
+  const format = maybeOptions.format ?? formatOfPath(path) ?? 'msgpack';
+  const bytes = encodeAs(trace, format, maybeOptions.indent);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temp file was never created
+    }
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     const what = code === 'ENOENT' ? 'a missing directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : code;
     throw new TraceFormatError('', `expected a writable file path, got ${what} (${code})`, { file: path, cause: err });

@@ -1,4 +1,3 @@
-import { TraceFormatError } from '../errors.js';
 import type { PodLifecycle, Trace } from './schema.js';
 import { checkTrace, describeValue, isPlainMap, ProblemSink } from './trace-validate.js';
 
@@ -284,10 +283,14 @@ export function checkJsonTrace(text: string, sink: ProblemSink): Trace | undefin
   return checkTrace(raw, sink, { form: 'file' });
 }
 
-/** Parse the lossless JSON form (or a SimKube-shaped JSON trace) into a validated trace. */
-export function traceFromJson(text: string, file?: string): Trace {
-  const sink = new ProblemSink('throw', file);
+/**
+ * Parse the lossless JSON form (or a SimKube-shaped JSON trace) into a validated trace; throws
+ * as `readTrace` does (every problem, by path). Remarks go to `options.onWarning`.
+ */
+export function traceFromJson(text: string, options: { file?: string; onWarning?: (message: string) => void } = {}): Trace {
+  const sink: ProblemSink = new ProblemSink('collect', options.file);
   const trace = checkJsonTrace(text, sink);
-  if (!trace) throw new TraceFormatError('', 'expected a valid trace', { file });
+  if (!trace || !sink.ok) sink.throwCollected();
+  if (options.onWarning) for (const w of sink.warnings) options.onWarning(w);
   return trace;
 }

@@ -1,5 +1,6 @@
 import { TraceFormatError } from '../errors.js';
-import { parseMilli, parseQuantityValue } from './quantity.js';
+import { podRequests, type PodSpecResourcesLike } from '../k8s/pod-resources.js';
+import type { Toleration } from '../k8s/tolerations.js';
 import { gvkOf, namespacedName, type KubeObject, type Trace, type TraceEvent } from './schema.js';
 
 /**
@@ -8,18 +9,15 @@ import { gvkOf, namespacedName, type KubeObject, type Trace, type TraceEvent } f
  * many times; nothing here is recomputed per step.
  */
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-}
+export type { Toleration };
 
 /** What the scheduler and the cost model need from a pod template. */
 export interface PodTemplateFacts {
-  /** Sum of container CPU requests, cores. */
+  /** The pod's effective CPU request (k8s/pod-resources), cores: `cpuMilli / 1000`. */
   cpu: number;
-  /** Sum of container memory requests, bytes. */
+  /** The same request in millicores (an integer: the scheduler's unit). */
+  cpuMilli: number;
+  /** The pod's effective memory request, bytes. */
   memory: number;
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
@@ -101,52 +99,6 @@ function joinPath(prefix: string, segments: readonly string[]): string {
   return segments.reduce((acc, s) => (acc ? `${acc}.${s}` : s), prefix);
 }
 
-type ResourceList = Record<string, unknown> | undefined;
-
-/** A container's request for one resource: `requests`, else `limits` (Pod defaulting copies limits). */
-function containerRequest(c: unknown, resource: 'cpu' | 'memory', path: string): number {
-  const requests = at(c, ['resources', 'requests']) as ResourceList;
-  const limits = at(c, ['resources', 'limits']) as ResourceList;
-  const fromRequests = requests?.[resource];
-  const q = fromRequests ?? limits?.[resource];
-  if (q === undefined || q === null) return 0;
-  const where = `${path}.resources.${fromRequests !== undefined ? 'requests' : 'limits'}.${resource}`;
-  // The scheduler counts CPU in millicores (MilliValue) and memory in bytes (Value).
-  return resource === 'cpu' ? parseMilli(q as string, where) : parseQuantityValue(q as string, where);
-}
-
-/**
- * The pod's effective request for one resource, as the scheduler computes it: the larger of
- * (app containers + sidecars) and, for each regular init container, itself plus the sidecars
- * started before it; plus the pod overhead.
- */
-function podRequest(spec: Record<string, unknown> | undefined, resource: 'cpu' | 'memory', path: string): number {
-  const containers = Array.isArray(spec?.containers) ? (spec!.containers as unknown[]) : [];
-  const inits = Array.isArray(spec?.initContainers) ? (spec!.initContainers as unknown[]) : [];
-  let app = 0;
-  containers.forEach((c, i) => {
-    app += containerRequest(c, resource, `${path}.containers[${i}]`);
-  });
-  let sidecars = 0;
-  let initPeak = 0;
-  inits.forEach((c, i) => {
-    const r = containerRequest(c, resource, `${path}.initContainers[${i}]`);
-    if (at(c, ['restartPolicy']) === 'Always') {
-      sidecars += r;
-    } else {
-      initPeak = Math.max(initPeak, r + sidecars);
-    }
-  });
-  const overhead = (spec?.overhead as ResourceList)?.[resource];
-  const extra =
-    overhead === undefined || overhead === null
-      ? 0
-      : resource === 'cpu'
-        ? parseMilli(overhead as string, `${path}.overhead.cpu`)
-        : parseQuantityValue(overhead as string, `${path}.overhead.memory`);
-  return Math.max(app + sidecars, initPeak) + extra;
-}
-
 /**
  * Extract the scheduling and cost facts of a workload's pod template. `path` is where `obj`
  * sits in the trace (for error messages); `templatePointer` overrides the kind's default
@@ -158,9 +110,11 @@ export function podTemplateFacts(obj: KubeObject, kind: WorkloadKind, path = '',
   const spec = at(obj, specSegments) as Record<string, unknown> | undefined;
   const specPath = joinPath(path, specSegments);
   const grace = spec?.terminationGracePeriodSeconds;
+  const requests = podRequests(spec as PodSpecResourcesLike | undefined, specPath);
   return {
-    cpu: podRequest(spec, 'cpu', specPath) / 1000,
-    memory: podRequest(spec, 'memory', specPath),
+    cpu: requests.cpuMilli / 1000,
+    cpuMilli: requests.cpuMilli,
+    memory: requests.memoryBytes,
     nodeSelector: (spec?.nodeSelector as Record<string, string> | undefined) ?? {},
     tolerations: (spec?.tolerations as Toleration[] | undefined) ?? [],
     terminationGracePeriodS: typeof grace === 'number' ? grace : DEFAULT_GRACE_S,

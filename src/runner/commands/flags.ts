@@ -50,15 +50,34 @@ export function positiveNumberFlag(gt = 0) {
   });
 }
 
-/** A comma-separated list of integers (`1,2,3`). */
+/** Longest list `intListFlag` expands a range into. */
+export const MAX_INT_LIST = 100_000;
+
+/** A comma-separated list of integers and inclusive ranges (`1,2,3`, `1..10`, `1..3,7`). */
 export function intListFlag() {
   return z.string().transform((text, ctx): number[] => {
     const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    const nums = parts.map((p) => (/^[+-]?\d+$/.test(p) ? Number(p) : Number.NaN));
-    if (parts.length === 0 || nums.some((n) => !Number.isSafeInteger(n))) {
-      ctx.addIssue({ code: 'custom', message: `expected comma-separated integers such as 1,2,3, got "${text}"` });
+    const out: number[] = [];
+    const bad = (why: string): typeof z.NEVER => {
+      ctx.addIssue({ code: 'custom', message: `expected comma-separated integers or ranges such as 1,2,3 or 1..10, got "${text}"${why}` });
       return z.NEVER;
+    };
+    if (parts.length === 0) return bad('');
+    for (const p of parts) {
+      const range = /^([+-]?\d+)\s*\.\.\s*([+-]?\d+)$/.exec(p);
+      if (range) {
+        const [a, b] = [Number(range[1]), Number(range[2])];
+        if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) return bad('');
+        if (b < a) return bad(` (range ${p} ends before it starts)`);
+        if (out.length + (b - a + 1) > MAX_INT_LIST) return bad(` (more than ${MAX_INT_LIST} values)`);
+        for (let i = a; i <= b; i++) out.push(i);
+      } else if (/^[+-]?\d+$/.test(p) && Number.isSafeInteger(Number(p))) {
+        if (out.length + 1 > MAX_INT_LIST) return bad(` (more than ${MAX_INT_LIST} values)`);
+        out.push(Number(p));
+      } else {
+        return bad('');
+      }
     }
-    return nums;
+    return out;
   });
 }

@@ -5,7 +5,7 @@ import { parseKubeOptions, type KubeOptions, type KubeOptionsInput } from '../..
 import { ANY_RUN_SELECTOR, runSelector } from '../../env/cluster/kube/labels.js';
 import { resolveRunScope } from '../../env/cluster/kube/run-scope.js';
 import { SIMULATION_GROUP, SIMULATION_PLURAL, SIMULATION_VERSION } from '../../env/cluster/kube/simulation.js';
-import { readTraceFile } from '../../env/trace/trace-codec.js';
+import { readTrace } from '../../env/trace/trace-codec.js';
 import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from '../../env/trace/trace-model.js';
 import { parseFlags } from './flags.js';
 
@@ -106,7 +106,7 @@ async function loadTrace(path: string | undefined, deploy: string | undefined): 
     if (deploy) throw new UsageError('--deploy: needs --trace (the deployment is looked up in the trace)');
     return {};
   }
-  const model = buildTraceModel(await readTraceFile(path));
+  const model = buildTraceModel(readTrace(path));
   if (!deploy) return { model };
   const controlled = findWorkload(model, deploy);
   if (!controlled) throw new UnknownWorkloadError(deploy, workloadsOfKind(model).map((w) => w.key));

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { executeRun } from '../execute-run.js';
-import { DEFAULT_ONE_STEP_SECONDS, DEFAULT_RUNS_DIR, planRun } from '../run-plan.js';
+import { DEFAULT_ONE_STEP_SECONDS, DEFAULT_RUNS_DIR, FLAG_CHOICES, planRun } from '../run-plan.js';
+import { addEnvFlags, oneOf } from './env-flags.js';
 
 /**
  * `simenv run` and `simenv eval`: episodes of an agent in a SimEnv, logged to a run directory.
@@ -9,19 +10,20 @@ import { DEFAULT_ONE_STEP_SECONDS, DEFAULT_RUNS_DIR, planRun } from '../run-plan
 
 /** Add the options shared by `run` and `eval` to `cmd`. */
 export function addRunOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
-    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME')
+  cmd
+    .option('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2); required without --scenario')
+    .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; required without --scenario')
     .option('--ns <namespace>', "the deployment's namespace in the trace")
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
     .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
+    .option('--hpa <file>', 'with --agent hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON) that configures it (see examples/hpa/)')
     .option('--policy <dir>', "a trained policy directory (simenv train --out DIR); the action space, replica bounds and step length default to the policy's")
     .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
     .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
     .option('--episodes <n>', 'episodes to run', '1')
     .option('--seed <n>', 'seed of the first episode (later episodes derive theirs from it)', '0')
-    .addOption(new Option('--backend <kind>', 'cluster backend').choices(['memory', 'kube']).default('memory'))
-    .addOption(new Option('--action-mode <mode>', 'actions are replica counts or changes (default absolute; with --policy: the policy\'s)').choices(['absolute', 'delta']))
+    .addOption(new Option('--backend <kind>', `cluster backend: ${oneOf(FLAG_CHOICES.backend)}`).default('memory'))
+    .addOption(new Option('--action-mode <mode>', `actions are replica counts or changes: ${oneOf(FLAG_CHOICES.actionMode)} (default absolute; with --policy: the policy's)`))
     .option('--max-delta <n>', 'delta mode: the largest replica change per step (default 2; with --policy: the policy\'s)')
     .option('--min-replicas <n>', 'lower bound of the replica count')
     .option('--max-replicas <n>', 'upper bound of the replica count')
@@ -30,17 +32,21 @@ export function addRunOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'kube backend: kubeconfig file')
     .option('--context <name>', 'kube backend: kubeconfig context')
     .option('--speed <x>', 'kube backend: simulated seconds per real second')
-    .addOption(new Option('--mode <mode>', 'kube backend: replay the trace or run a SimKube Simulation').choices(['replay', 'simkube']))
+    .addOption(new Option('--mode <mode>', `kube backend: replay the trace or run a SimKube Simulation: ${oneOf(FLAG_CHOICES.mode)}`))
     .option('--out <dir>', 'parent directory of run directories', DEFAULT_RUNS_DIR)
     .option('--run-id <id>', 'name of the run directory (default: time, agent and a random suffix)')
     .addOption(
       new Option('--log-flush <mode>', 'step.jsonl: a write per step (a kill loses at most the step in flight), or batched (a write per 256 lines or 200 ms and at episode ends: faster, a SIGKILL loses up to that batch)')
-        .choices(['step', 'batched'])
         .default('step'),
+    )
+    .addOption(
+      new Option('--log <level>', 'what the run logs: steps (step.jsonl, a line per step), episodes (episode.jsonl, a line per episode) or none (config.json and summary.json only)')
+        .default('steps'),
     )
     .option('--json', 'print one JSON summary instead of the phases')
     .option('--quiet', "print only errors (also hides the backend's [backend] lines on stderr)")
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)');
+  return addEnvFlags(cmd);
 }
 
 /** Register `simenv run`. */
@@ -61,7 +67,11 @@ into the cluster namespace --kube-ns (default: that same namespace).
 The backend's progress lines (kube: preflight warnings, settle time, retries, falling behind
 the wall clock) are printed to stderr prefixed [backend], also with --json; --quiet hides them.
 
+A scenario (--scenario NAME|FILE; simenv scenarios list) sets the trace, deployment, load,
+SLO, reward and episode shape; flags given with it override its fields.
+
 Examples:
+  simenv run --scenario compose-post-bursty --agent hpa --split heldout
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --target 3
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift --ns dsb --agent hpa --step 15 --episodes 3
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --episodes 5

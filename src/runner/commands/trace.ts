@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
-import { assertValidTrace, loadTraceFile, validateTraceFile, writeTraceFile } from '../../env/trace/trace-codec.js';
-import { formatOfPath } from '../../env/trace/trace-format.js';
+import { readTrace, writeTrace } from '../../env/trace/trace-codec.js';
+import type { Trace } from '../../env/trace/schema.js';
+import { formatOfPath, type TraceFileFormat } from '../../env/trace/trace-format.js';
 import { summarizeTrace, type TraceSummary, type WorkloadSummary } from '../../env/trace/trace-summary.js';
 import { synthesizeTrace, SynthOptionsSchema } from '../../env/trace/trace-synth.js';
 
@@ -120,6 +121,14 @@ function outputFormat(path: string): 'msgpack' | 'json' {
   return format;
 }
 
+/** Read a trace file with what the commands print about it: encoding, size and warnings. */
+function readTraceWithFacts(file: string): { trace: Trace; format: TraceFileFormat; bytes: number; warnings: string[] } {
+  const warnings: string[] = [];
+  let facts = { format: 'msgpack' as TraceFileFormat, bytes: 0 };
+  const trace = readTrace(file, { onWarning: (w) => warnings.push(w), onRead: (f) => (facts = f) });
+  return { trace, ...facts, warnings };
+}
+
 /** Register `simenv trace ...` on `program`. */
 export function registerTraceCommands(program: Command): void {
   const trace = program.command('trace').description('inspect, validate, convert and synthesise SimKube traces');
@@ -130,7 +139,7 @@ export function registerTraceCommands(program: Command): void {
     .argument('<file>', 'trace file (.sktrace msgpack, or .json)')
     .option('--json', 'print one JSON document instead of text')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const loaded = await loadTraceFile(file);
+      const loaded = readTraceWithFacts(file);
       const summary = summarizeTrace(loaded.trace);
       if (opts.json) {
         jsonOut({ file, format: loaded.format, bytes: loaded.bytes, ...summary, warnings: loaded.warnings });
@@ -144,11 +153,11 @@ export function registerTraceCommands(program: Command): void {
     .description('check a trace against SimKube format v2; exit 0 if valid, 1 listing every problem')
     .argument('<file>', 'trace file (.sktrace msgpack, or .json)')
     .action(async (file: string) => {
-      const check = await validateTraceFile(file);
-      const t = assertValidTrace(check, file);
+      // readTrace collects every problem and throws them together (the CLI prints the list).
+      const { trace: t, format, warnings } = readTraceWithFacts(file);
       const objects = t.events.reduce((n, e) => n + e.applied_objs.length + e.deleted_objs.length, 0);
-      out(`${file}: valid SimKube trace, format version ${t.version} (${check.format}, ${t.events.length} events, ${objects} objects)`);
-      for (const w of check.warnings) out(`note: ${w}`);
+      out(`${file}: valid SimKube trace, format version ${t.version} (${format}, ${t.events.length} events, ${objects} objects)`);
+      for (const w of warnings) out(`note: ${w}`);
     });
 
   trace
@@ -159,8 +168,8 @@ export function registerTraceCommands(program: Command): void {
     .option('--compact', 'JSON output on one line instead of indented')
     .action(async (input: string, output: string, opts: { compact?: boolean }) => {
       const format = outputFormat(output);
-      const loaded = await loadTraceFile(input);
-      const written = await writeTraceFile(output, loaded.trace, { format, indent: opts.compact ? 0 : 2 });
+      const loaded = readTraceWithFacts(input);
+      const written = writeTrace(loaded.trace, output, { format, indent: opts.compact ? 0 : 2 });
       out(`${output}: wrote ${written.format} (${formatBytes(written.bytes)}, ${loaded.trace.events.length} events) from ${input} (${loaded.format})`);
       for (const w of loaded.warnings) out(`note: ${w}`);
     });
@@ -199,7 +208,7 @@ export function registerTraceCommands(program: Command): void {
         throw new UsageError(`${flagName(issue.path[0])}: ${issue.message.replace(/^Too (big|small): /, '')}, got ${JSON.stringify(given)}`);
       }
       const t = synthesizeTrace(options);
-      const written = await writeTraceFile(f.out, t, { format, indent: f.compact ? 0 : 2 });
+      const written = writeTrace(t, f.out, { format, indent: f.compact ? 0 : 2 });
       out(`${f.out}: wrote a synthetic trace (${written.format}, ${formatBytes(written.bytes)}, ${f.deployments} deployments, ${t.events.length} events, seed ${f.seed})`);
     });
 }

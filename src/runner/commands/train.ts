@@ -1,30 +1,24 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { describeError, UsageError } from '../../env/errors.js';
-import { trainAgent, type TrainOptionsInput } from '../train/train-loop.js';
+import { trainAgent, TrainOptionsSchema, type TrainOptionsInput } from '../train/train-loop.js';
+
+const TF_BACKENDS = TrainOptionsSchema.shape.tfBackend.unwrap().options;
 import { TrainProgressPrinter } from '../train/train-progress.js';
 import { intFlag, parseFlags, positiveNumberFlag } from './flags.js';
+import { addEnvFlags, checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides, windowFlag } from './env-flags.js';
+import { SimEnvOptionsSchema } from '../../env/options.js';
+import { loadScenario } from '../../env/scenario-files.js';
 
 /**
  * `simenv train`: train a DQN or PPO agent in the memory backend and write a run directory
  * with train.json, train.jsonl, checkpoints/ and the final policy/ (see docs/agents.md).
  */
 
-const windowFlag = z.string().transform((text, ctx): [number, number] => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  const a = m ? Number(m[1]) : Number.NaN;
-  const b = m ? Number(m[2]) : Number.NaN;
-  if (!(a < b)) {
-    ctx.addIssue({ code: 'custom', message: `expected START:END seconds of the trace with START < END (e.g. 0:680), got "${text}"` });
-    return z.NEVER;
-  }
-  return [a, b];
-});
-
 const TrainFlagsSchema = z.strictObject({
-  agent: z.enum(['dqn', 'ppo'], { message: 'expected dqn or ppo' }),
-  trace: z.string().min(1),
-  deploy: z.string().min(1),
+  agent: enumFlag(TrainOptionsSchema.shape.agent.options),
+  trace: z.string().min(1).optional(),
+  deploy: z.string().min(1).optional(),
   ns: z.string().min(1).optional(),
   steps: intFlag(1),
   seed: intFlag(-2147483648, 2147483647),
@@ -32,12 +26,13 @@ const TrainFlagsSchema = z.strictObject({
   envs: intFlag(1, 256),
   step: positiveNumberFlag().optional(),
   horizon: intFlag(1).optional(),
+  ...ENV_FLAG_SHAPE,
   window: windowFlag.optional(),
-  actionMode: z.enum(['absolute', 'delta']),
+  actionMode: enumFlag(SimEnvOptionsSchema.shape.actionMode.unwrap().options),
   maxDelta: intFlag(1).optional(),
   minReplicas: intFlag(0).optional(),
   maxReplicas: intFlag(1).optional(),
-  tfBackend: z.enum(['auto', 'node', 'wasm', 'cpu']),
+  tfBackend: enumFlag(TF_BACKENDS),
   lr: positiveNumberFlag().optional(),
   hyper: z.string().optional(),
   checkpointEvery: intFlag(1).optional(),
@@ -52,7 +47,19 @@ type TrainFlags = z.output<typeof TrainFlagsSchema>;
 
 /** Turn validated flags into trainer options (UsageError for combinations that make no sense). */
 export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
-  const deployments = f.deploy
+  checkEnvFlags({ ...f, window: undefined });
+  if (f.window !== undefined && (f.split !== undefined || f.episodeStart !== undefined)) {
+    throw new UsageError(`--window: expected one of --split, --window, --episode-start, got --window and ${f.split !== undefined ? '--split' : '--episode-start'}`);
+  }
+  let split = f.split;
+  if (f.scenario !== undefined) {
+    // Training defaults to the scenario's training windows.
+    if (split === undefined && f.window === undefined && f.episodeStart === undefined && loadScenario(f.scenario).scenario.splits?.train !== undefined) split = 'train';
+  } else {
+    if (f.trace === undefined) throw new UsageError('--trace: expected a trace file (--trace FILE), or a scenario (--scenario NAME|FILE)');
+    if (f.deploy === undefined) throw new UsageError('--deploy: expected the deployment to control (--deploy NAME or NS/NAME)');
+  }
+  const deployments = (f.deploy ?? '')
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d !== '')
@@ -62,8 +69,13 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
       if (!d.startsWith(`${f.ns}/`)) throw new UsageError(`--ns: expected the namespace of --deploy ${d}, got ${f.ns}`);
       return d;
     });
-  if (deployments.length === 0) throw new UsageError(`--deploy: expected NAME, NS/NAME or a comma-separated list, got "${f.deploy}"`);
-  const env: Record<string, unknown> = { trace: f.trace, actionMode: f.actionMode };
+  if (deployments.length === 0 && f.scenario === undefined) throw new UsageError(`--deploy: expected NAME, NS/NAME or a comma-separated list, got "${f.deploy}"`);
+  const env: Record<string, unknown> = {
+    ...(f.scenario !== undefined ? { scenario: f.scenario, ...(split !== undefined ? { split } : {}) } : {}),
+    ...(f.trace !== undefined ? { trace: f.trace } : {}),
+    ...envOverrides(f),
+    actionMode: f.actionMode,
+  };
   if (f.step !== undefined) env.stepSeconds = f.step;
   if (f.horizon !== undefined) env.horizon = f.horizon;
   if (f.maxDelta !== undefined) env.maxDelta = f.maxDelta;
@@ -77,7 +89,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
       throw new UsageError(`--window: expected a window of at least --horizon x --step = ${f.horizon * (f.step ?? 15)} s, got ${end - start} s`);
     }
     env.episodeStart = { type: 'random-window', earliestS: start, latestS: latest };
-  } else if (f.horizon !== undefined) {
+  } else if (f.horizon !== undefined && f.scenario === undefined && f.episodeStart === undefined) {
     env.episodeStart = { type: 'random-window' };
   }
   let hyper: Record<string, unknown> = {};
@@ -93,7 +105,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   if (f.lr !== undefined) hyper.learningRate = f.lr;
   return {
     agent: f.agent,
-    env: deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
+    env: deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
     steps: f.steps,
     seed: f.seed,
     numEnvs: f.envs,
@@ -109,12 +121,11 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
 
 /** Register `simenv train`. */
 export function registerTrainCommands(program: Command): void {
-  program
-    .command('train')
+  addEnvFlags(program.command('train'), ['window'])
     .description('train a learned agent (DQN or PPO on TensorFlow.js) in the memory backend; writes a policy directory')
-    .addOption(new Option('--agent <name>', 'learning algorithm').choices(['dqn', 'ppo']).makeOptionMandatory())
-    .requiredOption('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2)')
-    .requiredOption('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; a comma-separated list trains on several (env i gets entry i mod N)')
+    .addOption(new Option('--agent <name>', 'learning algorithm: dqn or ppo').makeOptionMandatory())
+    .option('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2); required without --scenario')
+    .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; a comma-separated list trains on several (env i gets entry i mod N); required without --scenario')
     .option('--ns <namespace>', "the deployment's namespace")
     .option('--steps <n>', 'env steps to train for (summed over --envs)', '100000')
     .option('--seed <n>', 'seed of the networks, exploration and episodes', '0')
@@ -123,11 +134,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--step <seconds>', 'simulated seconds per decision (default 15)')
     .option('--horizon <n>', 'steps per training episode (episodes start at random times; default: whole trace from its start)')
     .option('--window <start:end>', 'draw training episodes within these trace seconds (needs --horizon), e.g. 0:680 to hold out the rest')
-    .addOption(new Option('--action-mode <mode>', 'actions are replica changes or counts').choices(['delta', 'absolute']).default('delta'))
+    .addOption(new Option('--action-mode <mode>', 'actions are replica changes or counts: delta or absolute').default('delta'))
     .option('--max-delta <n>', 'largest replica change per step in delta mode (default 2)')
     .option('--min-replicas <n>', 'lower bound of the replica count')
     .option('--max-replicas <n>', 'upper bound of the replica count')
-    .addOption(new Option('--tf-backend <name>', 'TensorFlow.js backend (auto: tfjs-node, else wasm, else cpu)').choices(['auto', 'node', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--tf-backend <name>', `TensorFlow.js backend: ${TF_BACKENDS.join(', ')} (auto: tfjs-node, else wasm, else cpu)`).default('auto'))
     .option('--lr <x>', 'learning rate')
     .option('--hyper <json>', 'other hyper-parameters as JSON, e.g. \'{"batchSize":128,"gamma":0.98}\' (see docs/agents.md)')
     .option('--checkpoint-every <n>', 'gradient updates between checkpoints (default: DQN 2500, PPO 80)')
@@ -140,6 +151,11 @@ export function registerTrainCommands(program: Command): void {
     .addHelpText(
       'after',
       `
+With --scenario S, training uses the scenario's \`train\` split unless --split, --window or
+--episode-start says otherwise:
+  simenv train --agent dqn --scenario compose-post-bursty --steps 20000 --out runs/dqn-bursty
+  simenv eval --policy runs/dqn-bursty/policy --scenario compose-post-bursty --split heldout --seeds 1,2,3
+
 Example (train on the first 60% of the trace, hold out the rest):
   simenv train --agent dqn --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift \\
     --horizon 20 --window 0:680 --steps 100000 --seed 1 --out runs/dqn-1

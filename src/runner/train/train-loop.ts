@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AgentContext } from '../../env/types.js';
@@ -12,7 +12,7 @@ import { initTfBackend, type LogFn, type TfBackendPreference } from '../../agent
 import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
 import type { SimEnvOptionsInput } from '../../env/sim-env.js';
 import { createSimEnvs } from '../../env/vector-env.js';
-import { writeFileAtomic } from '../run-dir.js';
+import { mkdirParents, writeFileAtomic } from '../run-dir.js';
 import { SIMENV_VERSION } from '../version.js';
 import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from './train-records.js';
 
@@ -110,7 +110,8 @@ function prepareDir(dir: string, overwrite: boolean): void {
       for (const e of ['train.json', 'train.jsonl', 'summary.json', 'policy', 'checkpoints']) rmSync(join(dir, e), { recursive: true, force: true });
     }
   }
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  // Bounded mkdir -p: Node's recursive mkdir loops forever under /proc (see run-dir.ts).
+  mkdirParents(join(dir, 'checkpoints'), dir);
 }
 
 /** Appends lines to train.jsonl, one write + fsync per record so a crash never leaves half a line. */

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TraceFormatError, TraceValidationError } from '../../../src/env/errors.js';
 import type { KubeObject, Trace } from '../../../src/env/trace/schema.js';
+import { readTrace, writeTrace } from '../../../src/env/trace/trace-codec.js';
+import { traceFromJson } from '../../../src/env/trace/trace-json.js';
 
 /** Shared trace fixtures for the codec tests. */
 
@@ -8,6 +11,23 @@ export const TRACES_DIR = fileURLToPath(new URL('../../../examples/traces/', imp
 export const DSB_SCALING = `${TRACES_DIR}dsb-scaling.sktrace`;
 export const DSB_LARGE_JSON = `${TRACES_DIR}dsb-large.json`;
 export const NGINX_SMALL_JSON = `${TRACES_DIR}nginx-small.json`;
+
+/**
+ * Every problem readTrace (bytes), traceFromJson (text) or writeTrace (a Trace value) finds;
+ * [] when the input is valid.
+ */
+export function problemsOf(input: Uint8Array | string | Trace): TraceFormatError[] {
+  try {
+    if (input instanceof Uint8Array) readTrace(input);
+    else if (typeof input === 'string') traceFromJson(input);
+    else writeTrace(input);
+    return [];
+  } catch (err) {
+    if (err instanceof TraceValidationError) return err.problems;
+    if (err instanceof TraceFormatError) return [err];
+    throw err;
+  }
+}
 
 export function readBytes(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeError, TraceFormatError, TraceVersionError } from '../../../src/env/errors.js';
 import { MsgpackWriter } from '../../../src/env/trace/msgpack-writer.js';
-import { decodeTrace, readTraceFile } from '../../../src/env/trace/trace-codec.js';
+import { readTrace, writeTrace } from '../../../src/env/trace/trace-codec.js';
 import { traceFromJson } from '../../../src/env/trace/trace-json.js';
 import { DSB_SCALING, NGINX_SMALL_JSON, readBytes } from './fixtures.js';
 
@@ -55,17 +55,10 @@ const BAD: Array<[string, string, () => Uint8Array, RegExp]> = [
     /at index: expected the required field index, got none/,
   ],
   [
-    'an event out of time order',
-    'order.sktrace',
-    () =>
-      writer.encode({
-        ...base(),
-        events: [
-          { ts: 100, applied_objs: [obj('a')], deleted_objs: [] },
-          { ts: 40, applied_objs: [obj('a')], deleted_objs: [] },
-        ],
-      }),
-    /at events\[1\]\.ts: expected events in time order \(ts >= 100 of events\[0\]\), got 40/,
+    'a manifest whose kind is not a string',
+    'kind.sktrace',
+    () => writer.encode({ ...base(), events: [{ ts: 100, applied_objs: [obj('a'), { ...obj('b'), kind: 7 }], deleted_objs: [] }] }),
+    /at events\[0\]\.applied_objs\[1\]\.kind: expected a non-empty string such as "Deployment", got the integer 7/,
   ],
   [
     'an unknown lifecycle variant',
@@ -79,7 +72,7 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it.each(BAD)('%s', async (_what, name, make, expected) => {
     const path = join(dir, name);
     writeFileSync(path, make());
-    const err = await readTraceFile(path).then(
+    const err = await Promise.resolve(path).then(readTrace).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -93,7 +86,7 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it('gives each bad input its own message', async () => {
     const messages = new Set<string>();
     for (const [, name] of BAD) {
-      const err = await readTraceFile(join(dir, name)).catch((e: unknown) => e);
+      const err = await Promise.resolve(join(dir, name)).then(readTrace).catch((e: unknown) => e);
       messages.add(describeError(err).replace(join(dir, name), 'FILE'));
     }
     expect(messages.size).toBe(BAD.length);
@@ -102,18 +95,67 @@ describe('bad input: each a clear one-line TraceFormatError', () => {
   it('uses TraceVersionError for every version problem', () => {
     for (const version of [undefined, 1, 3, '2']) {
       const bytes = writer.encode({ ...base(), version });
-      expect(() => decodeTrace(bytes)).toThrow(TraceVersionError);
+      expect(() => readTrace(bytes)).toThrow(TraceVersionError);
     }
-    expect(() => decodeTrace(writer.encode({ ...base(), version: '2' }))).toThrow(/expected version to be the integer 2, got a string \("2"\)/);
+    expect(() => readTrace(writer.encode({ ...base(), version: '2' }))).toThrow(/expected version to be the integer 2, got a string \("2"\)/);
   });
 
   it('says what a non-trace msgpack map is', () => {
-    expect(() => decodeTrace(writer.encode({ hello: 'world' }))).toThrow(/expected a SimKube trace .* got a map with keys "hello"/);
+    expect(() => readTrace(writer.encode({ hello: 'world' }))).toThrow(/expected a SimKube trace .* got a map with keys "hello"/);
   });
 
   it('reports gzip-compressed input and bad JSON text clearly', () => {
-    expect(() => decodeTrace(new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip-compressed data: decompress it first/);
+    expect(() => readTrace(new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip-compressed data: decompress it first/);
     expect(() => traceFromJson('{"version": 2,')).toThrow(/expected JSON text, got invalid JSON/);
     expect(() => traceFromJson('{"version": 1}')).toThrow(/version 2, got 1/);
+  });
+});
+
+describe('what SimKube\'s Trace::import reads, simenv reads (issue 16), with a warning', () => {
+  const read = (bytes: Uint8Array) => {
+    const warnings: string[] = [];
+    const trace = readTrace(bytes, { onWarning: (w) => warnings.push(w) });
+    return { trace, warnings };
+  };
+
+  it('sorts events out of time order, stably', () => {
+    const events = [
+      { ts: 100, applied_objs: [obj('a')], deleted_objs: [] },
+      { ts: 40, applied_objs: [obj('b')], deleted_objs: [] },
+      { ts: 100, applied_objs: [obj('c')], deleted_objs: [] },
+      { ts: 40, applied_objs: [obj('d')], deleted_objs: [] },
+    ];
+    const { trace, warnings } = read(writer.encode({ ...base(), events }));
+    expect(trace.events.map((e) => [e.ts, e.applied_objs[0]!.metadata.name])).toEqual([
+      [40, 'b'],
+      [40, 'd'],
+      [100, 'a'],
+      [100, 'c'],
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/events were not in time order \(first: events\[1\] \(ts 40\) came after events\[0\] \(ts 100\)\); simenv sorted them/)]);
+    // Writing keeps SimKube's own order rule: an unsorted in-memory trace is refused.
+    const unsorted = { ...trace, events: [...trace.events].reverse() };
+    expect(() => writeTrace(unsorted)).toThrow(/events\[2\]\.ts: expected events in time order/);
+  });
+
+  it('accepts a manifest without kind, and drops it with a warning', () => {
+    const { apiVersion, metadata } = obj('nokind');
+    const events = [{ ts: 1, applied_objs: [obj('a'), { apiVersion, metadata }, obj('b')], deleted_objs: [{ metadata }] }];
+    const { trace, warnings } = read(writer.encode({ ...base(), events }));
+    expect(trace.events[0]!.applied_objs.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    expect(trace.events[0]!.deleted_objs).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/^dropped 2 manifests without a kind/)]);
+  });
+
+  it('ignores unknown top-level fields', () => {
+    const { trace, warnings } = read(writer.encode({ ...base(), events: [{ ts: 1, applied_objs: [obj('a')], deleted_objs: [] }], extra: { x: 1 }, notes: 'hi' }));
+    expect(Object.keys(trace)).toEqual(['version', 'config', 'events', 'index', 'pod_lifecycles']);
+    expect(warnings).toEqual([expect.stringMatching(/ignored unknown top-level fields "extra", "notes"/)]);
+    expect(() => writeTrace({ ...trace, extra: 1 } as typeof trace)).toThrow(/unknown field "extra"/);
+  });
+
+  it('prints nothing itself: a valid, ordered trace gives no warning', () => {
+    const { warnings } = read(writer.encode({ ...base(), events: [{ ts: 1, applied_objs: [obj('a')], deleted_objs: [] }] }));
+    expect(warnings).toEqual([]);
   });
 });

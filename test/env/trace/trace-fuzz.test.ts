@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SimEnvError, TraceFormatError } from '../../../src/env/errors.js';
+import { SimEnvError, TraceFormatError, TraceValidationError } from '../../../src/env/errors.js';
 import { Rng } from '../../../src/env/rng.js';
-import { decodeTrace, decodeTraceData, encodeTrace, validateTrace } from '../../../src/env/trace/trace-codec.js';
+import { readTrace, writeTrace } from '../../../src/env/trace/trace-codec.js';
 import { traceToJson } from '../../../src/env/trace/trace-json.js';
 import type { Trace } from '../../../src/env/trace/schema.js';
-import { DSB_SCALING, NGINX_SMALL_JSON, readBytes, richTrace } from './fixtures.js';
+import { DSB_SCALING, NGINX_SMALL_JSON, problemsOf, readBytes, richTrace } from './fixtures.js';
 
 /**
  * Fuzz-style robustness: many deterministic mutations of real traces (bit flips, byte
@@ -76,13 +76,19 @@ function feed(decode: (b: Uint8Array) => Trace, src: Uint8Array, n: number, seed
         throw new Error(`mutation ${i} (seed ${seed}) raised a non-SimEnvError: ${String(err)}`, { cause: err });
       }
       expect(err.message.length).toBeGreaterThan(0);
-      expect(err.message).not.toContain('\n');
+      // One line per problem: a single problem is thrown alone, several as a list.
+      if (err instanceof TraceValidationError) {
+        expect(err.problems.length).toBeGreaterThan(1);
+        for (const p of err.problems) expect(p.detail).not.toContain('\n');
+      } else {
+        expect(err.message).not.toContain('\n');
+      }
       tally.errors++;
       continue;
     }
     expect(trace.version).toBe(2);
     // Whatever the decoder accepts must encode and come back the same.
-    expect(decodeTrace(encodeTrace(trace))).toEqual(trace);
+    expect(readTrace(writeTrace(trace))).toEqual(trace);
     tally.traces++;
   }
   return tally;
@@ -90,30 +96,30 @@ function feed(decode: (b: Uint8Array) => Trace, src: Uint8Array, n: number, seed
 
 describe('fuzz: mutated traces give a Trace or a typed error, nothing else', () => {
   it('2000 mutations of the real SimKube trace (msgpack)', () => {
-    const t = feed((b) => decodeTrace(b, 'fuzz.sktrace'), readBytes(DSB_SCALING), 2000, 1);
+    const t = feed((b) => readTrace(b, { file: 'fuzz.sktrace' }), readBytes(DSB_SCALING), 2000, 1);
     // Both outcomes must occur, or the mutations are not exercising the decoder.
     expect(t.traces).toBeGreaterThan(100);
     expect(t.errors).toBeGreaterThan(100);
   });
 
   it('1500 mutations of a small trace with tuple keys, lifecycles and 64-bit hashes', () => {
-    const t = feed((b) => decodeTrace(b), encodeTrace(richTrace()), 1500, 2);
+    const t = feed((b) => readTrace(b), writeTrace(richTrace()), 1500, 2);
     expect(t.traces).toBeGreaterThan(50);
     expect(t.errors).toBeGreaterThan(300);
   });
 
   it('800 mutations of JSON traces (SimKube-shaped and the lossless form)', () => {
-    const simkube = feed((b) => decodeTraceData(b, { expect: 'json' }).trace, readBytes(NGINX_SMALL_JSON), 400, 3);
-    const lossless = feed((b) => decodeTraceData(b, { expect: 'json' }).trace, new TextEncoder().encode(traceToJson(richTrace())), 400, 4);
+    const simkube = feed((b) => readTrace(b, { format: 'json' }), readBytes(NGINX_SMALL_JSON), 400, 3);
+    const lossless = feed((b) => readTrace(b, { format: 'json' }), new TextEncoder().encode(traceToJson(richTrace())), 400, 4);
     expect(simkube.errors + lossless.errors).toBeGreaterThan(100);
     expect(simkube.traces + lossless.traces).toBeGreaterThan(20);
   });
 
   it('collecting validation never throws on the same inputs', () => {
     const rng = new Rng(5);
-    const src = encodeTrace(richTrace());
+    const src = writeTrace(richTrace());
     for (let i = 0; i < 500; i++) {
-      const problems = validateTrace(mutate(src, rng));
+      const problems = problemsOf(mutate(src, rng));
       for (const p of problems) expect(p).toBeInstanceOf(TraceFormatError);
     }
   });

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeTrace, encodeTrace } from '../../../src/env/trace/trace-codec.js';
+import { readTrace, writeTrace } from '../../../src/env/trace/trace-codec.js';
 import { BIGINTS_KEY, traceFromJson, traceToJson } from '../../../src/env/trace/trace-json.js';
 import { synthesizeTrace } from '../../../src/env/trace/trace-synth.js';
 import { DSB_LARGE_JSON, DSB_SCALING, NGINX_SMALL_JSON, readBytes, richTrace, traceWith } from './fixtures.js';
 
 describe('lossless JSON form', () => {
   it('round-trips the real trace, the rich fixture and a synthetic trace exactly', () => {
-    for (const t of [decodeTrace(readBytes(DSB_SCALING)), richTrace(), synthesizeTrace({ deployments: 10, events: 50, seed: 3, podLifecycles: true })]) {
+    for (const t of [readTrace(readBytes(DSB_SCALING)), richTrace(), synthesizeTrace({ deployments: 10, events: 50, seed: 3, podLifecycles: true })]) {
       expect(traceFromJson(traceToJson(t))).toEqual(t);
       expect(traceFromJson(traceToJson(t, { indent: 0 }))).toEqual(t);
     }
@@ -51,7 +51,7 @@ describe('lossless JSON form', () => {
 
   it('matches msgpack exactly: JSON -> msgpack -> JSON gives the same text', () => {
     const text = traceToJson(richTrace());
-    expect(traceToJson(decodeTrace(encodeTrace(traceFromJson(text))))).toBe(text);
+    expect(traceToJson(readTrace(writeTrace(traceFromJson(text))))).toBe(text);
   });
 
   it('refuses a broken $bigints list', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TraceFormatError } from '../../../src/env/errors.js';
 import type { KubeObject } from '../../../src/env/trace/schema.js';
-import { decodeTrace } from '../../../src/env/trace/trace-codec.js';
+import { readTrace } from '../../../src/env/trace/trace-codec.js';
 import {
   buildTraceModel,
   findWorkload,
@@ -17,7 +17,7 @@ import { DSB_SCALING, deployment, readBytes, richTrace, traceWith } from './fixt
 const GI = 2 ** 30;
 
 describe('the model of dsb-scaling.sktrace (matches the shared traces README)', () => {
-  const model = buildTraceModel(decodeTrace(readBytes(DSB_SCALING)));
+  const model = buildTraceModel(readTrace(readBytes(DSB_SCALING)));
   const timeline = (name: string) => replicaTimeline(findWorkload(model, name)!);
 
   it('spans 1134 s over 19 events with 27 Deployments in namespace dsb', () => {
@@ -198,7 +198,7 @@ describe('pod requests as the scheduler computes them', () => {
       pod({ containers: [], nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodSeconds: 5 }),
       'Pod',
     );
-    expect(facts).toEqual({ cpu: 0, memory: 0, nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodS: 5 });
+    expect(facts).toEqual({ cpu: 0, cpuMilli: 0, memory: 0, nodeSelector: { zone: 'a' }, tolerations: [{ key: 'k', operator: 'Exists' }], terminationGracePeriodS: 5 });
     expect(podTemplateFacts(pod({}), 'Pod').terminationGracePeriodS).toBe(30);
   });
 

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/env/errors.js';
-import { decodeTrace, encodeTrace, validateTrace } from '../../../src/env/trace/trace-codec.js';
+import { readTrace, writeTrace } from '../../../src/env/trace/trace-codec.js';
 import { buildTraceModel, workloadsOfKind } from '../../../src/env/trace/trace-model.js';
 import { synthesizeTrace } from '../../../src/env/trace/trace-synth.js';
+import { problemsOf } from './fixtures.js';
 
 describe('synthesizeTrace', () => {
   it('is deterministic for a seed and differs across seeds', () => {
-    const a = encodeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 11 }));
-    const b = encodeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 11 }));
-    const c = encodeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 12 }));
+    const a = writeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 11 }));
+    const b = writeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 11 }));
+    const c = writeTrace(synthesizeTrace({ deployments: 20, events: 300, seed: 12 }));
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
   });
 
   it('writes a valid v2 trace with the requested shape', () => {
     const t = synthesizeTrace({ deployments: 40, events: 500, seed: 1, namespace: 'load', startTs: 1_000 });
-    expect(validateTrace(t)).toEqual([]);
+    expect(problemsOf(t)).toEqual([]);
     expect(t.events).toHaveLength(500);
     expect(t.events[0]!.ts).toBe(1_000);
     expect(t.events[0]!.applied_objs).toHaveLength(40);
@@ -43,7 +44,7 @@ describe('synthesizeTrace', () => {
     expect(hashes.some((h) => h < 2n ** 32n)).toBe(true);
     const states = new Set(t.pod_lifecycles.flatMap((o) => o.pods.flatMap((p) => p.lifecycles.map((l) => l.state))));
     expect(states).toEqual(new Set(['Running', 'Finished', 'Empty']));
-    expect(decodeTrace(encodeTrace(t))).toEqual(t);
+    expect(readTrace(writeTrace(t))).toEqual(t);
   });
 
   it('names more deployments than the DSB list uniquely and keeps replicas within bounds', () => {

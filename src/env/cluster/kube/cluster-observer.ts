@@ -2,7 +2,8 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { ClusterError } from '../../errors.js';
 import type { ClusterSnapshot } from '../backend.js';
 import type { KubeClient } from './kube-client.js';
-import { countPods, nodeCpu, nodeSchedulable, podCpuRequest, podPhase, type PodCounts } from './pod-state.js';
+import { countPods, podPhase, type PodPhaseCounts } from '../../k8s/pod-phase.js';
+import { nodeCpu, nodeSchedulable, podCpuRequest } from './pod-state.js';
 import { WatchCache } from './watch-cache.js';
 
 /**
@@ -39,7 +40,7 @@ export class ClusterObserver {
   readonly pods: WatchCache<V1Pod>;
   readonly nodes: WatchCache<V1Node>;
   private readonly controlledPods = new Map<string, V1Pod>();
-  private readonly counts: PodCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
+  private readonly counts: PodPhaseCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
   private readyLog: ReadyChange[] = [];
   private listeners: Array<() => void> = [];
 
@@ -94,7 +95,7 @@ export class ClusterObserver {
   }
 
   /** The controlled workload's pods by phase (live object: copy what you keep). */
-  get controlled(): Readonly<PodCounts> {
+  get controlled(): Readonly<PodPhaseCounts> {
     return this.counts;
   }
 
@@ -180,6 +181,6 @@ export class ClusterObserver {
 }
 
 /** Pods holding CPU on a node (scheduled: starting, ready or terminating). */
-export function heldOf(c: PodCounts): number {
+export function heldOf(c: PodPhaseCounts): number {
   return c.starting + c.ready + c.terminating;
 }

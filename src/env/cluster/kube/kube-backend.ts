@@ -1,3 +1,4 @@
+import type { V1LabelSelector } from '@kubernetes/client-node';
 import { ConfigError } from '../../errors.js';
 import type { BackendContext, KubeBackendFactory } from '../backend.js';
 import { KubeClient } from './kube-client.js';
@@ -49,14 +50,16 @@ export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext,
   return backend;
 };
 
-/** The controlled deployment's pod selector as recorded (its matchLabels, else its template labels). */
-function controlledSelector(ctx: BackendContext): Record<string, string> {
+/** The controlled deployment's pod selector as recorded (its selector, else its template labels). */
+function controlledSelector(ctx: BackendContext): V1LabelSelector {
   const obj = ctx.model.objects.get(ctx.controlled.gvk)?.get(ctx.controlled.key) as
-    | { spec?: { selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } } }
+    | { spec?: { selector?: V1LabelSelector; template?: { metadata?: { labels?: Record<string, string> } } } }
     | undefined;
-  const labels = obj?.spec?.selector?.matchLabels ?? obj?.spec?.template?.metadata?.labels;
+  const selector = obj?.spec?.selector;
+  if (selector && (Object.keys(selector.matchLabels ?? {}).length > 0 || (selector.matchExpressions ?? []).length > 0)) return selector;
+  const labels = obj?.spec?.template?.metadata?.labels;
   if (!labels || Object.keys(labels).length === 0) {
     throw new ConfigError('deployment', `expected the controlled ${ctx.controlled.kind} ${ctx.controlled.key} to have a label selector in the trace, got none`);
   }
-  return labels;
+  return { matchLabels: labels };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { PreflightError, SimEnvError, TraceFormatError, TraceVersionError } from '../../errors.js';
 import type { CheckResult, CheckStatus, PreflightReport } from './kube-reports.js';
-import { readTraceFile } from '../../trace/trace-codec.js';
+import { readTrace } from '../../trace/trace-codec.js';
 import { buildTraceModel, type TraceModel, type Workload } from '../../trace/trace-model.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
 import { mapLimit } from './concurrency.js';
@@ -54,7 +54,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
     push({ check: 'trace', status: 'ok', message: `trace decoded: version 2, ${model.events.length} events over ${model.durationS}s` });
   } else if (input.tracePath) {
     try {
-      model = buildTraceModel(await readTraceFile(input.tracePath));
+      model = buildTraceModel(readTrace(input.tracePath));
       push({ check: 'trace', status: 'ok', message: `${input.tracePath}: version 2, ${model.events.length} events over ${model.durationS}s` });
     } catch (err) {
       push(traceFailure(input.tracePath, err));

@@ -9,7 +9,7 @@ import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import { ANY_RUN_SELECTOR, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL, WORKLOAD_LABEL, runSelector, workloadLabelValue } from './labels.js';
 import { clusterManifest, readyDelayFor } from './manifests.js';
-import { podPhase } from './pod-state.js';
+import { podPhase } from '../../k8s/pod-phase.js';
 import { RealtimeBackend } from './realtime-backend.js';
 import { firstOpAfter, stateAt, type ReplayOp, type ReplayPlan, type ReplayTarget } from './replay-plan.js';
 import type { RunScope } from './run-scope.js';

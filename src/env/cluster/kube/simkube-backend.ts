@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import { ClusterError, TimeoutError } from '../../errors.js';
 import type { BackendContext, BackendResetParams } from '../backend.js';
 import { httpStatusOf } from './api-errors.js';
@@ -6,7 +6,7 @@ import { ClusterObserver } from './cluster-observer.js';
 import { collectionPath, type KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import { runSelector } from './labels.js';
-import { matchesLabels } from './pod-state.js';
+import { labelSelectorMatches } from '../../k8s/labels.js';
 import { RealtimeBackend } from './realtime-backend.js';
 import type { RunScope } from './run-scope.js';
 import {
@@ -35,15 +35,15 @@ export class SimKubeBackend extends RealtimeBackend {
     options: KubeOptions,
     scope: RunScope,
     ctx: BackendContext,
-    /** The controlled deployment's pod selector (`spec.selector.matchLabels` in the trace). */
-    selector: Record<string, string>,
+    /** The controlled deployment's pod selector (`spec.selector` in the trace: matchLabels and matchExpressions). */
+    selector: V1LabelSelector,
     runId: string,
     private readonly tracePath: string,
   ) {
     const observer = new ClusterObserver({
       client,
       namespace: scope.virtualNamespace!,
-      isControlled: (pod: V1Pod) => matchesLabels(pod.metadata?.labels, selector),
+      isControlled: (pod: V1Pod) => labelSelectorMatches(selector, pod.metadata?.labels),
       nodeSelector: options.nodeSelector,
       syncTimeoutMs: options.timeouts.syncMs,
       log: ctx.log,

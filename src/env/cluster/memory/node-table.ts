@@ -1,5 +1,5 @@
 import type { NodePoolOptions, Taint } from '../../options.js';
-import { parseQuantity } from '../../trace/quantity.js';
+import { cpuMilli as cpuMilliOf, memoryBytes as bytesOf } from '../../k8s/pod-resources.js';
 import type { KubeObject } from '../../trace/schema.js';
 
 /**
@@ -7,6 +7,9 @@ import type { KubeObject } from '../../trace/schema.js';
  * resources pods currently hold on them. Struct-of-arrays indexed by node number; nodes are
  * numbered in name order so "lowest index" is the scheduler's deterministic tie-break.
  */
+
+// Millicores and bytes of a quantity, rounded up as Quantity.MilliValue / Quantity.Value.
+export { cpuMilliOf, bytesOf };
 
 /** What the scheduler needs from one node. */
 export interface NodeFacts {
@@ -19,16 +22,6 @@ export interface NodeFacts {
   labels: Record<string, string>;
   taints: Taint[];
   unschedulable: boolean;
-}
-
-/** Millicores of a CPU quantity (number = cores). */
-export function cpuMilliOf(q: string | number, field: string): number {
-  return Math.round(parseQuantity(q, field) * 1000);
-}
-
-/** Bytes of a memory quantity (number = bytes). */
-export function bytesOf(q: string | number, field: string): number {
-  return Math.round(parseQuantity(q, field));
 }
 
 /** The nodes of virtual pools (KWOK-like), named `<pool>-<i>`. */

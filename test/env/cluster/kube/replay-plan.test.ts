@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReplayPlan, firstOpAfter, stateAt } from '../../../../src/env/cluster/kube/replay-plan.js';
 import { ConfigError } from '../../../../src/env/errors.js';
-import { decodeTrace } from '../../../../src/env/trace/trace-codec.js';
+import { readTrace } from '../../../../src/env/trace/trace-codec.js';
 import type { Trace } from '../../../../src/env/trace/schema.js';
 import { buildTraceModel, findWorkload } from '../../../../src/env/trace/trace-model.js';
 
-const trace = decodeTrace(readFileSync(new URL('../../../../examples/traces/dsb-scaling.sktrace', import.meta.url)));
+const trace = readTrace(readFileSync(new URL('../../../../examples/traces/dsb-scaling.sktrace', import.meta.url)));
 const model = buildTraceModel(trace);
 const nginx = findWorkload(model, 'nginx-thrift')!;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceFormatError } from '../../../src/env/errors.js';
-import { parseMilli, parseQuantity, parseQuantityDecimal, parseQuantityExact, parseQuantityValue } from '../../../src/env/trace/quantity.js';
+import { parseMilli, parseQuantity, parseQuantityDecimal, parseQuantityExact, parseQuantityValue } from '../../../src/env/k8s/quantity.js';
 
 const exact = (s: string | number | bigint) => {
   const q = parseQuantityExact(s);
