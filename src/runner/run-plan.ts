@@ -165,8 +165,16 @@ function checkAgentFlags(agent: AgentSpec, given: { target?: number; hpa?: strin
   }
 }
 
-/** The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns. */
+/**
+ * The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns;
+ * `a,b,c` (several deployments, an application run) maps each name and joins them with commas.
+ */
 export function deploymentOf(deploy: string, ns: string | undefined): string {
+  if (deploy.includes(',')) {
+    const names = deploy.split(',').map((d) => d.trim());
+    if (names.some((d) => d === '')) throw new UsageError(`--deploy: expected NAME,NAME,... without empty names, got "${deploy}"`);
+    return names.map((d) => deploymentOf(d, ns)).join(',');
+  }
   const slash = deploy.indexOf('/');
   if (slash >= 0) {
     const [dns, name] = [deploy.slice(0, slash), deploy.slice(slash + 1)];
@@ -248,7 +256,8 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     if (f.hpa !== undefined && f.target !== undefined) {
       throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
     }
-    if (f.hpa !== undefined) agent.hpa = readHpaManifestFlag(f.hpa, '--hpa');
+    // Several deployments: --hpa is a multi-document file or a directory, read by the application run.
+    if (f.hpa !== undefined) agent.hpa = deployment.includes(',') ? { file: f.hpa, options: {} } : readHpaManifestFlag(f.hpa, '--hpa');
     else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
   }
 
@@ -285,7 +294,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   // An HPA manifest is the production range: without --min/--max-replicas the env's range is
   // the manifests' (both, with an HPA baseline), so no HPA is clipped to another range.
   const manifests = [agent.kind === 'baseline' ? agent.hpa : undefined, baseline?.kind === 'agent' ? baseline.hpa : undefined].filter((m): m is HpaManifestSpec => m !== undefined);
-  if (manifests.length > 0) {
+  if (manifests.length > 0 && !deployment.includes(',')) {
     if (f.maxReplicas === undefined) envOptions.maxReplicas = Math.max(...manifests.map((m) => m.options.maxReplicas ?? 1));
     if (f.minReplicas === undefined) envOptions.minReplicas = Math.min(...manifests.map((m) => m.options.minReplicas ?? 1));
   }
