@@ -33,6 +33,8 @@ export class ApplicationService {
   private e2eCompleted = 0;
   private e2eLatency = 0;
   private e2eViolation = 0;
+  /** Length of the steady interval being added (a field: see add). */
+  private steadyDt = 0;
 
   constructor(
     opts: ServiceOptions,
@@ -79,14 +81,26 @@ export class ApplicationService {
 
   /** Add [t0, t1) with deployment i's ready pods `ready[i]` and CPU-holding pods `held[i]`. */
   add(t0: number, t1: number, ready: Int32Array, held: Int32Array): void {
+    // Small methods, so V8 can inline the per-deployment calls (a call it does not inline
+    // boxes the doubles passed to it: an allocation).
     if (!(t1 > t0)) return;
+    this.addOwn(t0, t1, ready, held);
+    if (this.flow !== null) this.addFlow(t0, t1, ready);
+  }
+
+  /** Deployments outside the graph: their own demand; inside it: CPU only (the flow adds the rest). */
+  private addOwn(t0: number, t1: number, ready: Int32Array, held: Int32Array): void {
     const accs = this.accumulators;
     for (let i = 0; i < accs.length; i++) {
-      if (this.graphIndex[i]! < 0) accs[i]!.add(t0, t1, ready[i]!, held[i]!);
-      else accs[i]!.addHeld(t1 - t0, held[i]!);
+      const acc = accs[i]!;
+      if (this.graphIndex[i]! < 0) acc.add(t0, t1, ready[i]!, held[i]!);
+      else acc.addHeld(t1 - t0, held[i]!);
     }
-    const flow = this.flow;
-    if (flow === null) return;
+  }
+
+  /** [t0, t1) through the graph, split where an entry's load changes. */
+  private addFlow(t0: number, t1: number, ready: Int32Array): void {
+    const flow = this.flow!;
     const series = this.entrySeries;
     const ci = this.controlledIndex;
     for (let k = 0; k < ci.length; k++) if (ci[k]! >= 0) flow.capacity[k] = ready[ci[k]!]! * this.mu;
@@ -97,28 +111,36 @@ export class ApplicationService {
         const s = series[e]!;
         const piece = s.pieceAt(t);
         flow.entryRate[this.entryService[e]!] = s.values[piece]!;
-        const pe = s.pieceEnd(piece);
-        if (pe < end) end = pe;
+        const next = piece + 1 < s.times.length ? s.times[piece + 1]! : Infinity;
+        if (next < end) end = next;
       }
-      this.addSteady(end - t, ready);
+      this.steadyDt = end - t;
+      flow.propagateDemand();
+      this.chargeControlled(ready);
+      flow.propagatePaths();
+      this.addEndToEnd();
       t = end;
     }
   }
 
-  /** One interval of constant entry load and ready pods, through the graph. */
-  private addSteady(dt: number, ready: Int32Array): void {
+  /** Each controlled service of the graph serves the demand its callers sent, for steadyDt. */
+  private chargeControlled(ready: Int32Array): void {
     const flow = this.flow!;
-    flow.propagateDemand();
     const ci = this.controlledIndex;
+    const dt = this.steadyDt;
     for (let k = 0; k < ci.length; k++) {
       const i = ci[k]!;
-      if (i >= 0) {
-        const acc = this.accumulators[i]!;
-        acc.addConstant(dt, flow.demand[k]!, ready[i]!);
-        flow.latencyMs[k] = acc.lastLatencyMs;
-      }
+      if (i < 0) continue;
+      const acc = this.accumulators[i]!;
+      acc.addConstant(dt, flow.demand[k]!, ready[i]!);
+      flow.latencyMs[k] = acc.lastLatencyMs;
     }
-    flow.propagatePaths();
+  }
+
+  /** The entries' end-to-end latency and completed fraction over steadyDt. */
+  private addEndToEnd(): void {
+    const flow = this.flow!;
+    const dt = this.steadyDt;
     let violated = false;
     for (let e = 0; e < this.entryService.length; e++) {
       const k = this.entryService[e]!;
