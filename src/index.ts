@@ -34,6 +34,13 @@ export { inspectMemoryBackend } from './env/cluster/memory/memory-backend.js';
 export { MemoryInspector, type PodCounts as MemoryPodCounts, type NodeUsage } from './env/cluster/memory/memory-inspector.js';
 export * from './env/scenario-trace.js';
 
+// --- env: applications (several deployments, call-graph demand; docs/env.md "Applications") ---
+export { ApplicationEnv } from './env/application/application-env.js';
+export { ApplicationOptionsSchema, type ApplicationOptions, type ApplicationOptionsInput } from './env/application/application-options.js';
+export * from './env/application/application-types.js';
+export { CallEdgeSchema, CallGraphSchema, CallGraphFlow, compileCallGraph, type CallEdge, type CallGraphOptions, type CompiledCallGraph } from './env/application/call-graph.js';
+export { DSB_SOCIAL_NETWORK_EDGES, DSB_SOCIAL_NETWORK_ENTRY } from './env/application/dsb-social-network.js';
+
 // --- env: real load and experiment scenarios (docs/scenarios.md) ---
 export * from './env/load-series.js';
 export * from './env/load-mapping.js';
@@ -53,6 +60,8 @@ export * from './agents/hpa/hpa-config.js';
 export * from './agents/hpa/hpa-controller.js';
 export * from './agents/hpa/replica-calculator.js';
 export * from './agents/tf-backend.js';
+export { createApplicationAgent, deploymentContext, PerDeploymentAgent, type ApplicationAgent, type CreateApplicationAgentOptions } from './agents/application/application-agent.js';
+export { loadHpaManifests } from './agents/application/hpa-manifests.js';
 export { DqnLearner, DqnConfigSchema, type DqnConfig, type DqnConfigInput } from './agents/learned/dqn.js';
 export { PpoLearner, PpoConfigSchema, type PpoConfig, type PpoConfigInput } from './agents/learned/ppo.js';
 export type { Learner, UpdateStats } from './agents/learned/learner.js';

@@ -13,4 +13,13 @@ describe('public API (src/index.ts, what `import ... from "simenv"` gives)', () 
     expect(env.reset().observation).toBeInstanceOf(Float32Array);
     await env.close();
   });
+
+  it('exports the application surface', async () => {
+    const app = await simenv.SimEnv.create({ trace: 'examples/traces/dsb-scaling.sktrace', deployments: ['nginx-thrift', 'text-service'] });
+    expect(app).toBeInstanceOf(simenv.ApplicationEnv);
+    expect(app.actionSpace).toBeInstanceOf(simenv.MultiDiscrete);
+    expect(typeof simenv.createApplicationAgent).toBe('function');
+    expect(simenv.DSB_SOCIAL_NETWORK_EDGES.length).toBeGreaterThan(20);
+    await app.close();
+  });
 });
