@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Fast suites: no cluster, no network. The real-cluster suites live in test/cluster and run
-// through vitest.cluster.config.ts (npm run test:cluster).
+// Fast suites: no cluster, no network, no browser. The real-cluster suites live in test/cluster
+// (vitest.cluster.config.ts, npm run test:cluster); the headless-Chromium suites are
+// test/**/*.browser.test.ts (vitest.browser.config.ts, npm run test:browser); the packaging
+// suite (npm pack + install, may use the registry) is test/package (npm run test:package).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/cluster/**', 'node_modules/**'],
+    exclude: ['test/cluster/**', 'test/package/**', 'test/**/*.browser.test.ts', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -5,6 +5,7 @@ import type { AgentContext } from '../env/types.js';
 import { HpaOptionsSchema, HpaTargetUtilisationSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';
+import { parse } from '../env/parse.js';
 
 /**
  * The Kubernetes Horizontal Pod Autoscaler as an agent: the real algorithm (hpa/), fed from the
@@ -31,13 +32,9 @@ export class HpaAgent implements Agent {
     private readonly ctx: AgentContext,
     options: HpaOptionsInput = {},
   ) {
-    const parsed = HpaOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = ['hpa', ...issue.path.map(String)].join('.');
-      throw new ConfigError(field, `${issue.message}`, { hint: 'see docs/agents.md for the HPA options (autoscaling/v2 names)' });
-    }
-    this.options = parsed.data;
+    this.options = parse(HpaOptionsSchema, options, (issue) =>
+      new ConfigError(['hpa', ...issue.path.map(String)].join('.'), issue.message, { hint: 'see docs/agents.md for the HPA options (autoscaling/v2 names)' }),
+    );
     const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
     const max = this.options.maxReplicas ?? ctx.maxReplicas;
     if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);

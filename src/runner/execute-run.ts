@@ -7,7 +7,7 @@ import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
-import { checkRunTarget, newRunId, RunWriter } from './run-dir.js';
+import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
@@ -68,7 +68,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   }
   if (!traceStat.isFile()) throw new UsageError(`--trace: expected a trace file, got "${plan.tracePath}" (not a file)`);
   const agentLabel = plan.agent.kind === 'baseline' ? plan.agent.name : 'policy';
-  const runId = plan.runId ?? newRunId(agentLabel);
+  const runId = plan.runId ?? newRunDirName(agentLabel);
   checkRunTarget(plan.out, runId);
   // --deploy a,b,c: one env scaling several deployments (an application).
   if (plan.deployment.includes(',')) return executeApplicationRun(plan, io, runId);
@@ -144,7 +144,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     if (human) printer.create(env.describe());
 
     const agentRec = agentRecord(agent);
-    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
+    const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, seedBlocks: plan.seedBlocks, command: io.argv });
     const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush, log: plan.log });
 
     const controller = new AbortController();

@@ -1,6 +1,6 @@
 import type { StepInfo, StepResult } from '../env/types.js';
 import type { EpisodeSummary, SummaryRecord } from './records.js';
-import { fmt } from './report/report-table.js';
+import { fmt, fmtPercent } from './number-format.js';
 
 /**
  * The human output of `simenv run`: the prototype's six phases, one line each with its
@@ -15,8 +15,6 @@ export interface PhaseSink {
 
 /** Episodes whose observe/action/reward lines are printed. */
 export const PRINTED_EPISODES = 10;
-
-const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 
 /** Prints the six phases for one run. */
 export class PhasePrinter {
@@ -68,7 +66,7 @@ export class PhasePrinter {
     this.line(
       'observe',
       `episode=${episode} seed=${seed} t=${fmt(info.timeS)}s desired=${o.desired} ready=${o.ready} pending=${o.pending} ` +
-        `demand=${fmt(o.demand)}req/s utilisation=${pct(o.utilisation)} recorded=${info.recordedReplicas} free-cpu=${fmt(o.freeCpu)}`,
+        `demand=${fmt(o.demand)}req/s utilisation=${fmtPercent(o.utilisation)} recorded=${info.recordedReplicas} free-cpu=${fmt(o.freeCpu)}`,
     );
   }
 
@@ -108,7 +106,7 @@ export class PhasePrinter {
     this.line(
       'reward',
       `episode=${e.episode} reward=${fmt(r.total)} (slo=${fmt(r.slo)} cost=${fmt(r.cost)} churn=${fmt(r.churn)}) ` +
-        `slo-broken=${pct(sloShare)} of ${fmt(e.simSeconds)}s cpu=${fmt(e.cpuSeconds)}cpu-s ${tail}${e.complete ? '' : ' (cut short)'}`,
+        `slo-broken=${fmtPercent(sloShare)} of ${fmt(e.simSeconds)}s cpu=${fmt(e.cpuSeconds)}cpu-s ${tail}${e.complete ? '' : ' (cut short)'}`,
     );
   }
 
@@ -118,7 +116,7 @@ export class PhasePrinter {
     this.line(
       'summary',
       `status=${s.status} episodes=${s.episodes}/${s.episodesRequested} steps=${s.steps} reward=${reward} ` +
-        `slo-broken=${pct(s.slo.violationRate)} cost=${fmt(s.cost.cpuHours, 3)}cpu-h churn=${s.churn.replicaChanges} ` +
+        `slo-broken=${fmtPercent(s.slo.violationRate)} cost=${fmt(s.cost.cpuHours, 3)}cpu-h churn=${s.churn.replicaChanges} ` +
         `wall=${fmt(s.wallTimeS, 3)}s steps/s=${s.stepsPerSecond === null ? '-' : s.stepsPerSecond.toFixed(0)}` +
         (dir ? ` -> ${dir}` : '') +
         (s.error ? ` error=${s.error.message}` : ''),

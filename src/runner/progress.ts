@@ -1,3 +1,4 @@
+import { formatDuration, formatRate } from './number-format.js';
 /**
  * A one-line progress bar on stderr: episodes done, steps/s, ETA. It draws only when the
  * stream is a terminal (a log file or a pipe gets nothing), at most ten times a second, and
@@ -19,24 +20,6 @@ export interface ProgressStream {
   isTTY?: boolean;
   columns?: number;
   write(chunk: string): boolean;
-}
-
-/** Format seconds as `1h02m`, `3m05s` or `12s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${s}s`;
-}
-
-/** Format a rate compactly: 1234567 -> `1.23M`. */
-export function formatRate(x: number): string {
-  if (!Number.isFinite(x)) return '?';
-  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
-  if (x >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
-  if (x >= 100) return x.toFixed(0);
-  return x.toFixed(1);
 }
 
 /** The text of the bar for `u` after `elapsedS` seconds, `width` columns wide at most. */

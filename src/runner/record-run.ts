@@ -3,8 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Agent } from '../agents/agent.js';
 import type { SimEnv } from '../env/sim-env.js';
 import { RUN_RECORD_FORMAT, type AgentRecord, type RunConfigRecord, type SummaryRecord } from './records.js';
-import { newRunId, RunWriter, type LogFlush } from './run-dir.js';
+import { newRunDirName, RunWriter, type LogFlush } from './run-dir.js';
 import { episodeSeeds, runAgent, type RunAgentOptions, type RunMeta } from './run-loop.js';
+import { checkSeedBlocks, type SeedBlock } from './seed-plan.js';
 import { SIMENV_VERSION } from './version.js';
 
 /**
@@ -42,12 +43,17 @@ export interface RunConfigInput {
   env: SimEnv;
   agent: AgentRecord;
   seed: number;
+  /** Every episode's seed, in order. */
   seeds: readonly number[];
+  /** The blocks of `seeds` per listed seed (see seed-plan.ts); default one block, from `seed`. */
+  seedBlocks?: readonly SeedBlock[];
   command?: string[];
 }
 
 /** The `config.json` record of a run of `env`. */
 export function buildRunConfig(i: RunConfigInput): RunConfigRecord {
+  const seedBlocks = i.seedBlocks ? i.seedBlocks.map((b) => ({ ...b })) : i.seeds.length > 0 ? [{ seed: i.seed, firstEpisode: 0, episodes: i.seeds.length }] : [];
+  checkSeedBlocks(seedBlocks, i.seeds);
   const tracePath = i.env.options.trace;
   const isFile = existsSync(tracePath) && statSync(tracePath).isFile();
   const hash = isFile ? fileSha256(tracePath) : null;
@@ -61,6 +67,8 @@ export function buildRunConfig(i: RunConfigInput): RunConfigRecord {
     seed: i.seed,
     episodes: i.seeds.length,
     episodeSeeds: [...i.seeds],
+    seedList: seedBlocks.map((b) => b.seed),
+    seedBlocks,
     ...episodeShape(i.env),
     agent: i.agent,
     trace: { path: isFile ? tracePath : null, sha256: hash?.sha256 ?? null, bytes: hash?.bytes ?? null },
@@ -99,7 +107,7 @@ export interface RecordRunOptions extends Pick<RunAgentOptions, 'signal' | 'onPr
 export async function recordRun(opts: RecordRunOptions): Promise<{ dir: string; summary: SummaryRecord; error: unknown }> {
   const seed = opts.seed ?? opts.env.options.seed;
   const seeds = episodeSeeds(seed, opts.episodes ?? 1);
-  const config = buildRunConfig({ runId: opts.runId ?? newRunId(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
+  const config = buildRunConfig({ runId: opts.runId ?? newRunDirName(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
   const writer = RunWriter.create(opts.out ?? 'runs', config, { flush: opts.flush ?? 'step' });
   const outcome = await runAgent({
     env: opts.env,

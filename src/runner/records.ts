@@ -87,6 +87,11 @@ export const RunConfigRecordSchema = z
     seed: Int,
     episodes: NonNegInt.describe('episodes requested'),
     episodeSeeds: z.array(Int).describe('the seed each episode is reset with, in order'),
+    seedList: z.array(Int).optional().describe('the listed seeds (--seed, or the --seeds of simenv eval); absent in run directories written before config.json recorded it'),
+    seedBlocks: z
+      .array(z.strictObject({ seed: Int, firstEpisode: NonNegInt, episodes: z.int().positive() }))
+      .optional()
+      .describe('per listed seed, the consecutive episodes reset from it (the first with the seed, the rest with seeds drawn from it); absent in run directories written before config.json recorded them'),
     mode: z.enum(['one-step', 'multi-step']),
     durationSeconds: z.number().nullable().describe('episode length in simulated seconds, null = to the end of the trace'),
     stepSeconds: z.number().describe('simulated seconds per step (the whole episode in one-step mode)'),
@@ -149,7 +154,7 @@ export const SummaryRecordSchema = z
     reward: z.strictObject({
       total: z.number().describe('sum over every step'),
       mean: z.number().nullable().describe('mean episode reward over complete episodes'),
-      std: z.number().nullable().describe('population standard deviation of episode rewards'),
+      std: z.number().nullable().describe('sample standard deviation (n - 1) of complete episodes\' rewards; null below two episodes'),
       min: z.number().nullable(),
       max: z.number().nullable(),
       perStep: z.number().nullable(),

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
+import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
 import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.js';
+
+export { BATCH_LINES, BATCH_MS, type LogFlush } from './jsonl-log.js';
 
 /**
  * A run directory `<parent>/<run-id>/` holding `config.json`, `step.jsonl` and `summary.json`.
@@ -10,26 +13,9 @@ import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.j
  * Crash safety, and why it holds:
  *  - The directory is created with a plain (non-recursive) mkdir, so an existing run id fails
  *    instead of mixing two runs' records; nothing is ever overwritten.
- *  - `flush: 'step'` (the default): each step is one complete line handed to the kernel in a
- *    single `write(2)` on a file opened with O_APPEND, before the next step starts. The bytes
- *    then live in the page cache, which belongs to the kernel, not the process: a SIGKILL (or
- *    an uncaught error) right after loses nothing. No fsync per step: that guards against a
- *    power loss, not a dead process, and would cost more than the simulation.
- *  - `flush: 'batched'`: complete lines collect in memory and go to the kernel in one
- *    `write(2)` every `batchLines` lines, or when `batchMs` of wall time has passed since the
- *    last write (checked as each line arrives: no timer), and always on `flush()` (the loop
- *    calls it at every episode end), `closeSteps()`, `finish()` and process exit. A SIGKILL
- *    loses the lines not yet written: at most `batchLines - 1` lines or `batchMs` of steps.
- *  - A kill can cut a write short: Linux copies a write into the page cache one 4 KiB page
- *    (or larger folio) at a time and stops between pages when a fatal signal is pending, so
- *    a SIGKILL during a write that crosses a page boundary leaves the part before the
- *    boundary. A one-line write rarely crosses one and the window is a few hundred
- *    nanoseconds; a batch crosses dozens and takes tens of microseconds (a test that
- *    SIGKILLed a process writing 140 KB batches found 83 of 100 files ending mid-line). So
- *    both modes pad a line with spaces before its newline (JSON allows them) whenever the
- *    room left in its page is less than the longest line so far plus a margin: lines then
- *    end exactly at page boundaries, never cross them, and a write cut short ends at the end
- *    of a line, so `pandas.read_json(lines=True)` reads a killed run's file as it is.
+ *  - `step.jsonl` is a JsonlLog (jsonl-log.ts): a step's line is on its way to disk, safe from a
+ *    killed process, when the step returns (batched mode: when its batch is written), and no
+ *    line is ever cut in half by a SIGKILL. The same writer and rule serve train.jsonl.
  *  - `config.json` and `summary.json` are written to a temporary file, fsynced and renamed
  *    over, so a reader sees either no file or a whole one.
  */
@@ -44,8 +30,8 @@ export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', episodes:
  */
 export type LogLevel = 'steps' | 'episodes' | 'none';
 
-/** A run id: UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
-export function newRunId(agentName: string, now: Date = new Date()): string {
+/** A run directory name (the run id of config.json and step.jsonl; not the cluster label, `newClusterRunLabel`): UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
+export function newRunDirName(agentName: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const agent = agentName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32) || 'run';
   return `${stamp}-${agent}-${randomBytes(2).toString('hex')}`;
@@ -154,109 +140,39 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
-function writeAll(fd: number, data: string | Buffer): void {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let off = 0;
-  while (off < buf.length) {
-    const n = writeSync(fd, buf, off, buf.length - off);
-    // write(2) of a non-empty buffer returns >= 1 or fails; 0 would loop forever, so it is an error.
-    if (n <= 0) throw new Error(`write returned ${n} with ${buf.length - off} bytes left: the file cannot take more`);
-    off += n;
-  }
-}
 
-/** How `step.jsonl` lines reach the kernel (see the top of this file). */
-export type LogFlush = 'step' | 'batched';
-
-/** Options of `RunWriter.create`. */
-export interface RunWriterOptions {
+/** Options of `RunWriter.create`: what is logged, and how step.jsonl is written (see jsonl-log.ts). */
+export interface RunWriterOptions extends JsonlLogOptions {
   /** What is logged (default `steps`); see LogLevel. */
   log?: LogLevel;
-  /** `step` (default): one write(2) per line. `batched`: lines are buffered, see below. */
-  flush?: LogFlush;
-  /** Batched: write once this many lines are buffered (default 256). */
-  batchLines?: number;
-  /** Batched: write when this many ms of wall time have passed since the last write (default 200). */
-  batchMs?: number;
-  /** Wall clock in ms for `batchMs` (default performance.now); tests inject one. */
-  clock?: () => number;
-}
-
-/** Defaults of the batched mode. */
-export const BATCH_LINES = 256;
-export const BATCH_MS = 200;
-
-/** The unit in which the kernel copies a write into the page cache (the smallest page size in use). */
-const PAGE = 4096;
-/** Padding slack above the longest line so far: lines of one run differ by a few digits. */
-const PAD_MARGIN = 128;
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-
-/** Batched writers not yet closed: their buffers are written if the process exits first. */
-const openBatched = new Set<RunWriter>();
-let exitHookInstalled = false;
-function flushAllOnExit(): void {
-  // 'exit' runs on process.exit() (e.g. the CLI's second Ctrl-C, an EPIPE on stdout), on an
-  // uncaught exception and when the event loop drains; it cannot run on SIGKILL. Only
-  // synchronous work is possible here, which is what flush() does.
-  for (const w of openBatched) {
-    try {
-      w.flush();
-    } catch {
-      // nothing more can be done while exiting
-    }
-  }
 }
 
 /** Writes one run's directory. Create it with `RunWriter.create`. */
 export class RunWriter {
-  private stepsFd: number | null;
+  /** step.jsonl (log level `steps`), else null. */
+  private readonly steps: JsonlLog | null;
+  /** episode.jsonl (log level `episodes`), else null. */
+  private readonly episodes: JsonlLog | null;
   /** What this writer logs. */
   readonly log: LogLevel;
-  /** episode.jsonl (log level `episodes`), else null. */
-  private episodesFd: number | null;
+  private readonly flushChoice: LogFlush;
   private finished = false;
-  private lineBuf: Buffer = Buffer.allocUnsafe(16 * 1024);
-  private readonly batched: boolean;
-  private readonly batchLines: number;
-  private readonly batchMs: number;
-  private readonly clock: () => number;
-  /** Batched: encoded lines not yet written, `pendingBytes` of `lineBuf`. */
-  private pendingBytes = 0;
-  private pendingLines = 0;
-  private lastWriteMs: number;
-  /** Bytes in step.jsonl (written), for the page arithmetic of the padding. */
-  private fileBytes = 0;
-  private longestLine = 0;
 
   private constructor(
     /** The run directory. */
     readonly dir: string,
     readonly runId: string,
-    stepsFd: number | null,
-    episodesFd: number | null,
+    steps: JsonlLog | null,
+    episodes: JsonlLog | null,
     options: RunWriterOptions,
   ) {
-    this.stepsFd = stepsFd;
-    this.episodesFd = episodesFd;
+    this.steps = steps;
+    this.episodes = episodes;
     this.log = options.log ?? 'steps';
-    this.batched = options.flush === 'batched';
-    this.batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
-    this.batchMs = options.batchMs ?? BATCH_MS;
-    this.clock = options.clock ?? (() => performance.now());
-    this.lastWriteMs = this.clock();
-    if (this.batched && stepsFd !== null) {
-      this.lineBuf = Buffer.allocUnsafe(256 * 1024);
-      openBatched.add(this);
-      if (!exitHookInstalled) {
-        exitHookInstalled = true;
-        process.on('exit', flushAllOnExit);
-      }
-    }
+    this.flushChoice = options.flush ?? 'step';
   }
 
-  /** Create `<parent>/<run-id>/` exclusively and write `config.json`; opens `step.jsonl`. */
+  /** Create `<parent>/<run-id>/` exclusively and write `config.json`; opens the log its level asks for. */
   static create(parent: string, config: RunConfigRecord, options: RunWriterOptions = {}): RunWriter {
     checkRunTarget(parent, config.run);
     const dir = join(resolve(parent), config.run);
@@ -271,9 +187,10 @@ export class RunWriter {
     }
     writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     const log = options.log ?? 'steps';
-    const stepsFd = log === 'steps' ? openSync(join(dir, RUN_FILES.steps), 'a', 0o644) : null;
-    const episodesFd = log === 'episodes' ? openSync(join(dir, RUN_FILES.episodes), 'a', 0o644) : null;
-    return new RunWriter(dir, config.run, stepsFd, episodesFd, options);
+    const steps = log === 'steps' ? JsonlLog.open(join(dir, RUN_FILES.steps), options) : null;
+    // Episode lines are few: one write per line, the step mode of the same writer.
+    const episodes = log === 'episodes' ? JsonlLog.open(join(dir, RUN_FILES.episodes), { flush: 'step' }) : null;
+    return new RunWriter(dir, config.run, steps, episodes, options);
   }
 
   /** Whether step lines are wanted (log level `steps`); the run loop does not encode them otherwise. */
@@ -281,90 +198,29 @@ export class RunWriter {
     return this.log === 'steps';
   }
 
-  /** Append an episode's record to episode.jsonl (log level `episodes`; a no-op otherwise): one write(2) of one line. */
+  /** Append an episode's record to episode.jsonl (log level `episodes`; a no-op otherwise). */
   appendEpisode(summary: EpisodeSummary): void {
-    if (this.episodesFd === null) return;
-    writeAll(this.episodesFd, `${JSON.stringify({ run: this.runId, ...summary })}\n`);
+    if (this.episodes === null) return;
+    this.episodes.appendLine(`${JSON.stringify({ run: this.runId, ...summary })}\n`);
   }
 
   /** How lines are written. */
   get flushMode(): LogFlush {
-    return this.batched ? 'batched' : 'step';
+    return this.steps?.flushMode ?? this.flushChoice;
   }
 
-  /**
-   * Append one complete line (ending in a newline) to `step.jsonl`. Step mode: one write(2),
-   * no buffering. Batched mode: buffered, written when the batch is full or old enough.
-   */
+  /** Append one complete line (ending in a newline) to `step.jsonl` (see JsonlLog.appendLine). */
   appendStepLine(line: string): void {
-    if (this.stepsFd === null) throw new Error(`RunWriter: step.jsonl of ${this.runId} is closed`);
-    if (this.batched) {
-      this.bufferLine(line);
-      return;
-    }
-    // Encoding into a reused buffer is about twice as fast as handing writeSync the string
-    // (which allocates a fresh buffer per call). A UTF-8 character takes at most 3 bytes
-    // per UTF-16 unit, and padToPage adds less than a page, so the check below guarantees
-    // the whole padded line fits.
-    const need = line.length * 3 + PAGE;
-    if (need > this.lineBuf.length) this.lineBuf = Buffer.allocUnsafe(Math.max(need, this.lineBuf.length * 2));
-    const n = this.padToPage(0, this.lineBuf.write(line, 0, 'utf8'));
-    const written = writeSync(this.stepsFd, this.lineBuf, 0, n);
-    // A short write only happens when the disk is full; finish the line or fail loudly.
-    if (written < n) writeAll(this.stepsFd, this.lineBuf.subarray(written, n));
-    this.fileBytes += n;
+    if (this.steps === null || this.steps.isClosed) throw new Error(`RunWriter: step.jsonl of ${this.runId} is closed`);
+    this.steps.appendLine(line);
   }
 
-  private bufferLine(line: string): void {
-    // Room for the line in UTF-8 (at most 3 bytes per UTF-16 unit) plus a page of padding.
-    const need = line.length * 3 + PAGE;
-    if (this.pendingBytes + need > this.lineBuf.length) {
-      this.flush();
-      if (need > this.lineBuf.length) this.lineBuf = Buffer.allocUnsafe(Math.max(need, this.lineBuf.length * 2));
-    }
-    const start = this.pendingBytes;
-    const n = this.lineBuf.write(line, start, 'utf8');
-    this.pendingBytes = start + this.padToPage(start, n);
-    this.pendingLines++;
-    if (this.pendingLines >= this.batchLines || this.clock() - this.lastWriteMs >= this.batchMs) this.flush();
-  }
-
-  /**
-   * Pad the line of `n` bytes at `lineBuf[start]` with spaces before its newline (JSON allows
-   * them) when the room left in its file page is less than the longest line so far plus a
-   * margin, so that the NEXT line starts on a fresh page and no line ever crosses a page
-   * boundary (why: see the top of this file). Returns the padded length. Only a line that
-   * ends in a newline can take the spaces in front of it.
-   */
-  private padToPage(start: number, n: number): number {
-    let end = start + n;
-    if (n > this.longestLine) this.longestLine = n;
-    const room = PAGE - ((this.fileBytes + end) % PAGE);
-    if (room < PAGE && room < this.longestLine + PAD_MARGIN && n > 0 && this.lineBuf[end - 1] === NEWLINE) {
-      this.lineBuf.fill(SPACE, end - 1, end - 1 + room);
-      end += room;
-      this.lineBuf[end - 1] = NEWLINE;
-    }
-    return end - start;
-  }
-
-  /**
-   * Hand the buffered lines to the kernel now (batched mode; a no-op in step mode). The
-   * runner calls it at every episode end and before the summary.
-   */
+  /** Hand buffered lines to the kernel now (batched mode). The runner calls it at every episode end and before the summary. */
   flush(): void {
-    if (this.pendingBytes === 0 || this.stepsFd === null) return;
-    const n = this.pendingBytes;
-    // Forget the batch before writing: if the write fails (disk full), the error surfaces
-    // once and a later flush does not append the same lines again behind a partial copy.
-    this.pendingBytes = 0;
-    this.pendingLines = 0;
-    writeAll(this.stepsFd, this.lineBuf.subarray(0, n));
-    this.fileBytes += n;
-    this.lastWriteMs = this.clock();
+    this.steps?.flush();
   }
 
-  /** Write `summary.json` atomically and close `step.jsonl` (buffered lines first). Only the first call writes. */
+  /** Write `summary.json` atomically and close the logs (buffered lines first). Only the first call writes. */
   finish(summary: SummaryRecord): void {
     if (this.finished) return;
     this.finished = true;
@@ -377,20 +233,9 @@ export class RunWriter {
     return this.finished;
   }
 
-  /** Write any buffered lines and close `step.jsonl` without a summary (a reader then sees an unfinished run). */
+  /** Write any buffered lines and close the logs without a summary (a reader then sees an unfinished run). */
   closeSteps(): void {
-    if (this.episodesFd !== null) {
-      closeSync(this.episodesFd);
-      this.episodesFd = null;
-    }
-    if (this.stepsFd !== null) {
-      try {
-        this.flush();
-      } finally {
-        closeSync(this.stepsFd);
-        this.stepsFd = null;
-        openBatched.delete(this);
-      }
-    }
+    this.episodes?.close();
+    this.steps?.close();
   }
 }

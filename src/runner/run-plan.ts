@@ -9,7 +9,8 @@ import { loadHpaManifest } from '../agents/hpa/hpa-manifest.js';
 import { parseBaselineSpec, type BaselineSpec } from './eval-baseline.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush, type LogLevel } from './run-dir.js';
-import { episodeSeeds } from './run-loop.js';
+import { planSeeds, type SeedBlock } from './seed-plan.js';
+import { issuePath, parse } from '../env/parse.js';
 
 /**
  * From CLI flags to a `RunPlan`: everything `simenv run` and `simenv eval` will do, decided
@@ -131,6 +132,8 @@ export interface RunPlan {
   seed: number;
   /** The seed of every episode, in order. */
   seeds: number[];
+  /** The episodes of each listed seed (recorded in config.json). */
+  seedBlocks: SeedBlock[];
   out: string;
   runId: string | null;
   /** How step.jsonl lines are written (RunWriter `flush`). */
@@ -309,15 +312,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     envOptions.kube = kube;
   }
 
-  let seeds: number[];
-  let seed = f.seed;
-  if (opts.evalMode) {
-    const list = f.seeds ?? [f.seed];
-    seed = list[0]!;
-    seeds = list.flatMap((s) => episodeSeeds(s, f.episodes));
-  } else {
-    seeds = episodeSeeds(f.seed, f.episodes);
-  }
+  const seedPlan = planSeeds(opts.evalMode ? (f.seeds ?? [f.seed]) : [f.seed], f.episodes);
+  const seeds = seedPlan.episodeSeeds;
+  const seed = seedPlan.seedList[0]!;
 
   return {
     envOptions,
@@ -329,6 +326,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     episodes: seeds.length,
     seed,
     seeds,
+    seedBlocks: seedPlan.seedBlocks,
     out: f.out,
     runId: f.runId ?? null,
     logFlush: f.logFlush,
@@ -375,14 +373,11 @@ const PolicyEnvOptionsSchema = z.looseObject({
  * holding one action for minutes is not what it learned), `--duration` bounding them.
  */
 export function applyPolicyDefaults(plan: RunPlan, info: PolicyInfo): RunPlan {
-  const parsed = PolicyEnvOptionsSchema.safeParse(info.envOptions);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PolicyError(`${info.dir}/policy.json at envOptions.${issue.path.join('.')}: ${issue.message}`, {
+  const trained = parse(PolicyEnvOptionsSchema, info.envOptions, (issue) =>
+    new PolicyError(`${info.dir}/policy.json at envOptions.${issuePath(issue)}: ${issue.message}`, {
       hint: 'the policy metadata is corrupt or from another simenv version: retrain',
-    });
-  }
-  const trained = parsed.data;
+    }),
+  );
   const { mode, n, start } = info.action;
   const space = `${mode} Discrete(${n}, start=${start})`;
   const g = plan.given;

@@ -1,4 +1,5 @@
 import type { EpisodeSummary, RewardRecord } from './records.js';
+import { meanStd } from './stats.js';
 
 /**
  * Accumulates a run's figures step by step: per-episode sums and the run's totals. The run
@@ -37,14 +38,6 @@ interface OpenEpisode {
   demandSum: number;
   terminated: boolean;
   truncated: boolean;
-}
-
-/** Mean and population standard deviation, null for an empty list. */
-export function meanStd(xs: readonly number[]): { mean: number | null; std: number | null } {
-  if (xs.length === 0) return { mean: null, std: null };
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const varc = xs.reduce((a, b) => a + (b - mean) * (b - mean), 0) / xs.length;
-  return { mean, std: Math.sqrt(varc) };
 }
 
 /** The per-episode and per-run accumulator. */

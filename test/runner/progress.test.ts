@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRate, ProgressBar, renderProgressLine, type ProgressStream } from '../../src/runner/progress.js';
+import { formatDuration, formatRate } from '../../src/runner/number-format.js';
+import { ProgressBar, renderProgressLine, type ProgressStream } from '../../src/runner/progress.js';
 
 function fakeStream(isTTY: boolean): ProgressStream & { out: string[] } {
   const out: string[] = [];

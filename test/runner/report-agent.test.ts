@@ -7,10 +7,11 @@ import type { SimEnv } from '../../src/env/sim-env.js';
 import type { SimEnvOptionsInput } from '../../src/env/options.js';
 import { agentRecord, buildRunConfig, recordRun, runMetaOf } from '../../src/runner/record-run.js';
 import type { StepRecord, SummaryRecord } from '../../src/runner/records.js';
-import { formatAgentReport, groupByAgent, seedBlocks, type AgentReport, type AgentRow } from '../../src/runner/report/agent-table.js';
+import { deriveSeedBlocks, formatAgentReport, groupByAgent, type AgentReport, type AgentRow } from '../../src/runner/report/agent-table.js';
 import { loadRun, type LoadedRun } from '../../src/runner/report/load-run.js';
 import { RunWriter } from '../../src/runner/run-dir.js';
 import { episodeSeeds, runAgent } from '../../src/runner/run-loop.js';
+import { planSeeds } from '../../src/runner/seed-plan.js';
 import { DSB_TRACE, dsbEnv, readJsonl, runCli, tempDir } from './helpers.js';
 
 /**
@@ -26,8 +27,8 @@ const SEEDS = [1, 2, 3];
 
 /** What `simenv eval --seeds ...` does: one run directory, `perSeed` episodes per seed. */
 async function recordEval(env: SimEnv, agent: Agent, seeds: number[], perSeed: number, out: string, runId: string): Promise<string> {
-  const plan = seeds.flatMap((s) => episodeSeeds(s, perSeed));
-  const config = buildRunConfig({ runId, env, agent: agentRecord(agent), seed: seeds[0]!, seeds: plan });
+  const { episodeSeeds: plan, seedBlocks } = planSeeds(seeds, perSeed);
+  const config = buildRunConfig({ runId, env, agent: agentRecord(agent), seed: seeds[0]!, seeds: plan, seedBlocks });
   const writer = RunWriter.create(out, config);
   await runAgent({ env, agent, episodes: plan.length, seed: seeds[0]!, seeds: plan, meta: runMetaOf(config), writer, episodeHorizon: env.options.horizon });
   return writer.dir;
@@ -122,27 +123,27 @@ function checkRow(row: AgentRow, exp: Expected): void {
   expect(row.replicaChangesPerEpisode).toBeCloseTo(exp.changesPerEpisode, 9);
 }
 
-describe('seedBlocks', () => {
+describe('deriveSeedBlocks (run directories without recorded blocks)', () => {
   it('finds the --seeds entries of an eval and the single seed of a run', () => {
     const evalPlan = [1, 2, 3].flatMap((s) => episodeSeeds(s, 2));
-    expect(seedBlocks(evalPlan)).toEqual([
-      { seed: 1, start: 0, length: 2 },
-      { seed: 2, start: 2, length: 2 },
-      { seed: 3, start: 4, length: 2 },
+    expect(deriveSeedBlocks(evalPlan)).toEqual([
+      { seed: 1, firstEpisode: 0, episodes: 2 },
+      { seed: 2, firstEpisode: 2, episodes: 2 },
+      { seed: 3, firstEpisode: 4, episodes: 2 },
     ]);
     // Longer than the first chunk of draws, then another block: the chunk doubling must not lose it.
-    expect(seedBlocks([...episodeSeeds(5, 40), ...episodeSeeds(9, 3)])).toEqual([
-      { seed: 5, start: 0, length: 40 },
-      { seed: 9, start: 40, length: 3 },
+    expect(deriveSeedBlocks([...episodeSeeds(5, 40), ...episodeSeeds(9, 3)])).toEqual([
+      { seed: 5, firstEpisode: 0, episodes: 40 },
+      { seed: 9, firstEpisode: 40, episodes: 3 },
     ]);
-    expect(seedBlocks(episodeSeeds(7, 16))).toEqual([{ seed: 7, start: 0, length: 16 }]);
+    expect(deriveSeedBlocks(episodeSeeds(7, 16))).toEqual([{ seed: 7, firstEpisode: 0, episodes: 16 }]);
     // Seeds chosen by hand (runAgent with `seeds`): each its own block.
-    expect(seedBlocks([0, 1, 2])).toEqual([
-      { seed: 0, start: 0, length: 1 },
-      { seed: 1, start: 1, length: 1 },
-      { seed: 2, start: 2, length: 1 },
+    expect(deriveSeedBlocks([0, 1, 2])).toEqual([
+      { seed: 0, firstEpisode: 0, episodes: 1 },
+      { seed: 1, firstEpisode: 1, episodes: 1 },
+      { seed: 2, firstEpisode: 2, episodes: 1 },
     ]);
-    expect(seedBlocks([])).toEqual([]);
+    expect(deriveSeedBlocks([])).toEqual([]);
   });
 });
 
@@ -180,6 +181,28 @@ describe('simenv report --by agent', () => {
   });
 
   const load = (dirs: string[]): LoadedRun[] => dirs.map((d) => loadRun(d));
+
+  it('config.json records the seed list and blocks, and the report groups by them, not by re-derived ones', () => {
+    const config = JSON.parse(readFileSync(join(staticDir, 'config.json'), 'utf8')) as { seedList: number[]; seedBlocks: unknown[] };
+    expect(config.seedList).toEqual(SEEDS);
+    expect(config.seedBlocks).toEqual(SEEDS.map((seed, i) => ({ seed, firstEpisode: i * EPISODES_PER_SEED, episodes: EPISODES_PER_SEED })));
+    expect(groupByAgent(load([staticDir])).scenarios[0]!.agents[0]!.perSeed.map((p) => [p.seed, p.episodes])).toEqual(SEEDS.map((s) => [s, EPISODES_PER_SEED]));
+    // Recorded blocks win: a copy whose config says "one block of seed 1" is one seed of six episodes.
+    const copy = join(parent, 'one-block');
+    mkdirSync(copy);
+    writeFileSync(join(copy, 'config.json'), JSON.stringify({ ...config, run: 'one-block', seedList: [1], seedBlocks: [{ seed: 1, firstEpisode: 0, episodes: 6 }] }));
+    writeFileSync(join(copy, 'step.jsonl'), readFileSync(join(staticDir, 'step.jsonl')));
+    writeFileSync(join(copy, 'summary.json'), readFileSync(join(staticDir, 'summary.json')));
+    expect(groupByAgent(load([copy])).scenarios[0]!.agents[0]!.perSeed.map((p) => [p.seed, p.episodes])).toEqual([[1, 6]]);
+    // Without them (an older run directory) the blocks are re-derived from the episode seeds.
+    const { seedList: _l, seedBlocks: _b, ...older } = config;
+    const old = join(parent, 'older');
+    mkdirSync(old);
+    writeFileSync(join(old, 'config.json'), JSON.stringify({ ...older, run: 'older' }));
+    writeFileSync(join(old, 'step.jsonl'), readFileSync(join(staticDir, 'step.jsonl')));
+    writeFileSync(join(old, 'summary.json'), readFileSync(join(staticDir, 'summary.json')));
+    expect(groupByAgent(load([old])).scenarios[0]!.agents[0]!.perSeed.map((p) => [p.seed, p.episodes])).toEqual(SEEDS.map((s) => [s, EPISODES_PER_SEED]));
+  });
 
   it('pools three single-seed runs and one three-seed eval into rows whose figures match the files', () => {
     const report = groupByAgent(load([...hpaDirs, staticDir]));

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/env/errors.js';
 import { RunConfigRecordSchema } from '../../src/runner/records.js';
-import { BATCH_LINES, checkRunTarget, newRunId, RUN_FILES, RunWriter, writeFileAtomic } from '../../src/runner/run-dir.js';
+import { BATCH_LINES, checkRunTarget, newRunDirName, RUN_FILES, RunWriter, writeFileAtomic } from '../../src/runner/run-dir.js';
 import { configRecord, REPO, tempDir, TSX_LOADER } from './helpers.js';
 
 describe('run directory', () => {
@@ -73,12 +73,12 @@ describe('run directory', () => {
   });
 
   it('makes run ids that sort by time and name the agent', () => {
-    const a = newRunId('hpa', new Date('2025-03-01T10:00:00Z'));
-    const b = newRunId('hpa', new Date('2025-03-01T10:00:01Z'));
+    const a = newRunDirName('hpa', new Date('2025-03-01T10:00:00Z'));
+    const b = newRunDirName('hpa', new Date('2025-03-01T10:00:01Z'));
     expect(a).toMatch(/^20250301-100000-hpa-[0-9a-f]{4}$/);
     expect(a < b).toBe(true);
-    expect(newRunId('weird name/..')).toMatch(/^\d{8}-\d{6}-weird_name_\.\.-[0-9a-f]{4}$/);
-    expect(() => checkRunTarget(tempDir(), newRunId('weird name/..'))).not.toThrow();
+    expect(newRunDirName('weird name/..')).toMatch(/^\d{8}-\d{6}-weird_name_\.\.-[0-9a-f]{4}$/);
+    expect(() => checkRunTarget(tempDir(), newRunDirName('weird name/..'))).not.toThrow();
   });
 });
 

@@ -5,6 +5,7 @@ import { PolicyError } from '../../env/errors.js';
 import type { Tf } from '../tf-backend.js';
 import type { LayersModel } from './networks.js';
 import { POLICY_METADATA_FILE, type PolicyMetadata } from './policy-metadata.js';
+import { issuePath, parse } from '../../env/parse.js';
 
 /**
  * Saving and loading tfjs models as `model.json` + `weights.bin` with node:fs. Pure tfjs has
@@ -61,13 +62,12 @@ export async function loadModel(tf: Tf, dir: string): Promise<LayersModel> {
       cause: err,
     });
   }
-  const parsed = ModelJsonSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new PolicyError(`${modelPath}: expected a tfjs layers model, got ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, {
+  const model = parse(ModelJsonSchema, json, (issue) =>
+    new PolicyError(`${modelPath}: expected a tfjs layers model, got ${issuePath(issue)}: ${issue.message}`, {
       hint: 'the policy directory is corrupt: use another checkpoint or retrain',
-    });
-  }
-  const manifest = parsed.data.weightsManifest;
+    }),
+  );
+  const manifest = model.weightsManifest;
   const specs = manifest.flatMap((g) => g.weights);
   const buffers: Uint8Array[] = [];
   for (const group of manifest) {
@@ -98,10 +98,10 @@ export async function loadModel(tf: Tf, dir: string): Promise<LayersModel> {
   try {
     return await tf.loadLayersModel(
       tf.io.fromMemory({
-        modelTopology: parsed.data.modelTopology as object,
+        modelTopology: model.modelTopology as object,
         weightSpecs: specs as never,
         weightData: weightData.buffer,
-        format: parsed.data.format,
+        format: model.format,
       }),
     );
   } catch (err) {

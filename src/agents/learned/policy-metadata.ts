@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PolicyError } from '../../env/errors.js';
 import { OBSERVATION_FIELDS } from '../../env/types.js';
 import type { AgentContext } from '../../env/types.js';
+import { issuePath, parse } from '../../env/parse.js';
 
 /**
  * `policy.json`: what a saved policy was trained for. Loading checks it against the env before
@@ -88,12 +89,9 @@ export async function readPolicyMetadata(dir: string): Promise<PolicyMetadata> {
   } catch (err) {
     throw new PolicyError(`expected JSON in ${path}, got unparseable text (${(err as Error).message})`, { hint: 'the policy is corrupt: retrain or use another checkpoint', cause: err });
   }
-  const parsed = PolicyMetadataSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PolicyError(`${path} at ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint: 'the policy metadata is corrupt or from another simenv version: retrain' });
-  }
-  const m = parsed.data;
+  const m = parse(PolicyMetadataSchema, raw, (issue) =>
+    new PolicyError(`${path} at ${issuePath(issue, '(root)')}: ${issue.message}`, { hint: 'the policy metadata is corrupt or from another simenv version: retrain' }),
+  );
   if (m.scaling.offset.length !== m.observation.shape[0] || m.scaling.scale.length !== m.observation.shape[0]) {
     throw new PolicyError(`${path}: expected scaling of length ${m.observation.shape[0]}, got ${m.scaling.offset.length}/${m.scaling.scale.length}`, { hint: 'the policy metadata is corrupt: retrain' });
   }

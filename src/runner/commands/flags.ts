@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
+import { parse } from '../../env/parse.js';
 
 /**
  * CLI flag validation shared by the runner's commands: commander parses the words, a zod
@@ -14,14 +15,11 @@ export function flagName(key: string): string {
 
 /** Parse commander's options with `schema`; UsageError naming the first bad flag otherwise. */
 export function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const key = issue.path.length > 0 ? flagName(String(issue.path[0])) : '';
-  if (issue.code === 'unrecognized_keys') {
-    throw new UsageError(`unknown option ${issue.keys.map(flagName).join(', ')}`);
-  }
-  throw new UsageError(key ? `${key}: ${issue.message}` : issue.message);
+  return parse(schema, raw, (issue) => {
+    if (issue.code === 'unrecognized_keys') return new UsageError(`unknown option ${issue.keys.map(flagName).join(', ')}`);
+    const key = issue.path.length > 0 ? flagName(String(issue.path[0])) : '';
+    return new UsageError(key ? `${key}: ${issue.message}` : issue.message);
+  });
 }
 
 /** An integer flag given as text (commander hands over strings), at least `min`. */

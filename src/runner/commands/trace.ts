@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
+import { parse } from '../../env/parse.js';
 import { readTrace, writeTrace } from '../../env/trace/trace-codec.js';
 import type { Trace } from '../../env/trace/schema.js';
 import { formatOfPath, type TraceFileFormat } from '../../env/trace/trace-format.js';
@@ -186,12 +187,7 @@ export function registerTraceCommands(program: Command): void {
     .option('--pod-lifecycles', 'add pod_lifecycles (tuple keys, u64 hashes above 2^53)')
     .option('--compact', 'JSON output on one line instead of indented')
     .action(async (raw: Record<string, unknown>) => {
-      const flags = SynthFlagsSchema.safeParse(raw);
-      if (!flags.success) {
-        const issue = flags.error.issues[0]!;
-        throw new UsageError(`${flagName(issue.path[0])}: ${issue.message}, got ${JSON.stringify(raw[String(issue.path[0])])}`);
-      }
-      const f = flags.data;
+      const f = parse(SynthFlagsSchema, raw, (issue) => new UsageError(`${flagName(issue.path[0])}: ${issue.message}, got ${JSON.stringify(raw[String(issue.path[0])])}`));
       const format = outputFormat(f.out);
       const options = {
         deployments: f.deployments,
@@ -201,12 +197,10 @@ export function registerTraceCommands(program: Command): void {
         startTs: f.startTs,
         podLifecycles: f.podLifecycles ?? false,
       };
-      const checked = SynthOptionsSchema.safeParse(options);
-      if (!checked.success) {
-        const issue = checked.error.issues[0]!;
+      parse(SynthOptionsSchema, options, (issue) => {
         const given = (options as Record<string, unknown>)[String(issue.path[0])];
-        throw new UsageError(`${flagName(issue.path[0])}: ${issue.message.replace(/^Too (big|small): /, '')}, got ${JSON.stringify(given)}`);
-      }
+        return new UsageError(`${flagName(issue.path[0])}: ${issue.message.replace(/^Too (big|small): /, '')}, got ${JSON.stringify(given)}`);
+      });
       const t = synthesizeTrace(options);
       const written = writeTrace(t, f.out, { format, indent: f.compact ? 0 : 2 });
       out(`${f.out}: wrote a synthetic trace (${written.format}, ${formatBytes(written.bytes)}, ${f.deployments} deployments, ${t.events.length} events, seed ${f.seed})`);

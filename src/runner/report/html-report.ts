@@ -1,7 +1,8 @@
 import type { StepRecord } from '../records.js';
 import { SIMENV_VERSION } from '../version.js';
 import type { LoadedRun } from './load-run.js';
-import { fmt, fmtMeanStd, fmtPercent, reportRow, rowCells } from './report-table.js';
+import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
+import { reportRow, rowCells } from './report-table.js';
 import { escapeXml as esc, renderChart, type ChartSeries } from './svg-chart.js';
 
 /**

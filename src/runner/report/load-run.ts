@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { UsageError } from '../../env/errors.js';
+import { SimEnvError, UsageError } from '../../env/errors.js';
+import { issuePath, parse, type SchemaIssue } from '../../env/parse.js';
 import { RUN_RECORD_FORMAT, RunConfigRecordSchema, StepRecordSchema, SummaryRecordSchema, type RunConfigRecord, type StepRecord, type SummaryRecord } from '../records.js';
 import { RUN_FILES } from '../run-dir.js';
 import { RunStats } from '../run-stats.js';
@@ -38,13 +39,18 @@ function parseJsonFile<T>(path: string, schema: z.ZodType<T>, problems: string[]
     problems.push(`${basename(path)}: expected JSON, got a parse error (${(err as Error).message})`);
     return null;
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    problems.push(`${basename(path)}: at ${i.path.join('.') || '(root)'}: ${i.message}`);
+  return parseNoted(schema, raw, (i) => `${basename(path)}: at ${issuePath(i, '(root)')}: ${i.message}`, problems);
+}
+
+/** `schema`'s value for `raw`, or null with the first issue, as `describe` words it, noted in `problems`. */
+function parseNoted<T>(schema: z.ZodType<T>, raw: unknown, describe: (issue: SchemaIssue) => string, problems: string[]): T | null {
+  try {
+    return parse(schema, raw, (issue) => new SimEnvError('RUN_RECORD', describe(issue)));
+  } catch (err) {
+    if (!(err instanceof SimEnvError)) throw err;
+    problems.push(err.message);
     return null;
   }
-  return parsed.data;
 }
 
 /**
@@ -66,13 +72,8 @@ export function parseStepLines(text: string, problems: string[] = []): StepRecor
       problems.push(`step.jsonl line ${i + 1}: expected JSON, got ${line.slice(0, 40)}...`);
       continue;
     }
-    const parsed = StepRecordSchema.safeParse(raw);
-    if (!parsed.success) {
-      const iss = parsed.error.issues[0]!;
-      problems.push(`step.jsonl line ${i + 1}: at ${iss.path.join('.')}: ${iss.message}`);
-      continue;
-    }
-    out.push(parsed.data);
+    const record = parseNoted(StepRecordSchema, raw, (iss) => `step.jsonl line ${i + 1}: at ${issuePath(iss)}: ${iss.message}`, problems);
+    if (record) out.push(record);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { LoadedRun } from './load-run.js';
+import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
 
 /**
  * The comparison table of `simenv report`: one row per run, the figures that decide between
@@ -42,27 +43,6 @@ export function reportRow(run: LoadedRun): ReportRow {
   };
 }
 
-/** A number with `digits` significant digits, trimmed (`-` for null). */
-export function fmt(x: number | null, digits = 4): string {
-  if (x === null || !Number.isFinite(x)) return '-';
-  if (x === 0) return '0';
-  const abs = Math.abs(x);
-  if (abs >= 1e6 || abs < 1e-3) return x.toExponential(2);
-  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(abs)));
-  return String(Number(x.toFixed(Math.min(decimals, 6))));
-}
-
-/** `mean ± std` of episode rewards. */
-export function fmtMeanStd(mean: number | null, std: number | null): string {
-  if (mean === null) return '-';
-  return std === null ? fmt(mean) : `${fmt(mean)} ± ${fmt(std, 2)}`;
-}
-
-/** A rate as a percentage. */
-export function fmtPercent(x: number | null): string {
-  return x === null || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(1)}%`;
-}
-
 /** Column headers and cell text of a row, in table order. */
 export function rowCells(r: ReportRow): Record<string, string> {
   return {
@@ -81,7 +61,7 @@ export function rowCells(r: ReportRow): Record<string, string> {
 const NUMERIC = new Set(['episodes', 'reward (mean ± std)', 'SLO viol.', 'cost (CPU-h)', 'churn/ep', 'steps/s']);
 
 /** The first line of the default text output: which grouping (the other is `--by agent`). */
-export const RUN_REPORT_HEADER = 'grouped by run (--by run): one row per run; reward = mean ± std (population) over its complete episodes; --by agent pools runs per agent over seeds';
+export const RUN_REPORT_HEADER = 'grouped by run (--by run): one row per run; reward = mean ± sample std (n-1) over its complete episodes; --by agent pools runs per agent over seeds';
 
 /** Align rows as a plain-text table (numbers right-aligned). */
 export function formatTable(rows: readonly ReportRow[]): string {

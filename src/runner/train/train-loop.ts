@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AgentContext } from '../../env/types.js';
@@ -8,13 +8,17 @@ import { writePolicyDir } from '../../agents/learned/policy-io.js';
 import { makePolicyMetadata, type PolicyMetadata } from '../../agents/learned/policy-metadata.js';
 import { PpoConfigSchema, PpoLearner } from '../../agents/learned/ppo.js';
 import { RolloutEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
-import { initTfBackend, type LogFn, type TfBackendPreference } from '../../agents/tf-backend.js';
+import { initTfBackend } from '../../agents/tf-backend.js';
+import type { LogFn, TfBackendPreference } from '../../agents/tf-backend-names.js';
 import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
 import type { SimEnvOptionsInput } from '../../env/sim-env.js';
 import { createSimEnvs } from '../../env/vector-env.js';
+import { JsonlLog } from '../jsonl-log.js';
 import { mkdirParents, writeFileAtomic } from '../run-dir.js';
 import { SIMENV_VERSION } from '../version.js';
+import { mean } from '../stats.js';
 import { TRAIN_RECORD_FORMAT, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from './train-records.js';
+import { issuePath, parse } from '../../env/parse.js';
 
 /**
  * Training a learned agent end to end: build N memory-backend envs, pick the tfjs backend,
@@ -84,18 +88,14 @@ export interface TrainResult {
 
 /** Validate options; ConfigError naming the field. */
 export function parseTrainOptions(input: unknown): TrainOptions {
-  const r = TrainOptionsSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new ConfigError(issue.path.map(String).join('.') || '(train options)', issue.message);
+  return parse(TrainOptionsSchema, input, (issue) => new ConfigError(issuePath(issue, '(train options)'), issue.message));
 }
 
 function parseHyper(agent: 'dqn' | 'ppo', hyper: Record<string, unknown>): Record<string, unknown> {
   const schema = agent === 'dqn' ? DqnConfigSchema : PpoConfigSchema;
-  const r = schema.safeParse(hyper);
-  if (r.success) return r.data as Record<string, unknown>;
-  const issue = r.error.issues[0]!;
-  throw new ConfigError(`hyper.${issue.path.map(String).join('.')}`, issue.message, { hint: `see docs/agents.md for the ${agent.toUpperCase()} hyper-parameters` });
+  return parse(schema, hyper, (issue) =>
+    new ConfigError(`hyper.${issuePath(issue)}`, issue.message, { hint: `see docs/agents.md for the ${agent.toUpperCase()} hyper-parameters` }),
+  ) as Record<string, unknown>;
 }
 
 function prepareDir(dir: string, overwrite: boolean): void {
@@ -114,31 +114,10 @@ function prepareDir(dir: string, overwrite: boolean): void {
   mkdirParents(join(dir, 'checkpoints'), dir);
 }
 
-/** Appends lines to train.jsonl, one write + fsync per record so a crash never leaves half a line. */
-class JsonlAppender {
-  private fd: number | null;
-  constructor(path: string) {
-    this.fd = openSync(path, 'a');
-  }
-  write(record: unknown): void {
-    if (this.fd === null) return;
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
-  }
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
-}
-
 function errorRecord(err: unknown): { code: string; message: string } {
   if (err instanceof SimEnvError) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: 'INTERNAL', message: `${err.name}: ${err.message}` };
   return { code: 'INTERNAL', message: String(err) };
-}
-
-function mean(xs: readonly number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** Train a DQN or PPO agent; never throws after the run directory exists (the error is in the result). */
@@ -191,7 +170,8 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     startedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, 'train.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const trainLog = new JsonlAppender(join(dir, 'train.jsonl'));
+  // One record per line, durable against a killed process when written (jsonl-log.ts).
+  const trainLog = JsonlLog.open(join(dir, 'train.jsonl'));
 
   const metadata = (steps: number, updates: number): PolicyMetadata =>
     makePolicyMetadata({
@@ -261,7 +241,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
       const v = stats[key];
       if (v !== undefined && Number.isFinite(v)) record[key] = v;
     }
-    trainLog.write(record);
+    trainLog.append(record);
     sinceLog.returns.length = sinceLog.slo.length = sinceLog.cost.length = sinceLog.churn.length = sinceLog.losses.length = 0;
     lastLoggedUpdate = stats.updates;
   };

@@ -1,4 +1,5 @@
-import { formatDuration, formatRate, type ProgressStream } from '../progress.js';
+import { formatDuration, formatRate } from '../number-format.js';
+import type { ProgressStream } from '../progress.js';
 import type { TrainProgress } from './train-loop.js';
 
 /**

@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors.js';
 import type { BackendContext, KubeBackendFactory } from '../backend.js';
 import { KubeClient } from './kube-client.js';
 import { parseKubeOptions } from './kube-options.js';
-import { generateRunId } from './labels.js';
+import { newClusterRunLabel } from './labels.js';
 import { driverTracePath, preflightError, runPreflight } from './preflight.js';
 import type { RealtimeBackend } from './realtime-backend.js';
 import { ReplayBackend } from './replay-backend.js';
@@ -33,7 +33,7 @@ export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext,
     if (failure) throw failure;
     for (const r of report.results) if (r.status === 'warn') ctx.log(`kube preflight warning: ${r.check}: ${r.message}${r.fix ? ` (fix: ${r.fix})` : ''}`);
   }
-  const runId = options.runId ?? generateRunId();
+  const runId = options.runId ?? newClusterRunLabel();
   let backend: RealtimeBackend;
   if (plan) {
     backend = new ReplayBackend(client, options, scope, ctx, plan, runId);

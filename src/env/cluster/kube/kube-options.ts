@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
+import { issuePath, parse } from '../../parse.js';
 
 /**
  * Options of the kube backend (`SimEnvOptions.kube`, the CLI's `--kubeconfig --context --ns
@@ -109,17 +110,13 @@ export type KubeOptions = z.infer<typeof KubeOptionsSchema>;
 
 /** Validate kube options; ConfigError names the offending field as `kube.<path>`. */
 export function parseKubeOptions(input: unknown): KubeOptions {
-  const parsed = KubeOptionsSchema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    message = `expected one of ${Object.keys(KubeOptionsSchema.shape).join(', ')}, got unknown option(s) ${issue.keys.join(', ')}`;
-  }
-  return fail(path ? `kube.${path}` : 'kube', message);
+  return parse(KubeOptionsSchema, input ?? {}, (issue) => {
+    const message =
+      issue.code === 'unrecognized_keys' ? `expected one of ${Object.keys(KubeOptionsSchema.shape).join(', ')}, got unknown option(s) ${issue.keys.join(', ')}` : issue.message;
+    return kubeOptionError(issue.path.length > 0 ? `kube.${issuePath(issue)}` : 'kube', message);
+  });
 }
 
-function fail(field: string, message: string): never {
-  throw new ConfigError(field, message, { hint: 'see docs/kube.md for the kube backend options' });
+function kubeOptionError(field: string, message: string): ConfigError {
+  return new ConfigError(field, message, { hint: 'see docs/kube.md for the kube backend options' });
 }

@@ -90,3 +90,11 @@ export function formatSetupReport(r: SetupReport): string {
   );
   return lines.join('\n');
 }
+
+/** What kubeTeardown deleted. */
+export interface TeardownReport {
+  /** Objects found per resource before deleting (ReplicaSets: left to the garbage collector). */
+  deleted: Record<string, number>;
+  /** Milliseconds until nothing labelled was left. */
+  elapsedMs: number;
+}

@@ -1,22 +1,45 @@
-import type { PreflightInput } from './preflight.js';
-import type { PreflightReport, SetupReport } from './kube-reports.js';
-import type { SetupInput } from './setup.js';
-import type { TeardownOptions, TeardownReport } from './teardown.js';
+import type { TraceModel, Workload } from '../../trace/trace-model.js';
+import type { PreflightReport, SetupReport, TeardownReport } from './kube-reports.js';
+import type { KubeOptions } from './kube-options.js';
 
 /**
  * Preflight, setup and teardown for programs, from the public index. Each loads the kube
  * modules (and @kubernetes/client-node) on first call, so `import 'simenv'` stays light for
- * memory-only users, as SimEnv.create does for the backend itself.
+ * memory-only users, as SimEnv.create does for the backend itself. Their input types name no
+ * @kubernetes/client-node type (the internal inputs also take a connected client), so the
+ * package's public declarations type-check without that package's (and `ws`'s) types.
  */
 
+/** Input of kubePreflight (preflight.ts's PreflightInput without a connected client). */
+export interface KubePreflightInput {
+  options: KubeOptions;
+  /** The decoded trace ... */
+  model?: TraceModel;
+  /** ... and/or its file (read and validated when `model` is missing). */
+  tracePath?: string;
+  /** The controlled workload, when known. */
+  controlled?: Workload;
+}
+
+/** Input of kubeSetup (setup.ts's SetupInput without a connected client). */
+export interface KubeSetupInput {
+  options: KubeOptions;
+  model?: TraceModel;
+  controlled?: Workload;
+  /** Namespace to copy `options.secrets` from when they are missing. */
+  secretsFrom?: string;
+  /** Also grant the cluster-scoped reads (nodes; SimKube: simulations). Default true. */
+  clusterRole?: boolean;
+}
+
 /** Run every preflight check (see preflight.ts); never throws for a failed check. */
-export async function kubePreflight(input: PreflightInput): Promise<PreflightReport> {
+export async function kubePreflight(input: KubePreflightInput): Promise<PreflightReport> {
   const { runPreflight } = await import('./preflight.js');
   return runPreflight(input);
 }
 
 /** Create what a run needs, least privilege and idempotently (see setup.ts). */
-export async function kubeSetup(input: SetupInput): Promise<SetupReport> {
+export async function kubeSetup(input: KubeSetupInput): Promise<SetupReport> {
   const { runSetup } = await import('./setup.js');
   return runSetup(input);
 }
@@ -29,7 +52,7 @@ export interface KubeTeardownInput {
   /** One run's id, or every run's leftovers when omitted. */
   runId?: string;
   timeoutMs?: number;
-  log?: TeardownOptions['log'];
+  log?: (message: string) => void;
 }
 
 /** Delete what runs left in a namespace, by their run label (the Deployments, StatefulSets, Jobs... and their pods). */

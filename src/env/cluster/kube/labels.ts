@@ -26,10 +26,11 @@ export function runSelector(runId: string): string {
 export const ANY_RUN_SELECTOR = RUN_LABEL;
 
 /**
- * A fresh run id: `r` + 10 hex digits. From the OS's CSPRNG, not the env's seeded Rng: run
+ * A fresh value of the RUN_LABEL cluster label that marks one run's objects (not the run
+ * directory name, which is `newRunDirName`): `r` + 10 hex digits. From the OS's CSPRNG, not the env's seeded Rng: run
  * ids must differ between processes that use the same seed, or two runs would share objects.
  */
-export function generateRunId(): string {
+export function newClusterRunLabel(): string {
   return `r${randomBytes(5).toString('hex')}`;
 }
 

@@ -1,6 +1,7 @@
 import { TimeoutError } from '../../errors.js';
 import { collectionPath, type KubeClient } from './kube-client.js';
 import { groupOf, resourceInfo } from './resources.js';
+import type { TeardownReport } from './kube-reports.js';
 
 /**
  * Teardown by label: one `deletecollection` per resource the run created (plus its pods and
@@ -81,12 +82,7 @@ export async function deleteCollectionByLabel(client: KubeClient, ref: KindRef, 
   );
 }
 
-export interface TeardownReport {
-  /** Objects found per resource before deleting (ReplicaSets: left to the garbage collector). */
-  deleted: Record<string, number>;
-  /** Milliseconds until nothing labelled was left. */
-  elapsedMs: number;
-}
+export type { TeardownReport } from './kube-reports.js';
 
 export interface TeardownOptions {
   client: KubeClient;
