@@ -1,4 +1,5 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { join, resolve } from 'node:path';
 import { createApplicationAgent, type ApplicationAgent } from '../agents/application/application-agent.js';
 import { loadHpaManifests } from '../agents/application/hpa-manifests.js';
@@ -33,6 +34,22 @@ export interface ApplicationRunIo {
 function usage(err: unknown): unknown {
   if (err instanceof ConfigError || err instanceof UnknownWorkloadError) return new UsageError(err.message, err.hint ? { hint: err.hint } : undefined);
   return err;
+}
+
+/** `--call-graph NAME|FILE`: a built-in graph by name, or a JSON/YAML file of `{ graph, entries }` (validated by the env). */
+export function readCallGraphFlag(value: string): unknown {
+  if (value === 'dsb-social-network') return { graph: value };
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--call-graph: expected dsb-social-network or a readable JSON/YAML file, got "${value}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`--call-graph: expected JSON or YAML in ${value}, got a syntax error: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** One step line: the step's totals and each deployment's columns. */
@@ -77,8 +94,12 @@ export async function executeApplicationRun(plan: RunPlan, io: ApplicationRunIo,
   }
   if (plan.scenario !== null) throw new UsageError('--deploy: several deployments do not combine with --scenario yet; pass --trace and --deploy a,b,c');
   if (plan.backend !== 'memory') throw new UsageError('--backend: several deployments run on the memory backend only for now', { hint: 'use --backend memory' });
-  const { deployment, ...rest } = plan.envOptions;
-  const envOptions = { ...rest, deployments: String(deployment).split(',') } as ApplicationOptionsInput;
+  const { deployment, callGraph, ...rest } = plan.envOptions;
+  const envOptions = {
+    ...rest,
+    deployments: String(deployment).split(','),
+    ...(typeof callGraph === 'string' ? { callGraph: readCallGraphFlag(callGraph) } : {}),
+  } as ApplicationOptionsInput;
   let env: ApplicationEnv;
   try {
     env = await SimEnv.create(envOptions);

@@ -75,6 +75,8 @@ export const RunFlagsSchema = z.strictObject({
   logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
   /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
   hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
+  /** Several deployments: the call graph demand flows through (a built-in name or a JSON/YAML file). */
+  callGraph: z.string().min(1, 'expected a call graph name or file').optional(),
   ...ENV_FLAG_SHAPE,
   runId: z.string().optional(),
   baseline: z.string().min(1, 'expected a baseline agent or run directory').optional(),
@@ -290,6 +292,13 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     backend: f.backend,
     seed: f.seed,
   };
+  if (opts.evalMode && deployment.includes(',')) {
+    throw new UsageError('--deploy: `simenv eval` takes one deployment; several (a,b,c) run with `simenv run` for now', { hint: 'simenv run --deploy a,b,c --agent hpa --episodes N' });
+  }
+  if (f.callGraph !== undefined) {
+    if (!deployment.includes(',')) throw new UsageError('--call-graph: expected several deployments (--deploy a,b,c), got one', { hint: 'a call graph routes demand between the deployments an env controls' });
+    envOptions.callGraph = f.callGraph;
+  }
   if (f.actionMode) envOptions.actionMode = f.actionMode;
   if (f.maxDelta !== undefined) envOptions.maxDelta = f.maxDelta;
   if (f.minReplicas !== undefined) envOptions.minReplicas = f.minReplicas;

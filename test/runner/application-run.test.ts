@@ -46,6 +46,28 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
     expect(Math.max(...rows.map((x) => x['dsb/nginx-thrift.applied']!))).toBe(3); // the manifest's maxReplicas
   });
 
+  it('--call-graph routes demand through the graph and logs the end-to-end columns', async () => {
+    const out = tempDir();
+    const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'nginx-thrift,home-timeline-service,compose-post-service', '--ns', 'dsb', '--call-graph', 'dsb-social-network', '--agent', 'trace', '--step', '15', '--out', out, '--run-id', 'cg']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('call-graph demand (27 edges, entries dsb/nginx-thrift)');
+    const rows = readJsonl(join(out, 'cg', 'step.jsonl')) as Array<Record<string, number>>;
+    // At reset: 60 requests/s enter; home-timeline gets 0.6 x 60 + 0.1 x 60 (its compose-post writes).
+    expect(rows[0]!['dsb/home-timeline-service.demand']).toBeCloseTo(42, 9);
+    expect(rows[1]!.e2eLatencyMs).toBeGreaterThan(0);
+    expect(rows[1]!.e2eCompleted).toBeGreaterThan(0);
+    const file = join(out, 'graph.yaml');
+    writeFileSync(file, 'graph:\n  edges:\n    - { from: nginx-thrift, to: text-service, ratio: 3 }\nentries:\n  - { service: nginx-thrift, demand: { source: series, points: [[0, 50]] } }\n');
+    const own = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift,dsb/text-service', '--call-graph', file, '--agent', 'static', '--target', '2', '--step', '15', '--out', out, '--run-id', 'own']);
+    expect(own.code, own.err).toBe(0);
+    const first = (readJsonl(join(out, 'own', 'step.jsonl')) as Array<Record<string, number>>)[2]!;
+    expect(first['dsb/text-service.demand']).toBeCloseTo(150, 9);
+    const one = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--call-graph', 'dsb-social-network', '--agent', 'static', '--out', out]);
+    expect(one.code).toBe(2);
+    expect(one.err).toMatch(/--call-graph: expected several deployments/);
+  });
+
   it('bad input: a usage error naming the problem, exit 2, no run directory', async () => {
     const out = tempDir();
     const unknown = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift,dsb/nope', '--agent', 'static', '--step', '15', '--out', out, '--run-id', 'x']);
