@@ -182,12 +182,27 @@ export class ApplicationService {
     const flow = this.flow;
     if (flow === null) return;
     const ci = this.controlledIndex;
-    for (let k = 0; k < ci.length; k++) if (ci[k]! >= 0) flow.capacity[k] = ready[ci[k]!]! * this.mu;
+    // The flow's demand already answers the inputs it was last propagated with (the last
+    // segment ends now, usually with the same loads and ready pods): propagate only on a change.
+    let changed = false;
+    for (let k = 0; k < ci.length; k++) {
+      if (ci[k]! < 0) continue;
+      const cap = ready[ci[k]!]! * this.mu;
+      if (flow.capacity[k] !== cap) {
+        flow.capacity[k] = cap;
+        changed = true;
+      }
+    }
     for (let e = 0; e < this.entrySeries.length; e++) {
       const s = this.entrySeries[e]!;
-      flow.entryRate[this.entryService[e]!] = s.values[s.pieceAt(t)]!;
+      const rate = s.values[s.pieceAt(t)]!;
+      const k = this.entryService[e]!;
+      if (flow.entryRate[k] !== rate) {
+        flow.entryRate[k] = rate;
+        changed = true;
+      }
     }
-    flow.propagateDemand();
+    if (changed) flow.propagateDemand();
     for (let i = 0; i < out.length; i++) {
       const k = this.graphIndex[i]!;
       if (k >= 0) out[i] = flow.demand[k]!;
