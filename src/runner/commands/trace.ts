@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UsageError } from '../../env/errors.js';
+import { TraceFormatError, TraceValidationError, UsageError } from '../../env/errors.js';
 import { assertValidTrace, loadTraceFile, validateTraceFile, writeTraceFile } from '../../env/trace/trace-codec.js';
 import { formatOfPath } from '../../env/trace/trace-format.js';
 import { summarizeTrace, type TraceSummary, type WorkloadSummary } from '../../env/trace/trace-summary.js';
 import { synthesizeTrace, SynthOptionsSchema } from '../../env/trace/trace-synth.js';
+import { driverProblems } from '../../env/trace/driver-check.js';
+import { registerTraceUpgrade } from './trace-upgrade.js';
 
 /**
  * `simenv trace inspect|validate|convert|synth`. Failures throw SimEnvErrors (the CLI prints
@@ -143,13 +145,20 @@ export function registerTraceCommands(program: Command): void {
     .command('validate')
     .description('check a trace against SimKube format v2; exit 0 if valid, 1 listing every problem')
     .argument('<file>', 'trace file (.sktrace msgpack, or .json)')
-    .action(async (file: string) => {
+    .option('--for-driver', 'also check that SimKube\'s driver can replay it: only namespaced objects in events')
+    .action(async (file: string, opts: { forDriver?: boolean }) => {
       const check = await validateTraceFile(file);
       const t = assertValidTrace(check, file);
+      const forDriver = opts.forDriver ? driverProblems(t) : [];
+      if (forDriver.length > 0) {
+        throw new TraceValidationError(forDriver.map((p) => new TraceFormatError(p.path, p.message)), file);
+      }
       const objects = t.events.reduce((n, e) => n + e.applied_objs.length + e.deleted_objs.length, 0);
-      out(`${file}: valid SimKube trace, format version ${t.version} (${check.format}, ${t.events.length} events, ${objects} objects)`);
+      out(`${file}: valid SimKube trace, format version ${t.version} (${check.format}, ${t.events.length} events, ${objects} objects)${opts.forDriver ? '; sk-driver can replay it (only namespaced objects)' : ''}`);
       for (const w of check.warnings) out(`note: ${w}`);
     });
+
+  registerTraceUpgrade(trace);
 
   trace
     .command('convert')

@@ -7,8 +7,8 @@ import { ConfigError } from '../../errors.js';
  * SimEnv, so the memory path never depends on this module.
  */
 
-/** SimKube's default driver image (the version the CRD in test/cluster/fixtures comes from). */
-export const DEFAULT_DRIVER_IMAGE = 'quay.io/appliedcomputing/sk-driver:v2.4.1';
+/** SimKube's default driver image: SimKube 2.7.0, the version of the CRD in test/cluster/fixtures and of the skctl/sk-driver scripts/simkube installs. */
+export const DEFAULT_DRIVER_IMAGE = 'quay.io/appliedcomputing/sk-driver:v2.7.0';
 /** The ServiceAccount SimKube's driver Job runs as (the prototype's `sk-ctrl-sa`). */
 export const DEFAULT_SERVICE_ACCOUNT = 'sk-ctrl-sa';
 
