@@ -55,6 +55,7 @@ export const RunFlagsSchema = z.strictObject({
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
   mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).optional(),
+  simkubeDriver: z.enum(['cluster', 'local'], { error: (i) => `expected cluster or local, got "${String(i.input)}"` }).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
   logFlush: z.enum(['step', 'batched'], { error: (i) => `expected step or batched, got "${String(i.input)}"` }).default('step'),
   runId: z.string().optional(),
@@ -166,7 +167,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     });
   }
 
-  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
+  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, simkubeDriver: f.simkubeDriver, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
   if (f.backend !== 'kube' && givenKube.length > 0) {
     throw new UsageError(`--${givenKube[0]![0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only applies with --backend kube`);
