@@ -16,6 +16,10 @@ export * from './env/trace/trace-synth.js';
 export { BIGINTS_KEY, traceFromJson, traceToJson, type TraceJsonOptions } from './env/trace/trace-json.js';
 export { PROBLEM_LIMIT } from './env/trace/trace-validate.js';
 
+// --- SimKube compatibility (pre-version-2 traces, what the driver can replay) ---
+export { isLegacyTrace, LEGACY_TRACE_MESSAGE, upgradeLegacyTrace, type LegacyUpgrade } from './env/trace/legacy-trace.js';
+export { CLUSTER_SCOPED_KINDS, driverProblems, type DriverProblem } from './env/trace/driver-check.js';
+
 // --- env (SimEnv, spaces, checker, vector env) ---
 export * from './env/types.js';
 export * from './env/rng.js';
