@@ -146,8 +146,10 @@ describe('SimKube mode with the local sk-driver: a DeathStarBench episode', () =
       const reset = await env.resetAsync({ seed: 1 });
       expect(reset.info.observation.desired).toBe(1);
       // SimKube's driver made every traced deployment in the virtual namespace, not just ours.
-      const deployments = (await apps.listNamespacedDeployment({ namespace: virtualNs })).items;
-      expect(deployments.length).toBe(27);
+      await waitFor(async () => (await apps.listNamespacedDeployment({ namespace: virtualNs })).items.length === 27, {
+        timeoutMs: 30_000,
+        what: `the driver to create the 27 DSB deployments in ${virtualNs}`,
+      });
       const vns = await core.readNamespace({ name: virtualNs });
       expect(vns.metadata?.labels?.['simkube.io/virtual']).toBe('true');
       // simenv's sk-ctrl steps: the Lease held by the Simulation, Running, the webhook config.
