@@ -63,7 +63,7 @@ describe('local sk-driver: what simenv makes in sk-ctrl\'s place', () => {
     const trace = buildScenarioTrace(scenario, { forDriver: true });
     const web = findWorkload(buildTraceModel(trace), 'shop/web')!;
     const out = traceForDriver(trace, web);
-    const applied = out.events.flatMap((e) => e.applied_objs) as Array<{ metadata: { name: string }; spec: { replicas?: number } }>;
+    const applied = out.events.flatMap((e) => e.applied_objs) as unknown as Array<{ metadata: { name: string }; spec: { replicas?: number } }>;
     expect(applied.filter((o) => o.metadata.name === 'web').map((o) => o.spec.replicas)).toEqual([undefined, undefined]);
     expect(applied.find((o) => o.metadata.name === 'db')!.spec.replicas).toBe(3);
     expect((trace.events[0]!.applied_objs.find((o) => o.metadata.name === 'web') as any).spec.replicas).toBe(2);
