@@ -195,3 +195,75 @@ describe('SimKube mode with the local sk-driver: a DeathStarBench episode', () =
     expect(await portInUse(port)).toBeUndefined();
   });
 });
+
+describe('SimKube mode with the local sk-driver: the webhook plumbing simenv sets up', () => {
+  it('the API server calls https://127.0.0.1:<port>/ trusting simenv\'s CA, only for pods in the virtual namespaces', async () => {
+    // A minimal admission server stands where sk-driver's webhook listens: it proves that the
+    // certificate, caBundle, URL, rules and match condition simenv writes are what the API
+    // server accepts and uses (the real driver's webhook is exercised by the episode test).
+    const { makeWebhookCerts } = await import('../../src/env/cluster/kube/webhook-certs.js');
+    const { buildWebhookConfig } = await import('../../src/env/cluster/kube/sk-ctrl-objects.js');
+    const { createServer: createHttps } = await import('node:https');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const kc = loadTestKubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    const admission = kc.makeApiClient((await import('@kubernetes/client-node')).AdmissionregistrationV1Api);
+    const dir = mkdtempSync(join(tmpdir(), 'simenv-webhook-'));
+    const prefix = `vw${randomBytes(3).toString('hex')}`;
+    const runId = `wh-${randomBytes(3).toString('hex')}`;
+    const port = await freePort();
+    const certs = await makeWebhookCerts(join(dir, 'pki'));
+    const seen: string[] = [];
+    const server = createHttps({ cert: readFileSync(certs.certPath), key: readFileSync(certs.keyPath) }, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const review = JSON.parse(body) as { request: { uid: string; namespace: string; operation: string; subResource?: string } };
+        seen.push(`${review.request.operation} ${review.request.namespace}${review.request.subResource ? `/${review.request.subResource}` : ''}`);
+        const patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels', value: { 'simkube.io/simulation': 'sim-x' } }])).toString('base64');
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch } }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    const virtualNs = `${prefix}-dsb`;
+    const otherNs = await createTestNamespace(kc, 'wh-other');
+    const config = buildWebhookConfig({ runId, sim: { name: 'sim-x', uid: '00000000-0000-0000-0000-000000000001' }, port, caPem: certs.caPem, virtualNsPrefix: prefix }) as any;
+    delete config.metadata.ownerReferences; // no Simulation here: nothing to own it
+    try {
+      await admission.createMutatingWebhookConfiguration({ body: config });
+      await core.createNamespace({ body: { metadata: { name: virtualNs } } });
+      const pod = (ns: string) => ({
+        metadata: { name: 'p', namespace: ns },
+        spec: { containers: [{ name: 'c', image: 'x' }], nodeSelector: { type: 'virtual' }, tolerations: [{ key: 'kwok-provider', operator: 'Exists' as const, effect: 'NoSchedule' as const }] },
+      });
+      // The API server may take a moment to load a new webhook configuration.
+      const created = await waitFor(
+        async () => {
+          await core.deleteNamespacedPod({ name: 'p', namespace: virtualNs, gracePeriodSeconds: 0 }).catch(() => undefined);
+          const p = await core.createNamespacedPod({ namespace: virtualNs, body: pod(virtualNs) });
+          return p.metadata?.labels?.['simkube.io/simulation'] === 'sim-x' ? p : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the webhook to label a pod in the virtual namespace' },
+      );
+      expect(created.metadata?.labels?.['simkube.io/simulation']).toBe('sim-x');
+      const other = await core.createNamespacedPod({ namespace: otherNs, body: pod(otherNs) });
+      expect(other.metadata?.labels?.['simkube.io/simulation']).toBeUndefined();
+      expect(seen.every((s) => s.includes(virtualNs))).toBe(true);
+      expect(seen).toContain(`CREATE ${virtualNs}`);
+      // With the webhook down, failurePolicy Fail blocks pods there: why teardown deletes it first.
+      await new Promise<void>((r) => server.close(() => r()));
+      const blocked = await core.createNamespacedPod({ namespace: virtualNs, body: { ...pod(virtualNs), metadata: { name: 'q', namespace: virtualNs } } }).catch((e: unknown) => e);
+      expect(isApiError(blocked)).toBe(true);
+      expect(String((blocked as Error).message)).toContain('sk-driver.simkube.io');
+    } finally {
+      server.close();
+      await admission.deleteMutatingWebhookConfiguration({ name: config.metadata.name }).catch(() => undefined);
+      await deleteTestNamespace(kc, virtualNs, { wait: false });
+      await deleteTestNamespace(kc, otherNs, { wait: false });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
