@@ -46,6 +46,20 @@ if ! flock -n 9; then
   flock 9
 fi
 
+# A `cargo install --root <same root>` started by hand holds no lock of ours: wait for it
+# (bounded) rather than build the same crates twice on a small machine.
+waited=0
+while pgrep -f -- "cargo install .*--root ${ROOT}( |$)" >/dev/null; do
+  ((waited % 300 == 0)) && log "a cargo install into ${ROOT} started elsewhere is running; waiting for it (${waited}s)"
+  ((waited >= ${SIMENV_SIMKUBE_WAIT_S:-10800})) && die "still waiting for the other cargo install after ${waited}s"
+  sleep 10
+  waited=$((waited + 10))
+done
+if [[ "${FORCE}" == 0 ]] && have_all; then
+  log "skctl and sk-driver ${SIMKUBE_VERSION} are cached in ${BIN_DIR}"
+  exit 0
+fi
+
 NICE=(nice -n "${SIMENV_BUILD_NICE:-10}")
 total_start="${SECONDS}"
 for crate in "${CRATES[@]}"; do
