@@ -133,14 +133,18 @@ export function scenarioNodeObjects(s: Scenario): KubeObject[] {
   return (s.nodes ?? []).map(nodeObject);
 }
 
-/** `config.trackedObjects` for the kinds a trace holds: every kind, with its pod template path. */
+/**
+ * `config.trackedObjects` for the kinds a trace holds: every kind with a pod template, with
+ * SimKube's own path for it (SimKube 2.7 rejects a tracked kind without one, e.g. v1.Node,
+ * and a path other than its default for the kinds it knows; a bare Pod's is "").
+ */
 function trackedObjectsOf(events: TraceEvent[], lifecycleOwners: ReadonlySet<string>): Record<string, TrackedObjectConfig> {
   const out: Record<string, TrackedObjectConfig> = { 'apps/v1.Deployment': { podSpecTemplatePaths: ['/spec/template'] } };
   for (const ev of events) {
     for (const o of ev.applied_objs) {
       const gvk = `${o.apiVersion}.${o.kind}`;
-      if (out[gvk]) continue;
-      const paths = o.kind === 'Pod' || o.kind === 'Node' ? null : ['/spec/template'];
+      if (out[gvk] || o.kind === 'Node') continue;
+      const paths = o.kind === 'Pod' ? [''] : ['/spec/template'];
       out[gvk] = { podSpecTemplatePaths: paths, ...(lifecycleOwners.has(gvk) ? { trackLifecycle: true } : {}) };
     }
   }
