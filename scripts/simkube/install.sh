@@ -62,6 +62,9 @@ fi
 
 NICE=(nice -n "${SIMENV_BUILD_NICE:-10}")
 total_start="${SECONDS}"
+# One target directory for both crates: they share most dependencies (kube-rs, tokio, sk-core),
+# which cargo install would otherwise compile twice in throw-away directories. Removed at the end.
+export CARGO_TARGET_DIR="${ROOT}/.target"
 for crate in "${CRATES[@]}"; do
   if [[ "${FORCE}" == 0 ]] && have "${crate}"; then
     log "${crate} ${SIMKUBE_VERSION} already in ${BIN_DIR}"
@@ -90,4 +93,5 @@ for crate in "${CRATES[@]}"; do
   have "${crate}" || die "cargo install ${crate} succeeded but ${BIN_DIR}/${crate} is missing"
   log "built ${crate} in $((SECONDS - start))s"
 done
+rm -rf "${CARGO_TARGET_DIR}"
 log "SimKube ${SIMKUBE_VERSION} tools ready in $((SECONDS - total_start))s: ${BIN_DIR}/skctl, ${BIN_DIR}/sk-driver"
