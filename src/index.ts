@@ -122,6 +122,10 @@ export { summarizeTrace, type TraceSummary, type WorkloadSummary, type KindSumma
 export { synthesizeTrace, SynthOptionsSchema, type SynthOptions } from './env/trace/trace-synth.js';
 export { EXAMPLE_TRACES, exampleTracePath, type ExampleTraceName } from './package-files.js';
 
+// --- SimKube compatibility (pre-version-2 traces, what the driver can replay) ---
+export { isLegacyTrace, LEGACY_TRACE_MESSAGE, upgradeLegacyTrace, type LegacyUpgrade } from './env/trace/legacy-trace.js';
+export { CLUSTER_SCOPED_KINDS, driverProblems, type DriverProblem } from './env/trace/driver-check.js';
+
 // --- agents ---
 export { actionForReplicas, type Agent, type Transition } from './agents/agent.js';
 export {

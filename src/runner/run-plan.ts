@@ -45,6 +45,7 @@ export const FLAG_CHOICES = {
   mode: ['replay', 'simkube'] as const,
   logFlush: ['step', 'batched'] as const,
   log: ['steps', 'episodes', 'none'] as const,
+  simkubeDriver: ['cluster', 'local'] as const,
 };
 
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
@@ -71,6 +72,7 @@ export const RunFlagsSchema = z.strictObject({
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
   mode: enumFlag(FLAG_CHOICES.mode).optional(),
+  simkubeDriver: enumFlag(FLAG_CHOICES.simkubeDriver).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
   logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
   /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
@@ -266,7 +268,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
   }
 
-  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
+  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, simkubeDriver: f.simkubeDriver, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
   if (f.backend !== 'kube' && givenKube.length > 0) {
     throw new UsageError(`--${givenKube[0]![0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only applies with --backend kube`);

@@ -34,6 +34,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--context <name>', 'kube backend: kubeconfig context')
     .option('--speed <x>', 'kube backend: simulated seconds per real second')
     .addOption(new Option('--mode <mode>', `kube backend: replay the trace or run a SimKube Simulation: ${oneOf(FLAG_CHOICES.mode)}`))
+    .addOption(new Option('--simkube-driver <where>', `SimKube mode: SimKube's controller runs the driver in the cluster, or simenv runs sk-driver on this machine (npm run simkube:build): ${oneOf(FLAG_CHOICES.simkubeDriver)}`))
     .option('--out <dir>', 'parent directory of run directories', DEFAULT_RUNS_DIR)
     .option('--run-id <id>', 'name of the run directory (default: time, agent and a random suffix)')
     .addOption(
