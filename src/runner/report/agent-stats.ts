@@ -42,6 +42,8 @@ export interface AgentRow {
   params: Record<string, unknown>;
   actions: string;
   runs: string[];
+  /** Their directories (absolute), in the order of `runs`: ids repeat across eval output directories. */
+  runDirs: string[];
   /** Policy directories named on the command lines of the runs (`--policy DIR`), if any. */
   policies: string[];
   /** Seeds with at least one complete episode (the n of the std). */
@@ -196,6 +198,7 @@ export function agentRow(g: GroupAcc, label: string): AgentRow {
     params: g.description.params,
     actions: fmtActions(g.description.actions),
     runs: g.runs.map((r) => r.id),
+    runDirs: g.runs.map((r) => r.dir),
     policies,
     seeds: counted.length,
     episodes: counted.reduce((a, s) => a + s.episodes, 0),

@@ -36,7 +36,7 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header { background: #111827; color: #f9fafb; padding: 18px 28px; }
 header h1 { margin: 0; font-size: 20px; font-weight: 600; }
 header p { margin: 4px 0 0; color: #9ca3af; font-size: 13px; }
-main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 48px; }
+main { max-width: 1280px; margin: 0 auto; padding: 20px 24px 48px; }
 section.card { background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; padding: 18px 20px; margin: 18px 0; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
 h2 { margin: 0 0 10px; font-size: 17px; }
 h2 .status { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 999px; margin-left: 8px; vertical-align: 2px; }

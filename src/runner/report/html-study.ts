@@ -68,13 +68,13 @@ function agentTable(agents: readonly AgentRow[], colors: readonly string[]): str
 
 /** The agents of one scenario on one episode seed: replicas vs demand, utilisation vs target, latency vs SLO. */
 function seedCharts(table: ScenarioTable, runsById: ReadonlyMap<string, LoadedRun>, colors: readonly string[], index: number): string {
-  const first = table.agents.flatMap((a) => a.runs).map((id) => runsById.get(id)!).find((r) => r.steps && r.steps.length > 0 && r.config);
+  const first = table.agents.flatMap((a) => a.runDirs).map((d) => runsById.get(d)!).find((r) => r.steps && r.steps.length > 0 && r.config);
   if (!first) return '<p class="note">No step records in this scenario (runs logged with --log episodes or none): no time series.</p>';
   const seed = first.config!.episodeSeeds[0]!;
   const picked: Array<{ agent: AgentRow; color: string; steps: StepRecord[]; run: LoadedRun }> = [];
   table.agents.forEach((a, i) => {
-    for (const id of a.runs) {
-      const run = runsById.get(id)!;
+    for (const d of a.runDirs) {
+      const run = runsById.get(d)!;
       const steps = episodeOnSeed(run, seed);
       if (steps) {
         picked.push({ agent: a, color: colors[i]!, steps, run });
@@ -126,7 +126,7 @@ function seedCharts(table: ScenarioTable, runsById: ReadonlyMap<string, LoadedRu
       series: served.flatMap((p): ChartSeries[] => {
         const broken = p.steps.filter((r) => r.service!.sloViolated);
         return [
-          { name: `${p.agent.agent}: ${broken.length} step(s) breach the SLO`, color: p.color, xs: xs(p.steps), ys: p.steps.map((r) => r.service!.latencyMs), width: 1.6 },
+          { name: `${p.agent.agent} (${broken.length} breach${broken.length === 1 ? '' : 'es'})`, color: p.color, xs: xs(p.steps), ys: p.steps.map((r) => r.service!.latencyMs), width: 1.6 },
           { name: `${p.agent.agent} breaches`, color: p.color, xs: xs(broken), ys: broken.map((r) => r.service!.latencyMs), kind: 'points', width: 3.5, noLegend: true },
         ];
       }),
@@ -137,12 +137,12 @@ function seedCharts(table: ScenarioTable, runsById: ReadonlyMap<string, LoadedRu
 function episodeStrip(table: ScenarioTable, runsById: ReadonlyMap<string, LoadedRun>, colors: readonly string[]): string {
   const rows: ChartRow[] = [];
   table.agents.forEach((a, i) => {
-    for (const id of a.runs) {
-      const run = runsById.get(id)!;
+    for (const d of a.runDirs) {
+      const run = runsById.get(d)!;
       const complete = run.summary.perEpisode.filter((e) => e.complete);
       const partial = run.summary.perEpisode.length - complete.length;
       rows.push({
-        label: `${a.agent} · ${run.id}`,
+        label: `${run.id} · ${a.agent}`,
         color: colors[i]!,
         values: complete.map((e) => e.reward.total),
         mean: run.summary.reward.mean,
@@ -154,7 +154,7 @@ function episodeStrip(table: ScenarioTable, runsById: ReadonlyMap<string, Loaded
 }
 
 function scenarioSection(table: ScenarioTable, index: number, study: Study, runsById: ReadonlyMap<string, LoadedRun>): string {
-  const firstRun = runsById.get(table.agents[0]!.runs[0]!)!;
+  const firstRun = runsById.get(table.agents[0]!.runDirs[0]!)!;
   const place = runPlace(firstRun);
   const colors = seriesColors(table.agents.map((a) => a.agent));
   const agentRows: ChartRow[] = table.agents.map((a, i) => ({
@@ -166,8 +166,8 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
     values: a.perSeed.map((s) => s.rewardMean).filter((x): x is number => x !== null),
     note: `${a.seeds} seed${a.seeds === 1 ? '' : 's'}, ${a.episodes} ep`,
   }));
-  const ids = new Set(table.agents.flatMap((a) => a.runs));
-  const diffs = differenceRows(study).filter((d) => ids.has(d.run));
+  const dirs = new Set(table.agents.flatMap((a) => a.runDirs));
+  const diffs = differenceRows(study).filter((d) => dirs.has(d.dir));
   const diffChart =
     diffs.length === 0
       ? ''
@@ -176,7 +176,7 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
           title: `Paired difference to the baseline (eval.json): agent minus baseline, same episode seeds, mean and ${Math.round(diffs[0]!.level * 100)}% bootstrap interval`,
           xLabel: 'episode reward difference (> 0: the agent is better)',
           zeroLine: true,
-          rows: diffs.map((d, i) => ({ label: `${d.agent} − ${d.baseline} (${d.run})`, color: PALETTE[i % PALETTE.length]!, mean: d.reward.mean, lo: d.reward.lo, hi: d.reward.hi, note: `w/l/t ${d.wins}/${d.losses}/${d.ties}` })),
+          rows: diffs.map((d, i) => ({ label: `${d.agent} − ${d.baseline}`, color: PALETTE[i % PALETTE.length]!, mean: d.reward.mean, lo: d.reward.lo, hi: d.reward.hi, note: `${d.run}: w/l/t ${d.wins}/${d.losses}/${d.ties}` })),
         });
   const title = `${place.scenario}${place.split ? ` / ${place.split}` : ''} · ${place.deployment}`;
   return (
@@ -193,7 +193,7 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
 
 /** One section per scenario, in first-appearance order. */
 export function scenarioSections(study: Study): string {
-  const runsById = new Map(study.runs.map((r) => [r.id, r]));
+  const runsById = new Map(study.runs.map((r) => [r.dir, r]));
   return groupByAgent(study.runs)
     .scenarios.map((t, i) => scenarioSection(t, i, study, runsById))
     .join('\n');

@@ -3,7 +3,7 @@ import { groupByAgent, type AgentReport } from './agent-grouping.js';
 import { findReportDirs } from './find-dirs.js';
 import { loadEvalRecord } from './load-eval.js';
 import { loadRun, type LoadedRun } from './load-run.js';
-import { loadTraining, type LoadedTraining } from './load-training.js';
+import { loadTraining, policyName, type LoadedTraining } from './load-training.js';
 import { reportRows, runPlace, type ReportRow } from './report-table.js';
 
 /**
@@ -34,6 +34,7 @@ export function loadStudy(dirs: readonly string[], opts: { withSteps?: boolean }
 /** A paired difference of an eval (eval.json `difference`): the agent minus its baseline, episode by episode on the same seeds. */
 export interface DifferenceRow {
   run: string;
+  dir: string;
   scenario: string;
   split: string | null;
   deployment: string;
@@ -54,6 +55,11 @@ export interface DifferenceRow {
   baselineReward: { mean: number | null; lo: number | null; hi: number | null };
 }
 
+/** An eval label with its policy path shortened: `policy(runs/train/ppo-1/policy)` -> `policy(ppo-1)`. */
+export function shortEvalLabel(label: string): string {
+  return label.replace(/^policy\((.*)\)$/, (_, dir: string) => `policy(${policyName(dir)})`);
+}
+
 /** The paired differences of the study's evals, in run order. */
 export function differenceRows(study: Study): DifferenceRow[] {
   const out: DifferenceRow[] = [];
@@ -63,9 +69,10 @@ export function differenceRows(study: Study): DifferenceRow[] {
     const ci = (m: { mean: number | null; lo: number | null; hi: number | null }) => ({ mean: m.mean, lo: m.lo, hi: m.hi });
     out.push({
       run: r.id,
+      dir: r.dir,
       ...runPlace(r),
-      agent: e.agent.label,
-      baseline: e.baseline.label,
+      agent: shortEvalLabel(e.agent.label),
+      baseline: shortEvalLabel(e.baseline.label),
       baselineRun: e.baseline.run,
       pairs: e.difference.pairs,
       level: e.bootstrap.level,

@@ -48,7 +48,7 @@ export interface ChartSpec {
 }
 
 /** Longest legend label shown whole (the full name is in the entry's tooltip). */
-const LEGEND_MAX_CHARS = 42;
+const LEGEND_MAX_CHARS = 64;
 
 /** Seconds between time ticks, smallest first. */
 const TIME_STEPS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
