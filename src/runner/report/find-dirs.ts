@@ -40,35 +40,42 @@ const HINT = 'pass directories written by `simenv run`, `simenv eval` or `simenv
 /** The run and training directories `dirs` stand for, each once, in argument then name order. */
 export function findReportDirs(dirs: readonly string[]): FoundDirs {
   const found: FoundDirs = { runs: [], trainings: [] };
-  const seen = new Set<string>();
-  const walk = (shown: string, depth: number): void => {
+  // Directory -> how many run and training directories it holds (itself included), so a
+  // directory named again, or holding only directories already named, still counts as valid.
+  const seen = new Map<string, number>();
+  const walk = (shown: string, depth: number): number => {
     const abs = resolve(shown);
-    if (seen.has(abs)) return;
-    seen.add(abs);
+    const known = seen.get(abs);
+    if (known !== undefined) return known;
+    seen.set(abs, 0);
     const kind = dirKind(abs);
-    if (kind === 'run') found.runs.push(shown);
-    else if (kind === 'training') found.trainings.push(shown);
-    else if (depth < MAX_DEPTH) {
-      let names: string[];
+    let n = 0;
+    if (kind === 'run') {
+      found.runs.push(shown);
+      n = 1;
+    } else if (kind === 'training') {
+      found.trainings.push(shown);
+      n = 1;
+    } else if (depth < MAX_DEPTH) {
+      let names: string[] = [];
       try {
         names = readdirSync(abs, { withFileTypes: true })
           .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
           .map((e) => e.name)
           .sort();
       } catch {
-        return; // unreadable subdirectory: not one of ours
+        // an unreadable subdirectory is not one of ours
       }
-      for (const n of names) walk(join(shown, n), depth + 1);
+      for (const name of names) n += walk(join(shown, name), depth + 1);
     }
+    seen.set(abs, n);
+    return n;
   };
   for (const d of dirs) {
     const abs = resolve(d);
     if (!existsSync(abs)) throw new UsageError(`expected a run or training directory, got ${d} (no such directory)`, { hint: HINT });
     if (!statSync(abs).isDirectory()) throw new UsageError(`expected a run or training directory, got ${d} (not a directory)`, { hint: HINT });
-    if (seen.has(abs)) continue; // named twice
-    const before = found.runs.length + found.trainings.length;
-    walk(d, 0);
-    if (found.runs.length + found.trainings.length === before) {
+    if (walk(d, 0) === 0) {
       throw new UsageError(`expected a run directory (config.json, step.jsonl, summary.json), a training directory (train.json) or a directory of them, got ${d} with none below it`, { hint: HINT });
     }
   }
