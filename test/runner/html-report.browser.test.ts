@@ -169,6 +169,7 @@ describe('HTML report of a study in headless Chromium', () => {
     const dir = process.env.SIMENV_SCREENSHOTS;
     if (dir) {
       mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'report.html'), html);
       await tab.screenshot({ path: join(dir, 'report-top.png') });
       await tab.locator('section.scenario').first().screenshot({ path: join(dir, 'report-scenario-1.png') });
       await tab.locator('section.training').screenshot({ path: join(dir, 'report-training.png') });

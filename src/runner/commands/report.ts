@@ -6,7 +6,6 @@ import { UsageError } from '../../env/errors.js';
 import { writeFileAtomic } from '../run-dir.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { formatAgentReport, groupByAgent } from '../report/agent-table.js';
-import { findReportDirs } from '../report/find-dirs.js';
 import { formatTable, reportRows, RUN_REPORT_HEADER } from '../report/report-table.js';
 import { differenceRows, loadStudy, studyJson, trainingRows } from '../report/study.js';
 import { formatDifferences, formatTrainings } from '../report/study-format.js';
@@ -27,11 +26,6 @@ const ReportFlagsSchema = z.strictObject({
     .enum(GROUPINGS, { error: (iss) => `expected ${GROUPINGS.join(' or ')}, got ${JSON.stringify(iss.input)}` })
     .default('run'),
 });
-
-/** The run directories `dirs` stand for, in order, each once (training directories left out). */
-export function expandRunDirs(dirs: readonly string[]): string[] {
-  return findReportDirs(dirs).runs;
-}
 
 /** Register `simenv report`. */
 export function registerReportCommands(program: Command): void {
