@@ -31,11 +31,11 @@ const ReportFlagsSchema = z.strictObject({
 export function registerReportCommands(program: Command): void {
   program
     .command('report')
-    .description('compare runs: one row per run (default) or per agent (--by agent: mean ± std over seeds, per-seed means, one table per scenario), and an optional HTML page with charts')
+    .description('compare run, eval and training directories: one row per run (default) or per agent (--by agent: mean ± std over seeds, per-seed means, one table per scenario), the paired differences of evals, the training runs, and an optional HTML page with charts')
     .argument('<dirs...>', 'run, eval or training directories, or directories that hold them (nested to any depth)')
     .option('--by <grouping>', 'run: one row per run; agent: one row per agent and scenario (trace, deployment, episode shape, env options), figures over seeds', 'run')
-    .option('--html <file>', 'also write a self-contained HTML report (charts per run, whatever --by says; opens offline)')
-    .option('--json', 'print the table(s) as JSON instead of text')
+    .option('--html <file>', 'also write a self-contained HTML report organised by scenario, with learning curves (opens offline)')
+    .option('--json', 'print every table (runs, agents per scenario, paired differences, trainings) as JSON instead of text')
     .addHelpText(
       'after',
       `
@@ -47,8 +47,11 @@ seeds, the per-seed means, mean reward components (slo, cost, churn) per episode
 rate, CPU-hours and replica changes per episode. Runs on different traces, deployments, episode
 shapes or env options get separate tables.
 
+Directories: run, eval and training directories, or any directory holding them at any depth.
+
 Examples:
   simenv report runs/
+  simenv report study/ --html report.html
   simenv report runs/held-out --by agent
   simenv report runs/held-out --by agent --json`,
     )
