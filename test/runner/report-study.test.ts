@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { executeEval } from '../../src/runner/execute-eval.js';
 import { shortAgentLabels } from '../../src/runner/report/agent-labels.js';
+import { tInterval95 } from '../../src/runner/report/agent-stats.js';
 import { findReportDirs } from '../../src/runner/report/find-dirs.js';
 import { policyName } from '../../src/runner/report/load-training.js';
 import type { StudyJson } from '../../src/runner/report/study.js';
@@ -13,6 +14,17 @@ import { DSB_TRACE, runCli, tempDir } from './helpers.js';
 /** `simenv report` over what a study leaves behind: evals in nested directories, an interrupted run, training directories. */
 
 const silent = { stdout: () => {}, stderr: { isTTY: false, write: () => true }, argv: [], handleSignals: false };
+
+describe('the interval over seeds', () => {
+  it('is the Student-t 95% interval of the mean, null below two seeds', () => {
+    const ci = tInterval95([1, 2, 3])!;
+    expect(ci.lo).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 9);
+    expect(ci.hi).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 9);
+    expect(tInterval95([5])).toBeNull();
+    const many = Array.from({ length: 40 }, (_, i) => i % 2);
+    expect(tInterval95(many)!.hi - 0.5).toBeCloseTo(1.96 * (Math.sqrt(10 / 39) / Math.sqrt(40)), 9);
+  });
+});
 
 describe('short agent labels', () => {
   it('name only the settings that differ, in short form', () => {

@@ -157,15 +157,20 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
   const firstRun = runsById.get(table.agents[0]!.runDirs[0]!)!;
   const place = runPlace(firstRun);
   const colors = seriesColors(table.agents.map((a) => a.agent));
-  const agentRows: ChartRow[] = table.agents.map((a, i) => ({
-    label: a.agent,
-    color: colors[i]!,
-    mean: a.reward.mean,
-    lo: a.rewardCi95?.lo ?? null,
-    hi: a.rewardCi95?.hi ?? null,
-    values: a.perSeed.map((s) => s.rewardMean).filter((x): x is number => x !== null),
-    note: `${a.seeds} seed${a.seeds === 1 ? '' : 's'}, ${a.episodes} ep`,
-  }));
+  const agentRows: ChartRow[] = table.agents.map((a, i) => {
+    // One seed has no spread over seeds; an eval's own interval (bootstrap over its episodes) stands in, and says so.
+    const e = a.rewardCi95 === null && a.runDirs.length === 1 ? study.evals.get(a.runDirs[0]!) : undefined;
+    const boot = e && e.agent.reward.lo !== null && e.agent.reward.hi !== null && e.agent.reward.n > 1 ? e.agent.reward : null;
+    return {
+      label: a.agent,
+      color: colors[i]!,
+      mean: a.reward.mean,
+      lo: a.rewardCi95?.lo ?? boot?.lo ?? null,
+      hi: a.rewardCi95?.hi ?? boot?.hi ?? null,
+      values: a.perSeed.map((s) => s.rewardMean).filter((x): x is number => x !== null),
+      note: `${a.seeds} seed${a.seeds === 1 ? '' : 's'}, ${a.episodes} ep${boot ? ', bootstrap over episodes' : ''}`,
+    };
+  });
   const dirs = new Set(table.agents.flatMap((a) => a.runDirs));
   const diffs = differenceRows(study).filter((d) => dirs.has(d.dir));
   const diffChart =
@@ -183,7 +188,7 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
     `<section class="card scenario" id="scenario-${index}" data-scenario="${index}">` +
     `<h2>Scenario ${index + 1}: ${esc(title)}</h2><p class="note">${esc(table.label)}${table.differs.length > 0 ? ` · differs: ${esc(table.differs.slice(0, 6).join(', '))}` : ''}</p>` +
     agentTable(table.agents, colors) +
-    renderRowChart({ id: 'agent-intervals', title: 'Mean episode reward per agent: dots are per-seed means, the bar its 95% t-interval over seeds', xLabel: 'mean episode reward (larger is better)', rows: agentRows }) +
+    renderRowChart({ id: 'agent-intervals', title: 'Mean episode reward per agent: dots are per-seed means, the bar its 95% t-interval over seeds (one seed: the eval\'s bootstrap over episodes)', xLabel: 'mean episode reward (larger is better)', rows: agentRows }) +
     diffChart +
     seedCharts(table, runsById, colors, index) +
     episodeStrip(table, runsById, colors) +
