@@ -188,7 +188,7 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
     `<section class="card scenario" id="scenario-${index}" data-scenario="${index}">` +
     `<h2>Scenario ${index + 1}: ${esc(title)}</h2><p class="note">${esc(table.label)}${table.differs.length > 0 ? ` · differs: ${esc(table.differs.slice(0, 6).join(', '))}` : ''}</p>` +
     agentTable(table.agents, colors) +
-    renderRowChart({ id: 'agent-intervals', title: 'Mean episode reward per agent: dots are per-seed means, the bar its 95% t-interval over seeds (one seed: the eval\'s bootstrap over episodes)', xLabel: 'mean episode reward (larger is better)', rows: agentRows }) +
+    renderRowChart({ id: 'agent-intervals', title: 'Mean episode reward per agent: dots per seed, bar = 95% interval (t over seeds; one seed: eval bootstrap)', xLabel: 'mean episode reward (larger is better)', rows: agentRows }) +
     diffChart +
     seedCharts(table, runsById, colors, index) +
     episodeStrip(table, runsById, colors) +
