@@ -1,6 +1,6 @@
 import type { Agent } from '../../agents/agent.js';
 import type { SplitName } from '../../env/scenario.js';
-import { SimEnv } from '../../env/sim-env.js';
+import { SimEnv, type SimEnvOptionsInput } from '../../env/sim-env.js';
 import { agentRecord } from '../record-run.js';
 import type { EpisodeSummary } from '../records.js';
 import { runAgent } from '../run-loop.js';
@@ -17,7 +17,7 @@ export async function scenarioSplitEnv(scenario: string, split: SplitName): Prom
   // `trace` stands in for the agent: an HPA manifest given to eval would set the env's replica
   // range, and manifests written by `tune hpa` carry the range of this very env, so they agree.
   const plan = planRun({ scenario, split, agent: 'trace', seeds: '1' }, { evalMode: true });
-  const env = await SimEnv.create(plan.envOptions as Parameters<typeof SimEnv.create>[0]);
+  const env = await SimEnv.create(plan.envOptions as SimEnvOptionsInput);
   return { env, deployment: plan.deployment };
 }
 
