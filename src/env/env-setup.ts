@@ -1,6 +1,7 @@
 import { ConfigError, SimEnvError, UnknownWorkloadError } from './errors.js';
 import { DEFAULT_INJECTED_PLACEMENT, DEFAULT_NODE_COUNT, NodePoolSchema, parseOptions, type SimEnvOptions } from './options.js';
 import { checkWindows, episodeReach } from './episode-windows.js';
+import { checkLimit, LIMITS, limitMessage } from './limits.js';
 import { readTrace } from './trace/trace-codec.js';
 import type { Trace } from './trace/schema.js';
 import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from './trace/trace-model.js';
@@ -44,6 +45,26 @@ function deploymentNames(model: TraceModel): string[] {
   return [...new Set(workloadsOfKind(model, 'Deployment').map((w) => w.key))];
 }
 
+/**
+ * The most pods the memory backend can have to hold at once is at most every other workload's
+ * peak plus the controlled deployment's maxReplicas: refuse a trace or range over LIMITS.pods
+ * before anything is allocated per pod.
+ */
+function checkPodBound(model: TraceModel, controlled: Workload, maxReplicas: number): void {
+  let pods = maxReplicas;
+  for (const w of model.workloads) {
+    if (w === controlled) continue;
+    let peak = 0;
+    for (const v of w.versions) if (v.replicas > peak) peak = v.replicas;
+    pods += peak;
+  }
+  if (pods > LIMITS.pods) {
+    throw new ConfigError('trace', limitMessage('pods', `${pods} (maxReplicas ${maxReplicas} plus the other workloads' recorded peaks)`), {
+      hint: 'lower maxReplicas, or use a trace whose workloads fit the limit',
+    });
+  }
+}
+
 /** Validate options, load the trace and resolve every default. */
 export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSetup> {
   const parsed = parseOptions(input);
@@ -68,8 +89,12 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
   };
   const controlled = findDeployment(parsed.deployment);
 
-  const peak = Math.max(...controlled.versions.map((v) => v.replicas));
-  const maxReplicas = parsed.maxReplicas ?? Math.max(10, 2 * peak);
+  // A loop, not Math.max(...): a deployment can have more versions than a call has arguments.
+  let peak = 0;
+  for (const v of controlled.versions) if (v.replicas > peak) peak = v.replicas;
+  const maxReplicas = parsed.maxReplicas ?? Math.min(LIMITS.replicas, Math.max(10, 2 * peak));
+  checkLimit('maxReplicas', 'replicas', maxReplicas);
+  checkPodBound(model, controlled, maxReplicas);
   if (parsed.minReplicas > maxReplicas) {
     throw new ConfigError('minReplicas', `expected minReplicas <= maxReplicas (${maxReplicas}), got ${parsed.minReplicas}`);
   }
@@ -95,6 +120,7 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
       hint: 'without the trace end, only the horizon ends an episode',
     });
   }
+  if (horizon !== null) checkLimit('horizon', 'stepsPerEpisode', horizon);
   const start = parsed.episodeStart;
   if (parsed.pastTraceEnd === 'truncate') {
     const earliest =
@@ -133,6 +159,9 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
     });
   }
   const pools = parsed.nodes.pools ?? [NodePoolSchema.parse({ count: DEFAULT_NODE_COUNT })];
+  let nodeCount = source === 'trace' ? model.nodes.length : 0;
+  if (source === 'virtual') for (const p of pools) nodeCount += p.count;
+  checkLimit(source === 'virtual' ? 'nodes.pools' : 'nodes.source', 'nodes', nodeCount);
   const inject =
     parsed.nodes.inject === null
       ? null

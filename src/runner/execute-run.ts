@@ -10,7 +10,7 @@ import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run
 import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
-import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
+import { applyPolicyDefaults, stepsIn, type RunPlan } from './run-plan.js';
 import { runWarnings } from './run-warnings.js';
 
 /**
@@ -134,7 +134,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
             : `policy(${plan.agent.dir})`,
         episodes: plan.episodes,
         seed: plan.seed,
-        mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
+        mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${stepsIn(plan.durationSeconds, plan.stepSeconds)}` : ''})`,
         trace: `${plan.tracePath}(sha256:${hash.sha256.slice(0, 12)})`,
       });
     }

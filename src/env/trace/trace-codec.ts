@@ -6,7 +6,8 @@ import { MsgpackWriteError, MsgpackWriter } from './msgpack-writer.js';
 import { TRACE_FORMAT_VERSION, type Trace } from './schema.js';
 import { formatMismatch, formatOfPath, sniffFormat, type TraceFileFormat } from './trace-format.js';
 import { checkJsonTrace, traceToJson } from './trace-json.js';
-import { checkTrace, describeValue, ProblemSink, toHash } from './trace-validate.js';
+import { checkTrace, describeValue, ProblemSink, toHash, tooDeepPath } from './trace-validate.js';
+import { limitMessage } from '../limits.js';
 
 /**
  * The SimKube trace codec: msgpack bytes <-> typed Trace, losslessly, plus the thin file
@@ -257,6 +258,9 @@ function readFileBytes(path: string): Uint8Array {
 }
 
 function encodeAs(trace: Trace, format: TraceFileFormat, indent: number | undefined): Uint8Array {
+  // Readers refuse deeper nesting: never write a file that cannot be read back.
+  const deep = tooDeepPath(trace);
+  if (deep !== undefined) throw new TraceFormatError(deep, limitMessage('traceDepth', 'deeper nesting here'));
   if (format === 'msgpack') return encodeMsgpack(trace);
   checkTrace(trace, new ProblemSink('throw'), { form: 'typed' });
   return new TextEncoder().encode(`${traceToJson(trace, { indent })}\n`);

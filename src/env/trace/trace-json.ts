@@ -1,4 +1,5 @@
 import type { PodLifecycle, Trace } from './schema.js';
+import { LIMITS, limitMessage } from '../limits.js';
 import { checkTrace, describeValue, isPlainMap, ProblemSink } from './trace-validate.js';
 
 /**
@@ -268,8 +269,35 @@ function jsonToFileForm(raw: Record<string, unknown>, text: string, sink: Proble
   }
 }
 
+/** The offset where JSON text nests deeper than LIMITS.traceDepth, or undefined (one linear scan). */
+function jsonTooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip a string: a backslash escapes the next character.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > LIMITS.traceDepth) return i;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /** Parse JSON text (lossless form or SimKube-shaped) into a trace; problems go to `sink`. */
 export function checkJsonTrace(text: string, sink: ProblemSink): Trace | undefined {
+  const deepAt = jsonTooDeepAt(text);
+  if (deepAt !== undefined) {
+    // The msgpack reader refuses the same depth: a trace is valid or not whatever its encoding.
+    sink.report('', `${limitMessage('traceDepth', `deeper nesting at character ${deepAt}`)}`);
+    return undefined;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
