@@ -129,7 +129,7 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
         : start.type === 'random-window'
           ? (start.earliestS ?? 0)
           : start.type === 'windows'
-            ? Math.min(...start.windows.map((w) => w[0]))
+            ? start.windows.reduce((m, w) => Math.min(m, w[0]), Infinity)
             : 0;
     if (earliest >= model.durationS) {
       const field = start.type === 'trace-start' ? 'trace' : 'episodeStart';

@@ -1,5 +1,5 @@
 import type { EpisodeSummary, RewardRecord } from './records.js';
-import { meanStd } from './stats.js';
+import { meanStd, minMax } from './stats.js';
 
 /**
  * Accumulates a run's figures step by step: per-episode sums and the run's totals. The run
@@ -151,8 +151,7 @@ export class RunStats {
         total: components.total,
         mean,
         std,
-        min: rewards.length > 0 ? Math.min(...rewards) : null,
-        max: rewards.length > 0 ? Math.max(...rewards) : null,
+        ...minMax(rewards),
         perStep: this.steps > 0 ? components.total / this.steps : null,
         components,
       },

@@ -16,7 +16,7 @@ function dsbWithReplicas(value: unknown): Trace {
   const t = readTrace(DSB_SCALING);
   for (const ev of t.events) {
     for (const o of ev.applied_objs) {
-      if (o.kind === 'Deployment' && o.metadata.name === 'user-service') (o as { spec: Record<string, unknown> }).spec.replicas = value;
+      if (o.kind === 'Deployment' && o.metadata.name === 'user-service') (o as unknown as { spec: Record<string, unknown> }).spec.replicas = value;
     }
   }
   return t;
