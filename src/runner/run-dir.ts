@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
@@ -127,17 +127,77 @@ export function checkRunTarget(parent: string, runId: string): void {
   }
 }
 
-/** Write `data` to `path` atomically: temporary file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const fd = openSync(tmp, 'w', 0o644);
+/**
+ * Throw a UsageError unless `path` is free or a regular file: writeFileAtomic replaces only
+ * those. `flag` (e.g. `--html`) prefixes the message when the path came from one.
+ */
+export function checkReplaceable(path: string, flag?: string): void {
+  let existing;
   try {
-    writeAll(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    existing = lstatSync(path);
+  } catch {
+    return;
   }
-  renameSync(tmp, path);
+  if (existing.isFile()) return;
+  const kind = existing.isSymbolicLink() ? 'a symbolic link' : existing.isDirectory() ? 'a directory' : existing.isFIFO() ? 'a FIFO' : existing.isSocket() ? 'a socket' : 'a device';
+  throw new UsageError(`${flag ? `${flag}: ` : ''}expected a regular file (or none) to write, got ${kind} at ${path}`, {
+    hint: 'choose another path: simenv only replaces regular files',
+  });
+}
+
+/** What an errno means for a file being written, in words. */
+const WRITE_ERRNO: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file-size limit (ulimit -f) or the filesystem',
+  EROFS: 'a read-only filesystem',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'a missing directory',
+  ENOTDIR: 'a path component that is not a directory',
+  ENAMETOOLONG: 'a file name too long',
+  EISDIR: 'a directory',
+};
+
+/** A failed write of `path` as a one-line SimEnvError naming the path, the cause and the fix. */
+export function writeError(path: string, err: unknown): SimEnvError {
+  if (err instanceof SimEnvError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  const what = WRITE_ERRNO[code] ?? (err as Error).message;
+  return new SimEnvError('WRITE', `cannot write ${path}: ${what} (${code})`, {
+    hint: code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? 'free space (or raise the limit) and run again, or write elsewhere' : 'choose a path you can write',
+    cause: err,
+  });
+}
+
+/**
+ * Write `data` to `path` atomically: temporary file in the same directory, fsync, rename. The
+ * rule for every file simenv writes whole (config, summary, eval.json, train.json, the HTML
+ * report): a reader sees the old file or the new one, never half of one; a failed write
+ * removes its temporary file and throws a one-line error naming the path (writeError). Only a
+ * regular file (or nothing) is replaced: a device, FIFO, directory or symlink at `path` is
+ * refused (UsageError), so `--html /dev/null` cannot replace /dev/null.
+ */
+export function writeFileAtomic(path: string, data: string): void {
+  checkReplaceable(path);
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw writeError(path, err);
+  }
 }
 
 

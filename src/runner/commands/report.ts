@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
-import { RUN_FILES, writeFileAtomic } from '../run-dir.js';
+import { checkReplaceable, RUN_FILES, writeFileAtomic } from '../run-dir.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { loadRun, type LoadedRun } from '../report/load-run.js';
 import { formatAgentReport, groupByAgent } from '../report/agent-table.js';
@@ -94,6 +94,7 @@ Examples:
       if (flags.html) {
         const parent = dirname(resolve(flags.html));
         if (!existsSync(parent)) throw new UsageError(`--html: expected a file in an existing directory, got ${flags.html} (no directory ${parent})`);
+        checkReplaceable(resolve(flags.html), '--html');
       }
       const runs: LoadedRun[] = runDirs.map((d) => loadRun(d, { withSteps: flags.html !== undefined }));
       const html = flags.html ? resolve(flags.html) : null;
