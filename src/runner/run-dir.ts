@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkd
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
+import { writeError } from './write-error.js';
 import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.js';
 
 export { BATCH_LINES, BATCH_MS, type LogFlush } from './jsonl-log.js';
@@ -145,31 +146,6 @@ export function checkReplaceable(path: string, flag?: string): void {
   });
 }
 
-/** What an errno means for a file being written, in words. */
-const WRITE_ERRNO: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large for the file-size limit (ulimit -f) or the filesystem',
-  EROFS: 'a read-only filesystem',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'a missing directory',
-  ENOTDIR: 'a path component that is not a directory',
-  ENAMETOOLONG: 'a file name too long',
-  EISDIR: 'a directory',
-};
-
-/** A failed write of `path` as a one-line SimEnvError naming the path, the cause and the fix. */
-export function writeError(path: string, err: unknown): SimEnvError {
-  if (err instanceof SimEnvError) return err;
-  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-  const what = WRITE_ERRNO[code] ?? (err as Error).message;
-  return new SimEnvError('WRITE', `cannot write ${path}: ${what} (${code})`, {
-    hint: code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? 'free space (or raise the limit) and run again, or write elsewhere' : 'choose a path you can write',
-    cause: err,
-  });
-}
-
 /**
  * Write `data` to `path` atomically: temporary file in the same directory, fsync, rename. The
  * rule for every file simenv writes whole (config, summary, eval.json, train.json, the HTML
@@ -273,6 +249,16 @@ export class RunWriter {
   appendStepLine(line: string): void {
     if (this.steps === null || this.steps.isClosed) throw new Error(`RunWriter: step.jsonl of ${this.runId} is closed`);
     this.steps.appendLine(line);
+  }
+
+  /** step.jsonl lines appended but not in the file (buffered, or lost to a failed write). */
+  get unwrittenStepLines(): number {
+    return this.steps?.unwrittenLines ?? 0;
+  }
+
+  /** The most step.jsonl lines that can be unwritten at a time (0 when each line is written at once). */
+  get maxUnwrittenStepLines(): number {
+    return this.steps?.maxUnwrittenLines ?? 0;
   }
 
   /** Hand buffered lines to the kernel now (batched mode). The runner calls it at every episode end and before the summary. */

@@ -62,3 +62,28 @@ describe('a closed pipe and a hang-up stop a run cleanly', () => {
     expect(s.steps).toBe(stepsOnDisk(steps));
   }, 90_000);
 });
+
+describe('a write that fails mid-run (ulimit -f): the summary counts only what is on disk (defect 9)', () => {
+  it.each([['step'], ['batched']])('--log-flush %s: status failed naming step.jsonl, steps = steps on disk, no torn line', async (flush) => {
+    const { execFileSync } = await import('node:child_process');
+    const { cliArgs, REPO } = await import('./helpers.js');
+    const out = tempDir();
+    const args = [...RUN, '--quiet', '--log-flush', flush, '--out', out, '--run-id', 'f'];
+    let code = 0;
+    let stderr = '';
+    try {
+      // 200 KiB per file: step.jsonl hits it mid-batch; config and summary stay small.
+      execFileSync('bash', ['-c', `ulimit -f 200; exec "${process.execPath}" ${cliArgs(args).map((a) => `'${a}'`).join(' ')}`], { cwd: REPO, stdio: 'pipe', timeout: 60_000 });
+    } catch (err) {
+      code = (err as { status: number }).status;
+      stderr = String((err as { stderr: Buffer }).stderr);
+    }
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^simenv: cannot write .*step\.jsonl: file too large .*\(EFBIG\)/);
+    const s = summaryOf(join(out, 'f'));
+    expect(s.status).toBe('failed');
+    expect(s.steps).toBeGreaterThan(0);
+    expect(s.steps).toBe(stepsOnDisk(join(out, 'f', 'step.jsonl')));
+    expect(s.perEpisode.reduce((n, e) => n + e.steps, 0)).toBe(s.steps);
+  }, 90_000);
+});
