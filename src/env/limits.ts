@@ -22,6 +22,8 @@ export const LIMITS = {
   traceDepth: 512,
   /** Most events in one trace. */
   traceEvents: 1_000_000,
+  /** Highest demand (requests/s) a load series may map to: above it, service figures overflow to Infinity. */
+  demandRps: 1_000_000_000,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
@@ -35,6 +37,7 @@ const WHAT: Record<LimitName, string> = {
   stepsPerEpisode: 'steps per episode',
   traceDepth: 'nesting levels in a trace',
   traceEvents: 'events in a trace',
+  demandRps: 'requests/s of demand',
 };
 
 /** "expected at most N replicas of one workload (simenv's limit `replicas`), got V". */
