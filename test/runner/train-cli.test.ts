@@ -160,3 +160,23 @@ describe('simenv train: one --out, one training (issue 14, defects 7, 8, 13)', (
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('eval --policy on a training killed before its summary (issue 14, defect 13)', () => {
+  it('uses the newest complete checkpoint, not a save in flight', async () => {
+    const { cpSync } = await import('node:fs');
+    const { resolvePolicyDir } = await import('../../src/agents/learned/policy-metadata.js');
+    const out = join(root, 'killed-src');
+    const r = await cli(['train', '--agent', 'dqn', ...small, '--steps', '200', '--out', out, '--checkpoint-every', '20', '--hyper', '{"learningStarts":32,"batchSize":8}']);
+    expect(r.code).toBe(0);
+    // What a SIGKILL leaves: no summary, no final policy, maybe a half-written save.
+    const killed = join(root, 'killed');
+    cpSync(out, killed, { recursive: true });
+    rmSync(join(killed, 'summary.json'));
+    rmSync(join(killed, 'policy'), { recursive: true });
+    const names = readdirSync(join(killed, 'checkpoints')).sort();
+    mkdirSync(join(killed, 'checkpoints', 'step-999999999.tmp-4242'));
+    expect(resolvePolicyDir(killed)).toBe(join(killed, 'checkpoints', names[names.length - 1]!));
+    const ev = await cli(['eval', '--policy', killed, '--trace', TRACE, '--deploy', 'dsb/nginx-thrift', '--seeds', '1', '--out', join(root, 'killed-eval'), '--quiet']);
+    expect(ev.code).toBe(0);
+  });
+});
