@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
@@ -31,11 +31,16 @@ export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', episodes:
  */
 export type LogLevel = 'steps' | 'episodes' | 'none';
 
-/** A run directory name (the run id of config.json and step.jsonl; not the cluster label, `newClusterRunLabel`): UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
+/**
+ * A run directory name (the run id of config.json and step.jsonl; not the cluster label,
+ * `newClusterRunLabel`): UTC time to the second, the agent's name and 8 random hex digits (ids
+ * sort by time; 32 random bits, so runs started in the same second by a sweep do not collide:
+ * 16 bits gave even odds of a collision at ~300 runs per second).
+ */
 export function newRunDirName(agentName: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const agent = agentName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32) || 'run';
-  return `${stamp}-${agent}-${randomBytes(2).toString('hex')}`;
+  return `${stamp}-${agent}-${randomBytes(4).toString('hex')}`;
 }
 
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -221,12 +226,18 @@ export class RunWriter {
       }
       throw err;
     }
-    writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     const log = options.log ?? 'steps';
-    const steps = log === 'steps' ? JsonlLog.open(join(dir, RUN_FILES.steps), options) : null;
-    // Episode lines are few: one write per line, the step mode of the same writer.
-    const episodes = log === 'episodes' ? JsonlLog.open(join(dir, RUN_FILES.episodes), { flush: 'step' }) : null;
-    return new RunWriter(dir, config.run, steps, episodes, options);
+    try {
+      writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+      const steps = log === 'steps' ? JsonlLog.open(join(dir, RUN_FILES.steps), options) : null;
+      // Episode lines are few: one write per line, the step mode of the same writer.
+      const episodes = log === 'episodes' ? JsonlLog.open(join(dir, RUN_FILES.episodes), { flush: 'step' }) : null;
+      return new RunWriter(dir, config.run, steps, episodes, options);
+    } catch (err) {
+      // Nothing ran yet: leave no empty or config-only run directory behind (a full disk, EROFS).
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /** Whether step lines are wanted (log level `steps`); the run loop does not encode them otherwise. */

@@ -276,7 +276,17 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     endedAt: new Date().toISOString(),
     perEpisode: totals.perEpisode,
   };
-  writer?.finish(summary);
+  try {
+    writer?.finish(summary);
+  } catch (finishErr) {
+    // A full disk fails the summary too: say both, the run's own failure first.
+    if (error === null) throw finishErr;
+    const first = error instanceof Error ? error.message : String(error);
+    throw new SimEnvError(error instanceof SimEnvError ? error.code : 'WRITE', `${first}; the summary could not be written either (${finishErr instanceof Error ? finishErr.message : String(finishErr)}): simenv report recomputes the run from step.jsonl`, {
+      hint: error instanceof SimEnvError ? error.hint : undefined,
+      cause: error,
+    });
+  }
   return { summary, error };
 }
 

@@ -72,3 +72,13 @@ describe('a write that fails for real', () => {
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
 });
+
+describe('a run that cannot write its config (defect 15)', () => {
+  it('under `ulimit -f 2` (config.json is ~3 KB): one line naming config.json, exit 1, no run directory left behind', () => {
+    const dir = tempDir('simenv-noconfig-');
+    const r = shell('ulimit -f 2', ['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--target', '3', '--out', dir, '--run-id', 'x', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^simenv: cannot write .*x\/config\.json: file too large .*\(EFBIG\)/);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
+});
