@@ -22,6 +22,8 @@ export const LIMITS = {
   traceDepth: 512,
   /** Most events in one trace. */
   traceEvents: 1_000_000,
+  /** Largest JSON trace file: the JSON reader decodes it into one string, which V8 caps at 2^29 - 24 characters. msgpack traces have no such cap. */
+  jsonTraceBytes: 0x1fffffe8,
   /** Highest demand (requests/s) a load series may map to: above it, service figures overflow to Infinity. */
   demandRps: 1_000_000_000,
 } as const;
@@ -38,6 +40,7 @@ const WHAT: Record<LimitName, string> = {
   traceDepth: 'nesting levels in a trace',
   traceEvents: 'events in a trace',
   demandRps: 'requests/s of demand',
+  jsonTraceBytes: 'bytes in a JSON trace file',
 };
 
 /** "expected at most N replicas of one workload (simenv's limit `replicas`), got V". */

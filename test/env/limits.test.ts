@@ -104,3 +104,20 @@ describe('limits: the CLI', () => {
     expect(r.out).not.toMatch(/RangeError|allocation failed|at .*\.ts:\d+/);
   }, 90_000);
 });
+
+describe('JSON trace output is streamed (issue 14, defect 12)', () => {
+  it('the file writeTrace streams an event at a time is byte for byte the one-string encoding', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { richTrace } = await import('./trace/fixtures.js');
+    const dir = tempDir('simenv-json-');
+    for (const trace of [readTrace(DSB_SCALING), richTrace(), { ...richTrace(), events: [] }]) {
+      for (const indent of [0, 2]) {
+        const file = join(dir, `t${indent}.json`);
+        const written = writeTrace(trace, file, { indent });
+        const whole = writeTrace(trace, { format: 'json', indent });
+        expect(new Uint8Array(readFileSync(file))).toEqual(whole);
+        expect(written.bytes).toBe(whole.length);
+      }
+    }
+  });
+});
