@@ -20,7 +20,7 @@ import { cliInProcess, DSB_TRACE, REPO, tempDir } from '../runner/helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 14);
 /** Cases per input family. */
-const CASES = Number(process.env.FUZZ_CASES ?? 40);
+const CASES = Number(process.env.FUZZ_CASES ?? 60);
 /** Wall-clock bound of one case, and the heap it may leave grown. */
 const CASE_MS = 10_000;
 const HEAP_GROWTH_BYTES = 512 * 1024 * 1024;
