@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Agent } from '../src/agents/agent.js';
 import { createAgent, loadAgent } from '../src/agents/registry.js';
+import { runThroughput } from './agents-throughput.js';
 import { availableTfBackends, initTfBackend, type TfBackendName } from '../src/agents/tf-backend.js';
 import { SimEnv, type SimEnvOptionsInput } from '../src/env/sim-env.js';
 import { replicaTimeline } from '../src/env/trace/trace-model.js';
@@ -259,7 +260,18 @@ export async function run(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run().catch((err: unknown) => {
+  const mode = process.argv[2];
+  const main =
+    mode === 'throughput'
+      ? async (): Promise<void> => {
+          await runThroughput(trainEnvs, NUM_ENVS, resolve(env.AGENTS_BENCH_OUT ?? join('.bench', 'agents-throughput')));
+        }
+      : run;
+  if (mode !== undefined && mode !== 'throughput') {
+    console.error(`bench:agents: expected no argument or "throughput", got "${mode}"`);
+    process.exit(2);
+  }
+  main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

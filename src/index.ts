@@ -73,8 +73,23 @@ export {
   type ScenarioToleration,
 } from './env/scenario-trace.js';
 
+// --- applications: several deployments, call-graph demand (docs/env.md, "Applications") ---
+export { ApplicationEnv } from './env/application/application-env.js';
+export { ApplicationOptionsSchema, type ApplicationOptions, type ApplicationOptionsInput } from './env/application/application-options.js';
+export {
+  DEPLOYMENT_OBSERVATION_FIELDS,
+  CLUSTER_OBSERVATION_FIELDS,
+  type ApplicationContext,
+  type ApplicationStepInfo,
+  type DeploymentStepInfo,
+  type EndToEndReport,
+} from './env/application/application-types.js';
+export { CallGraphSchema, CallEdgeSchema, type CallEdge, type CallGraphOptions } from './env/application/call-graph.js';
+export { DSB_SOCIAL_NETWORK_EDGES, DSB_SOCIAL_NETWORK_ENTRY } from './env/application/dsb-social-network.js';
+export { type MultiAction, type ActionOf } from './env/types.js';
+
 // --- spaces ---
-export { Box, Discrete, type Space } from './env/spaces.js';
+export { Box, Discrete, MultiDiscrete, type Space, type ActionSpace } from './env/spaces.js';
 
 // --- vector env, wrappers and env checker ---
 export { VectorEnv, createSimEnvs, type AutoresetMode, type VectorEnvOptions, type VectorStepResult, type VectorResetResult } from './env/vector-env.js';
@@ -107,6 +122,10 @@ export { summarizeTrace, type TraceSummary, type WorkloadSummary, type KindSumma
 export { synthesizeTrace, SynthOptionsSchema, type SynthOptions } from './env/trace/trace-synth.js';
 export { EXAMPLE_TRACES, exampleTracePath, type ExampleTraceName } from './package-files.js';
 
+// --- SimKube compatibility (pre-version-2 traces, what the driver can replay) ---
+export { isLegacyTrace, LEGACY_TRACE_MESSAGE, upgradeLegacyTrace, type LegacyUpgrade } from './env/trace/legacy-trace.js';
+export { CLUSTER_SCOPED_KINDS, driverProblems, type DriverProblem } from './env/trace/driver-check.js';
+
 // --- agents ---
 export { actionForReplicas, type Agent, type Transition } from './agents/agent.js';
 export {
@@ -121,6 +140,8 @@ export {
   type PolicyInfo,
 } from './agents/registry.js';
 export { StaticAgent } from './agents/static-agent.js';
+export { createApplicationAgent, PerDeploymentAgent, type ApplicationAgent, type CreateApplicationAgentOptions } from './agents/application/application-agent.js';
+export { loadHpaManifests } from './agents/application/hpa-manifests.js';
 export { RandomAgent } from './agents/random-agent.js';
 export { TraceAgent } from './agents/trace-agent.js';
 export { HpaAgent } from './agents/hpa-agent.js';

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# CI: run the examples, produce runs with the CLI (static and hpa agents, one-step and
-# multi-step), then execute examples/analysis.ipynb against them; any cell error fails.
+# CI: run the examples, build a small study with the CLI (3 agents x 3 seeds x 2 scenarios as
+# evals with a baseline, one-step and multi-step runs, two PPO training runs and a training
+# directory of one of them evaluated), check `simenv report` reads it all with no warning, then
+# execute examples/analysis.ipynb against it; any cell error, or a figure taller than 2,100 px,
+# fails. Episodes are short (300 s) so this stays quick.
 # Python comes from the machine; pandas & co. from PyPI, pinned in notebook-requirements.txt,
 # in a venv cached under ${SIMENV_CACHE_DIR:-$HOME/.cache/simenv}/venv.
 set -euo pipefail
@@ -26,13 +29,23 @@ runs=$work/runs
 trace=examples/traces/dsb-scaling.sktrace
 simenv() { node dist/runner/bin.js "$@"; }
 
-echo "--- runs for the notebook in $runs"
-simenv run --trace "$trace" --deploy dsb/nginx-thrift --target 4 --episodes 3 --out "$runs" --run-id static-one-step --quiet
-simenv run --trace "$trace" --deploy dsb/nginx-thrift --agent hpa --episodes 3 --out "$runs" --run-id hpa-one-step --quiet
-simenv run --trace "$trace" --deploy dsb/nginx-thrift --target 4 --step 15 --episodes 2 --out "$runs" --run-id static-multi-step --quiet
-simenv eval --trace "$trace" --deploy dsb/nginx-thrift --agent hpa --step 15 --episodes 1 --seeds 1,2,3 --out "$runs" --run-id hpa-multi-step --quiet
-bash "$here/examples.sh" "$runs"
-simenv report "$runs"
+echo "--- a study for the notebook in $runs"
+simenv run --trace "$trace" --deploy dsb/nginx-thrift --target 4 --episodes 3 --out "$runs/single" --run-id static-one-step --quiet
+simenv run --trace "$trace" --deploy dsb/nginx-thrift --agent hpa --episodes 3 --out "$runs/single" --run-id hpa-one-step --quiet
+simenv run --trace "$trace" --deploy dsb/nginx-thrift --target 4 --step 15 --episodes 2 --out "$runs/single" --run-id static-multi-step --quiet
+for sc in nginx-diurnal text-noisy; do
+  ev=(eval --scenario "$sc" --split heldout --seeds 1,2,3 --duration 300 --out "$runs/evals/$sc" --quiet)
+  simenv "${ev[@]}" --agent hpa --run-id hpa
+  simenv "${ev[@]}" --agent hpa --target 80 --run-id hpa-80 --baseline hpa
+  simenv "${ev[@]}" --target 4 --run-id static-4 --baseline hpa
+done
+for seed in 1 2; do
+  simenv train --scenario nginx-diurnal --split train --agent ppo --steps 512 --envs 2 --hyper '{"numSteps":32}' --seed "$seed" --out "$runs/train/ppo-$seed" > /dev/null
+done
+simenv eval --scenario nginx-diurnal --split heldout --seeds 1,2,3 --duration 300 --policy "$runs/train/ppo-1/policy" --out "$runs/evals/nginx-diurnal" --run-id ppo-1 --quiet
+bash "$here/examples.sh" "$runs/examples"
+simenv report "$runs" 2> "$work/report.err"
+if [ -s "$work/report.err" ]; then echo "simenv report warned on a valid study:"; cat "$work/report.err"; exit 1; fi
 
 echo "--- executing examples/analysis.ipynb"
 SIMENV_RUNS=$runs "$venv/bin/python" "$here/execute-notebook.py" examples/analysis.ipynb "$work/analysis.executed.ipynb"

@@ -22,11 +22,14 @@ export interface TfBackendChoice {
   backend: TfBackendName;
   /** One line per backend tried: `tensorflow: unavailable (Cannot find package ...)`. */
   attempts: string[];
+  /** How the backend runs, e.g. `SIMD, 1 thread` for wasm (empty when there is nothing to say). */
+  mode: string;
 }
 
 let tfjsModule: Tf | undefined;
 let nodeModule: Tf | undefined | null;
 let wasmRegistered = false;
+let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm') | undefined;
 let current: TfBackendChoice | undefined;
 let autoChoice: TfBackendChoice | undefined;
 
@@ -63,6 +66,7 @@ async function tryWasm(): Promise<Tf> {
   const tf = await loadTfjs();
   if (!wasmRegistered) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasmModule = wasm;
     // In Node the .wasm binaries are read from the package's dist/ directory by file path.
     const require = createRequire(import.meta.url);
     wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
@@ -81,6 +85,19 @@ async function tryCpu(): Promise<Tf> {
 }
 
 const loaders: Record<TfBackendName, () => Promise<Tf>> = { tensorflow: tryNode, wasm: tryWasm, cpu: tryCpu };
+
+/**
+ * How the chosen backend runs. The wasm backend picks its SIMD build when the runtime
+ * validates SIMD (Node 16+ does); its multi-threaded build is never used in Node: tfjs 4.22
+ * reports no thread support there (tfjs issue 3830), and forcing it fails because the
+ * Emscripten pthread workers are started from blob: URLs, which Node's Worker rejects.
+ */
+async function backendMode(tf: Tf, name: TfBackendName): Promise<string> {
+  if (name !== 'wasm' || !wasmModule) return '';
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = wasmModule.getThreadsCount();
+  return `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
 
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
@@ -106,7 +123,7 @@ export async function initTfBackend(options: { prefer?: TfBackendPreference; log
     try {
       const tf = await loaders[name]();
       attempts.push(`${name}: ok`);
-      current = { tf, backend: name, attempts };
+      current = { tf, backend: name, attempts, mode: await backendMode(tf, name) };
       if (prefer === 'auto') autoChoice = current;
       options.log?.(describeChoice(current));
       return current;
@@ -120,7 +137,7 @@ export async function initTfBackend(options: { prefer?: TfBackendPreference; log
 }
 
 function describeChoice(c: TfBackendChoice): string {
-  return `tfjs backend: ${c.backend}${c.attempts.length > 1 ? ` (${c.attempts.slice(0, -1).join('; ')})` : ''}`;
+  return `tfjs backend: ${c.backend}${c.mode ? ` (${c.mode})` : ''}${c.attempts.length > 1 ? ` (${c.attempts.slice(0, -1).join('; ')})` : ''}`;
 }
 
 /** The backend chosen so far, if any. */

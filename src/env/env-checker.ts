@@ -1,6 +1,6 @@
 import { Rng } from './rng.js';
-import { Box, Discrete } from './spaces.js';
-import type { AsyncEnv } from './types.js';
+import { Box, Discrete, MultiDiscrete, type ActionSpace } from './spaces.js';
+import type { Action, AsyncEnv, MultiAction } from './types.js';
 
 /**
  * An env checker in the spirit of Gymnasium's `check_env`: it drives any `AsyncEnv` through
@@ -46,7 +46,7 @@ function describeValue(v: unknown): string {
 }
 
 /** Run every check on `env`; never throws for a failed check (see the report). */
-export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Promise<EnvCheckReport> {
+export async function checkEnv(env: AsyncEnv<ActionSpace, unknown>, options: CheckEnvOptions = {}): Promise<EnvCheckReport> {
   const maxSteps = options.maxSteps ?? 200;
   const seeds = options.seeds ?? [0, 1, 2];
   const checks: CheckResult[] = [];
@@ -69,12 +69,27 @@ export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Pr
   };
 
   check('spaces', env.observationSpace instanceof Box, `expected observationSpace to be a Box, got ${describeValue(env.observationSpace)}`);
-  check('spaces', env.actionSpace instanceof Discrete, `expected actionSpace to be a Discrete, got ${describeValue(env.actionSpace)}`);
-  if (!(env.observationSpace instanceof Box) || !(env.actionSpace instanceof Discrete)) {
+  const discrete = env.actionSpace instanceof Discrete;
+  check('spaces', discrete || env.actionSpace instanceof MultiDiscrete, `expected actionSpace to be a Discrete or a MultiDiscrete, got ${describeValue(env.actionSpace)}`);
+  if (!(env.observationSpace instanceof Box) || !(discrete || env.actionSpace instanceof MultiDiscrete)) {
     return finish(checks);
   }
   const obsSpace = env.observationSpace;
-  const actSpace = env.actionSpace;
+  const actSpace: ActionSpace = env.actionSpace;
+  /** A valid action: the lowest value (of every component). */
+  const lowest: Action | MultiAction = actSpace instanceof Discrete ? actSpace.start : Int32Array.from(actSpace.start);
+  /** Actions outside the space: past either end, fractional, NaN (and of the wrong length, for MultiDiscrete). */
+  const outside: Array<Action | MultiAction> =
+    actSpace instanceof Discrete
+      ? [actSpace.end + 1, actSpace.start - 1, actSpace.start + 0.5, Number.NaN]
+      : [
+          Int32Array.from(actSpace.start, (s, i) => (i === 0 ? actSpace.end(0) + 1 : s)),
+          Int32Array.from(actSpace.start, (s, i) => (i === actSpace.nvec.length - 1 ? s - 1 : s)),
+          Array.from(actSpace.start, (s, i) => (i === 0 ? s + 0.5 : s)),
+          Array.from(actSpace.start, (s, i) => (i === 0 ? Number.NaN : s)),
+          Int32Array.from(actSpace.start).subarray(1),
+        ];
+  const show = (a: Action | MultiAction): string => (typeof a === 'number' ? String(a) : `[${Array.from(a).join(', ')}]`);
 
   const checkObservation = (where: string, obs: unknown): void => {
     if (!check('observation type', obs instanceof Float32Array && obs.length === obsSpace.shape[0], `${where}: expected a Float32Array of length ${obsSpace.shape[0]}, got ${describeValue(obs)}`)) return;
@@ -97,7 +112,7 @@ export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Pr
     const rng = new Rng(actionSeed);
     for (let i = 0; i < maxSteps; i++) {
       const action = actSpace.sample(rng);
-      check('action sample', actSpace.contains(action), `expected actionSpace.sample() to be in the space, got ${action}`);
+      check('action sample', actSpace.contains(action), `expected actionSpace.sample() to be in the space, got ${show(action)}`);
       const r = await env.stepAsync(action);
       const where = `step ${i + 1} (seed ${seed})`;
       checkObservation(where, r.observation);
@@ -147,17 +162,16 @@ export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Pr
   // The env is now at the end of an episode (if it ended within maxSteps): stepping must fail.
   if (lastEnded) {
     await guard('step after end', async () => {
-      const threw = await throwsAsync(() => env.stepAsync(actSpace.start));
+      const threw = await throwsAsync(() => env.stepAsync(lowest));
       check('step after end', threw !== null && threw.message.length > 0, 'expected step after the episode ended to throw a clear error, got no error');
     });
   }
 
   await guard('invalid action', async () => {
     await env.resetAsync({ seed: seeds[0] ?? 0 });
-    const bad = [actSpace.end + 1, actSpace.start - 1, actSpace.start + 0.5, Number.NaN];
-    for (const a of bad) {
+    for (const a of outside) {
       const threw = await throwsAsync(() => env.stepAsync(a));
-      check('invalid action', threw !== null, `expected an action outside the space (${a}) to throw, got no error`);
+      check('invalid action', threw !== null, `expected an action outside the space (${show(a)}) to throw, got no error`);
     }
   });
 
@@ -165,7 +179,7 @@ export async function checkEnv(env: AsyncEnv, options: CheckEnvOptions = {}): Pr
     await guard('close', async () => {
       await env.close();
       await env.close();
-      const s = await throwsAsync(() => env.stepAsync(actSpace.start));
+      const s = await throwsAsync(() => env.stepAsync(lowest));
       check('step after close', s !== null && /close/i.test(s.message), `expected step after close to throw an error mentioning close, got ${s ? s.message : 'no error'}`);
       const r = await throwsAsync(() => env.resetAsync());
       check('reset after close', r !== null && /close/i.test(r.message), `expected reset after close to throw an error mentioning close, got ${r ? r.message : 'no error'}`);

@@ -23,7 +23,7 @@ export interface EnvSetup {
 }
 
 /** Read the trace of `trace` (path or decoded object). */
-async function loadTrace(trace: string | Trace, preloaded?: Trace): Promise<Trace> {
+export async function loadTrace(trace: string | Trace, preloaded?: Trace): Promise<Trace> {
   if (typeof trace !== 'string') return trace;
   if (preloaded !== undefined) return preloaded;
   try {

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import type { SimEnvOptions } from './options.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -64,4 +65,40 @@ export function checkWindowsWithinLoad(o: { episodeStart: { type: string; window
       });
     }
   });
+}
+
+/**
+ * Where an episode starts and ends (simulated seconds): the start from `episodeStart` (a
+ * random draw from `rng`, the episode's PRNG, for `random-window` and `windows`), the end
+ * from the horizon, cut at the trace's end unless `pastTraceEnd` is `hold`, and at the load's
+ * end `loadEndS`. Every env over a trace uses it, so they draw the same start from one seed.
+ */
+export function episodeWindow(
+  o: {
+    episodeStart: SimEnvOptions['episodeStart'];
+    horizon: number | null;
+    pastTraceEnd: 'hold' | 'truncate';
+    stepSeconds: number;
+  },
+  durationS: number,
+  loadEndS: number,
+  rng: Rng,
+): { startS: number; endS: number } {
+  const stepSeconds = o.stepSeconds;
+  const horizonSteps = o.horizon ?? Infinity;
+  let start = 0;
+  const es = o.episodeStart;
+  if (es.type === 'offset') start = es.seconds;
+  else if (es.type === 'random-window') {
+    const earliest = es.earliestS ?? 0;
+    const span = (o.horizon ?? 1) * stepSeconds;
+    const latestDefault = Math.min(o.pastTraceEnd === 'truncate' ? durationS - span : durationS, loadEndS - span);
+    const latest = Math.max(earliest, es.latestS ?? latestDefault);
+    const align = es.alignS ?? stepSeconds;
+    start = earliest + rng.int(0, Math.floor((latest - earliest) / align)) * align;
+  } else if (es.type === 'windows') start = drawWindowStart(es.windows, horizonSteps * stepSeconds, es.alignS ?? stepSeconds, rng);
+  let end = horizonSteps === Infinity ? Infinity : start + horizonSteps * stepSeconds;
+  if (o.pastTraceEnd === 'truncate' && end > durationS) end = durationS;
+  if (end > loadEndS) end = loadEndS;
+  return { startS: start, endS: end };
 }

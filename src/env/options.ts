@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { issuePath, parse } from './parse.js';
 import { LoadMappingSchema, type LoadResolution } from './load-mapping.js';
 import { LoadFormatSchema } from './load-series.js';
 import { SyntheticLoadSchema } from './synthetic-load.js';
@@ -265,19 +266,11 @@ export interface SimEnvOptions extends Omit<ParsedSimEnvOptions, 'trace' | 'maxR
 
 /** Validate `SimEnv.create` input; a ConfigError names the first offending field. */
 export function parseOptions(input: unknown): ParsedSimEnvOptions {
-  const r = SimEnvOptionsSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(options)';
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
+  return parse(SimEnvOptionsSchema, input, (issue) => {
+    const field = issuePath(issue, '(options)');
+    if (issue.code !== 'unrecognized_keys') return new ConfigError(field, issue.message);
     const keys = (issue as { keys?: string[] }).keys ?? [];
-    message = `unknown option${keys.length === 1 ? '' : 's'} ${keys.map((k) => `"${k}"`).join(', ')}`;
-    return throwConfig(field, message, 'check the spelling against docs/env.md');
-  }
-  return throwConfig(field, message);
-}
-
-function throwConfig(field: string, message: string, hint?: string): never {
-  throw new ConfigError(field, message, hint !== undefined ? { hint } : undefined);
+    const message = `unknown option${keys.length === 1 ? '' : 's'} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    return new ConfigError(field, message, { hint: 'check the spelling against docs/env.md' });
+  });
 }

@@ -1,5 +1,5 @@
 import type { Toleration } from './k8s/tolerations.js';
-import { TRACE_FORMAT_VERSION, type KubeObject, type OwnerLifecycles, type Trace, type TraceEvent } from './trace/schema.js';
+import { TRACE_FORMAT_VERSION, type KubeObject, type OwnerLifecycles, type Trace, type TraceEvent, type TrackedObjectConfig } from './trace/schema.js';
 
 /**
  * Small hand-written cluster scenarios as SimKube v2 traces: deployments with replica
@@ -115,8 +115,41 @@ function nodeObject(n: ScenarioNode): KubeObject {
   };
 }
 
+/** How a scenario becomes a trace. */
+export interface ScenarioTraceOptions {
+  /**
+   * A trace for SimKube's driver: leave the scenario's nodes out of `events` (sk-driver
+   * panics on objects without a namespace); create them in the cluster instead, e.g. from
+   * `scenarioNodeObjects`. Default false: the memory backend reads nodes from the trace.
+   */
+  forDriver?: boolean;
+}
+
+/** The scenario's nodes as v1.Node manifests (to create in a cluster when the trace is for the driver). */
+export function scenarioNodeObjects(s: Scenario): KubeObject[] {
+  return (s.nodes ?? []).map(nodeObject);
+}
+
+/**
+ * `config.trackedObjects` for the kinds a trace holds: every kind with a pod template, with
+ * SimKube's own path for it (SimKube 2.7 rejects a tracked kind without one, e.g. v1.Node,
+ * and a path other than its default for the kinds it knows; a bare Pod's is "").
+ */
+function trackedObjectsOf(events: TraceEvent[], lifecycleOwners: ReadonlySet<string>): Record<string, TrackedObjectConfig> {
+  const out: Record<string, TrackedObjectConfig> = { 'apps/v1.Deployment': { podSpecTemplatePaths: ['/spec/template'] } };
+  for (const ev of events) {
+    for (const o of ev.applied_objs) {
+      const gvk = `${o.apiVersion}.${o.kind}`;
+      if (out[gvk] || o.kind === 'Node') continue;
+      const paths = o.kind === 'Pod' ? [''] : ['/spec/template'];
+      out[gvk] = { podSpecTemplatePaths: paths, ...(lifecycleOwners.has(gvk) ? { trackLifecycle: true } : {}) };
+    }
+  }
+  return out;
+}
+
 /** Build a v2 trace from a scenario. */
-export function buildScenarioTrace(s: Scenario): Trace {
+export function buildScenarioTrace(s: Scenario, options: ScenarioTraceOptions = {}): Trace {
   const startTs = s.startTs ?? 1_700_000_000;
   const byTime = new Map<number, TraceEvent>();
   const at = (t: number): TraceEvent => {
@@ -125,7 +158,7 @@ export function buildScenarioTrace(s: Scenario): Trace {
     if (!ev) byTime.set(ts, (ev = { ts, applied_objs: [], deleted_objs: [] }));
     return ev;
   };
-  for (const n of s.nodes ?? []) {
+  for (const n of options.forDriver ? [] : (s.nodes ?? [])) {
     at(n.addedAtS ?? 0).applied_objs.push(nodeObject(n));
     if (n.removedAtS !== undefined) at(n.removedAtS).deleted_objs.push(nodeObject(n));
   }
@@ -173,7 +206,7 @@ export function buildScenarioTrace(s: Scenario): Trace {
   }
   return {
     version: TRACE_FORMAT_VERSION,
-    config: { trackedObjects: { 'apps/v1.Deployment': { podSpecTemplatePaths: ['/spec/template'] } } },
+    config: { trackedObjects: trackedObjectsOf(events, new Set(lifecycles.map((l) => l.owner[0]))) },
     events,
     index,
     pod_lifecycles: lifecycles,

@@ -44,6 +44,8 @@ export class ServiceAccumulator {
   private penaltyInt = 0;
   private violationS = 0;
   private cpuInt = 0;
+  /** Latency of the last interval addConstant added, ms. */
+  lastLatencyMs = 0;
 
   constructor(
     opts: ServiceOptions,
@@ -83,7 +85,12 @@ export class ServiceAccumulator {
     }
   }
 
-  private addConstant(dt: number, lambda: number, ready: number): void {
+  /**
+   * Add `dt` seconds of constant demand `lambda` on `ready` replicas (no CPU: see addHeld);
+   * the interval's latency is left in `lastLatencyMs`. The call-graph model feeds it each
+   * service's demand as its callers served it.
+   */
+  addConstant(dt: number, lambda: number, ready: number): void {
     const cap = ready * this.mu;
     let served: number;
     let rho: number;
@@ -117,6 +124,13 @@ export class ServiceAccumulator {
     this.latencyInt += latency * dt;
     this.penaltyInt += (unmetFraction + excess) * dt;
     if (unmetFraction > 0 || latency > this.sloLimitMs) this.violationS += dt;
+    // A field, not a return value: a double returned from a call V8 does not inline is boxed.
+    this.lastLatencyMs = latency;
+  }
+
+  /** Add `dt` seconds of `held` pods holding CPU (the cost side of `add`). */
+  addHeld(dt: number, held: number): void {
+    this.cpuInt += held * this.podCpu * dt;
   }
 
   /** Write the window's means into `out` (no allocation). */

@@ -1,13 +1,15 @@
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
+import { ApplicationEnv } from './application/application-env.js';
+import { isApplicationInput, type ApplicationOptionsInput } from './application/application-options.js';
 import { setupEnv } from './env-setup.js';
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 import { computeReward, emptyReward } from './reward.js';
 import { Rng } from './rng.js';
-import { checkWindowsWithinLoad, drawWindowStart } from './episode-windows.js';
+import { checkWindowsWithinLoad, episodeWindow } from './episode-windows.js';
 import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
@@ -84,7 +86,14 @@ export class SimEnv implements DualEnv {
    * batches of envs decode a file once; `internal.log` receives the backend's progress lines
    * (default: dropped).
    */
-  static async create(options: SimEnvOptionsInput | ScenarioEnvInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
+  static create(options: SimEnvOptionsInput | ScenarioEnvInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv>;
+  /** With `deployments` (several): an ApplicationEnv, the env that scales an application (MultiDiscrete actions). */
+  static create(options: ApplicationOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<ApplicationEnv>;
+  static async create(
+    options: SimEnvOptionsInput | ScenarioEnvInput | ApplicationOptionsInput,
+    internal?: { preloadedTrace?: Trace; log?: (message: string) => void },
+  ): Promise<SimEnv | ApplicationEnv> {
+    if (isApplicationInput(options)) return ApplicationEnv.create(options, internal);
     const resolved = 'scenario' in options && options.scenario !== undefined ? await resolveScenarioInput(options as ScenarioEnvInput) : null;
     const setup = await setupEnv(resolved?.options ?? options, internal?.preloadedTrace);
     if (resolved) setup.options.scenario = resolved.record;
@@ -247,22 +256,8 @@ export class SimEnv implements DualEnv {
     }
     this.rng.reseed(this.seeder.nextUint32());
     const o = this.options;
-    const duration = this.model.durationS;
-    let start = 0;
-    const es = o.episodeStart;
-    if (es.type === 'offset') start = es.seconds;
-    else if (es.type === 'random-window') {
-      const earliest = es.earliestS ?? 0;
-      const span = (this.options.horizon ?? 1) * this.stepSeconds;
-      const latestDefault = Math.min(o.pastTraceEnd === 'truncate' ? duration - span : duration, this.demand.endS - span);
-      const latest = Math.max(earliest, es.latestS ?? latestDefault);
-      const align = es.alignS ?? this.stepSeconds;
-      start = earliest + this.rng.int(0, Math.floor((latest - earliest) / align)) * align;
-    } else if (es.type === 'windows') start = drawWindowStart(es.windows, this.horizonSteps * this.stepSeconds, es.alignS ?? this.stepSeconds, this.rng);
-    let end = this.horizonSteps === Infinity ? Infinity : start + this.horizonSteps * this.stepSeconds;
-    if (o.pastTraceEnd === 'truncate' && end > duration) end = duration;
-    if (end > this.demand.endS) end = this.demand.endS;
-    this.endS = end;
+    const { startS: start, endS } = episodeWindow(o, this.model.durationS, this.demand.endS, this.rng);
+    this.endS = endS;
     this.t = start;
     const initial =
       o.initialReplicas === 'recorded' ? replicasAt(this.controlled, start) : o.initialReplicas;

@@ -89,3 +89,64 @@ export class Box implements Space<Float32Array> {
     return { type: 'Box', shape: [...this.shape], low: Array.from(this.low), high: Array.from(this.high) };
   }
 }
+
+/**
+ * Gymnasium's `MultiDiscrete`: a vector of independent integers, component i in
+ * start[i]..start[i]+nvec[i]-1 (one component per controlled deployment). Values are
+ * `Int32Array`s or number arrays of length `nvec.length`.
+ */
+export class MultiDiscrete implements Space<Int32Array> {
+  readonly nvec: Int32Array;
+  readonly start: Int32Array;
+  readonly shape: readonly number[];
+
+  constructor(nvec: ArrayLike<number>, start?: ArrayLike<number>) {
+    if (nvec.length < 1) throw new RangeError('MultiDiscrete: expected at least one component, got none');
+    if (start !== undefined && start.length !== nvec.length) {
+      throw new RangeError(`MultiDiscrete: expected start of length ${nvec.length}, got ${start.length}`);
+    }
+    this.nvec = Int32Array.from(nvec);
+    this.start = start !== undefined ? Int32Array.from(start) : new Int32Array(nvec.length);
+    for (let i = 0; i < nvec.length; i++) {
+      if (!Number.isInteger(nvec[i]) || nvec[i]! < 1) throw new RangeError(`MultiDiscrete: expected nvec[${i}] >= 1, got ${nvec[i]}`);
+      if (start !== undefined && !Number.isInteger(start[i])) throw new RangeError(`MultiDiscrete: expected an integer start[${i}], got ${start[i]}`);
+    }
+    this.shape = [this.nvec.length];
+  }
+
+  /** Whether `x` is an array of the right length whose every component is an integer in range. */
+  contains(x: unknown): x is Int32Array {
+    if (!(x instanceof Int32Array) && !Array.isArray(x)) return false;
+    const v = x as ArrayLike<unknown>;
+    if (v.length !== this.nvec.length) return false;
+    for (let i = 0; i < v.length; i++) {
+      const a = v[i];
+      if (typeof a !== 'number' || !Number.isInteger(a) || a < this.start[i]! || a >= this.start[i]! + this.nvec[i]!) return false;
+    }
+    return true;
+  }
+
+  /** A uniform vector of the space (a fresh Int32Array; component i drawn i-th from `rng`). */
+  sample(rng: Rng): Int32Array {
+    const out = new Int32Array(this.nvec.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.start[i]! + Math.floor(rng.next() * this.nvec[i]!);
+    return out;
+  }
+
+  /** Component i as a `Discrete` (the factorised view a per-deployment head samples from). */
+  component(i: number): Discrete {
+    return new Discrete(this.nvec[i]!, this.start[i]!);
+  }
+
+  /** The largest value of component i. */
+  end(i: number): number {
+    return this.start[i]! + this.nvec[i]! - 1;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'MultiDiscrete', nvec: Array.from(this.nvec), start: Array.from(this.start) };
+  }
+}
+
+/** The action spaces an env may have: one deployment (`Discrete`) or several (`MultiDiscrete`). */
+export type ActionSpace = Discrete | MultiDiscrete;

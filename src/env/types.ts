@@ -1,4 +1,4 @@
-import type { Box, Discrete } from './spaces.js';
+import type { ActionSpace, Box, Discrete, MultiDiscrete } from './spaces.js';
 
 /**
  * Shared vocabulary of the Gym surface: the env protocol (SyncEnv, AsyncEnv), what reset and
@@ -80,17 +80,19 @@ export interface StepInfo {
   service: ServiceReport;
 }
 
-export interface ResetResult {
+/** What reset returns; `I` is the env's info type (StepInfo for one deployment). */
+export interface ResetResult<I = StepInfo> {
   observation: Float32Array;
-  info: StepInfo;
+  info: I;
 }
 
-export interface StepResult {
+/** What step returns; `I` is the env's info type (StepInfo for one deployment). */
+export interface StepResult<I = StepInfo> {
   observation: Float32Array;
   reward: number;
   terminated: boolean;
   truncated: boolean;
-  info: StepInfo;
+  info: I;
 }
 
 /**
@@ -98,6 +100,12 @@ export interface StepResult {
  * Gymnasium): a replica count in absolute mode, a replica delta in delta mode.
  */
 export type Action = number;
+
+/** An action of a `MultiDiscrete` space: one integer per controlled deployment, in order. */
+export type MultiAction = Int32Array | readonly number[];
+
+/** The action type of an action space: a number for `Discrete`, a vector for `MultiDiscrete`. */
+export type ActionOf<S extends ActionSpace> = S extends MultiDiscrete ? MultiAction : Action;
 
 /**
  * What an agent knows about the env it acts in (fixed for the env's lifetime). It lives with
@@ -120,11 +128,11 @@ export interface AgentContext {
  * and reward without advancing. Results may be reused buffers: copy what you keep. SimEnv
  * on the memory backend is one; so is any wrapper or toy env with this shape.
  */
-export interface SyncEnv {
+export interface SyncEnv<S extends ActionSpace = Discrete, I = StepInfo> {
   readonly observationSpace: Box;
-  readonly actionSpace: Discrete;
-  reset(opts?: { seed?: number }): ResetResult;
-  step(action: Action): StepResult;
+  readonly actionSpace: S;
+  reset(opts?: { seed?: number }): ResetResult<I>;
+  step(action: ActionOf<S>): StepResult<I>;
   /** The current observation (the env's buffer), without advancing. */
   observe(): Float32Array;
   /** The last step's reward (0 right after reset). */
@@ -134,11 +142,11 @@ export interface SyncEnv {
 }
 
 /** The env protocol for envs that do IO on reset and step (the kube backend): SyncEnv's contract, awaited. */
-export interface AsyncEnv {
+export interface AsyncEnv<S extends ActionSpace = Discrete, I = StepInfo> {
   readonly observationSpace: Box;
-  readonly actionSpace: Discrete;
-  resetAsync(opts?: { seed?: number }): Promise<ResetResult>;
-  stepAsync(action: Action): Promise<StepResult>;
+  readonly actionSpace: S;
+  resetAsync(opts?: { seed?: number }): Promise<ResetResult<I>>;
+  stepAsync(action: ActionOf<S>): Promise<StepResult<I>>;
   observe(): Float32Array;
   reward(): number;
   close(): Promise<void>;
@@ -149,6 +157,6 @@ export interface AsyncEnv {
  * when `isAsync` is false (a synchronous backend). Drivers that serve every backend (the
  * runner's episode loop) take this and pick the surface by `isAsync`.
  */
-export interface DualEnv extends SyncEnv, AsyncEnv {
+export interface DualEnv<S extends ActionSpace = Discrete, I = StepInfo> extends SyncEnv<S, I>, AsyncEnv<S, I> {
   readonly isAsync: boolean;
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
-import { SimEnv } from '../env/sim-env.js';
+import { SimEnv, type SimEnvOptionsInput } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
 import { PhasePrinter } from './phase-printer.js';
@@ -13,6 +13,7 @@ import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, stepsIn, type RunPlan } from './run-plan.js';
 import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
 import { runWarnings } from './run-warnings.js';
+import { executeApplicationRun } from './application-run.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -69,6 +70,8 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   const agentLabel = plan.agent.kind === 'baseline' ? plan.agent.name : 'policy';
   const runId = plan.runId ?? newRunDirName(agentLabel);
   checkRunTarget(plan.out, runId);
+  // --deploy a,b,c: one env scaling several deployments (an application).
+  if (plan.deployment.includes(',')) return executeApplicationRun(plan, io, runId);
   // A policy brings the env it was trained in (action space, bounds, step length) as the
   // defaults of the flags not given. policy.json only: a bad directory fails here, before
   // the env (on a cluster: preflight, objects) exists.
@@ -102,7 +105,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
       };
   let env: SimEnv;
   try {
-    env = await SimEnv.create(envOptions as Parameters<typeof SimEnv.create>[0], backendLog ? { log: backendLog } : undefined);
+    env = await SimEnv.create(envOptions as SimEnvOptionsInput, backendLog ? { log: backendLog } : undefined);
   } catch (err) {
     throw asUsage(err);
   }

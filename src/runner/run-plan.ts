@@ -49,6 +49,7 @@ export const FLAG_CHOICES = {
   mode: ['replay', 'simkube'] as const,
   logFlush: ['step', 'batched'] as const,
   log: ['steps', 'episodes', 'none'] as const,
+  simkubeDriver: ['cluster', 'local'] as const,
 };
 
 /** Flags common to `run` and `eval` (commander hands every value over as text). */
@@ -75,10 +76,13 @@ export const RunFlagsSchema = z.strictObject({
   context: z.string().min(1).optional(),
   speed: positiveNumberFlag().optional(),
   mode: enumFlag(FLAG_CHOICES.mode).optional(),
+  simkubeDriver: enumFlag(FLAG_CHOICES.simkubeDriver).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
   logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
   /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
   hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
+  /** Several deployments: the call graph demand flows through (a built-in name or a JSON/YAML file). */
+  callGraph: z.string().min(1, 'expected a call graph name or file').optional(),
   ...ENV_FLAG_SHAPE,
   runId: z.string().optional(),
   baseline: z.string().min(1, 'expected a baseline agent or run directory').optional(),
@@ -172,8 +176,16 @@ function checkAgentFlags(agent: AgentSpec, given: { target?: number; hpa?: strin
   }
 }
 
-/** The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns. */
+/**
+ * The deployment as `NS/NAME` (or a bare name for SimEnv to resolve), from --deploy and --ns;
+ * `a,b,c` (several deployments, an application run) maps each name and joins them with commas.
+ */
 export function deploymentOf(deploy: string, ns: string | undefined): string {
+  if (deploy.includes(',')) {
+    const names = deploy.split(',').map((d) => d.trim());
+    if (names.some((d) => d === '')) throw new UsageError(`--deploy: expected NAME,NAME,... without empty names, got "${deploy}"`);
+    return names.map((d) => deploymentOf(d, ns)).join(',');
+  }
   const slash = deploy.indexOf('/');
   if (slash >= 0) {
     const [dns, name] = [deploy.slice(0, slash), deploy.slice(slash + 1)];
@@ -265,11 +277,12 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     if (f.hpa !== undefined && f.target !== undefined) {
       throw new UsageError('--target: the --hpa manifest sets the target (averageUtilization); pass one or the other');
     }
-    if (f.hpa !== undefined) agent.hpa = readHpaManifestFlag(f.hpa, '--hpa');
+    // Several deployments: --hpa is a multi-document file or a directory, read by the application run.
+    if (f.hpa !== undefined) agent.hpa = deployment.includes(',') ? { file: f.hpa, options: {} } : readHpaManifestFlag(f.hpa, '--hpa');
     else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
   }
 
-  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, kubeNs: f.kubeNs };
+  const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, simkubeDriver: f.simkubeDriver, kubeNs: f.kubeNs };
   const givenKube = Object.entries(kubeFlags).filter(([, v]) => v !== undefined);
   if (f.backend !== 'kube' && givenKube.length > 0) {
     throw new UsageError(`--${givenKube[0]![0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only applies with --backend kube`);
@@ -295,6 +308,13 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     backend: f.backend,
     seed: f.seed,
   };
+  if (opts.evalMode && deployment.includes(',')) {
+    throw new UsageError('--deploy: `simenv eval` takes one deployment; several (a,b,c) run with `simenv run` for now', { hint: 'simenv run --deploy a,b,c --agent hpa --episodes N' });
+  }
+  if (f.callGraph !== undefined) {
+    if (!deployment.includes(',')) throw new UsageError('--call-graph: expected several deployments (--deploy a,b,c), got one', { hint: 'a call graph routes demand between the deployments an env controls' });
+    envOptions.callGraph = f.callGraph;
+  }
   if (f.actionMode) envOptions.actionMode = f.actionMode;
   if (f.maxDelta !== undefined) envOptions.maxDelta = f.maxDelta;
   if (f.minReplicas !== undefined) envOptions.minReplicas = f.minReplicas;
@@ -302,7 +322,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   // An HPA manifest is the production range: without --min/--max-replicas the env's range is
   // the manifests' (both, with an HPA baseline), so no HPA is clipped to another range.
   const manifests = [agent.kind === 'baseline' ? agent.hpa : undefined, baseline?.kind === 'agent' ? baseline.hpa : undefined].filter((m): m is HpaManifestSpec => m !== undefined);
-  if (manifests.length > 0) {
+  if (manifests.length > 0 && !deployment.includes(',')) {
     if (f.maxReplicas === undefined) envOptions.maxReplicas = Math.max(...manifests.map((m) => m.options.maxReplicas ?? 1));
     if (f.minReplicas === undefined) envOptions.minReplicas = Math.min(...manifests.map((m) => m.options.minReplicas ?? 1));
   }

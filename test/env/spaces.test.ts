@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/env/rng.js';
-import { Box, Discrete } from '../../src/env/spaces.js';
+import { Box, Discrete, MultiDiscrete } from '../../src/env/spaces.js';
 
 describe('Discrete', () => {
   it('holds the integers start..start+n-1', () => {
@@ -64,5 +64,42 @@ describe('Box', () => {
   it('rejects mismatched or inverted bounds, naming the component', () => {
     expect(() => new Box([0, 0], [1])).toThrow(/one length, got 2 and 1/);
     expect(() => new Box([0, 2], [1, 1])).toThrow(/low\[1\] <= high\[1\], got 2 > 1/);
+  });
+});
+
+describe('MultiDiscrete', () => {
+  it('contains integer vectors of the right length within each component range', () => {
+    const s = new MultiDiscrete([3, 5], [1, -2]);
+    expect(s.contains([1, -2])).toBe(true);
+    expect(s.contains(Int32Array.from([3, 2]))).toBe(true);
+    expect(s.contains([4, 0])).toBe(false);
+    expect(s.contains([1, -3])).toBe(false);
+    expect(s.contains([1.5, 0])).toBe(false);
+    expect(s.contains([1])).toBe(false);
+    expect(s.contains(2)).toBe(false);
+    expect(s.contains(new Float32Array([1, 0]))).toBe(false);
+    expect(s.end(1)).toBe(2);
+    expect(s.component(1).toJSON()).toEqual({ type: 'Discrete', n: 5, start: -2 });
+    expect(s.toJSON()).toEqual({ type: 'MultiDiscrete', nvec: [3, 5], start: [1, -2] });
+  });
+
+  it('samples are seeded, in the space and cover every value', () => {
+    const s = new MultiDiscrete([2, 3]);
+    const a = new Rng(9);
+    const b = new Rng(9);
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const x = s.sample(a);
+      expect(Array.from(x)).toEqual(Array.from(s.sample(b)));
+      expect(s.contains(x)).toBe(true);
+      seen.add(x.join(','));
+    }
+    expect(seen.size).toBe(6);
+  });
+
+  it('rejects bad shapes', () => {
+    expect(() => new MultiDiscrete([])).toThrow(RangeError);
+    expect(() => new MultiDiscrete([2, 0])).toThrow(/nvec\[1\] >= 1/);
+    expect(() => new MultiDiscrete([2], [0, 1])).toThrow(/start of length 1/);
   });
 });

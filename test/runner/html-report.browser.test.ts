@@ -1,60 +1,87 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeEval } from '../../src/runner/execute-eval.js';
 import { executeRun } from '../../src/runner/execute-run.js';
 import { renderHtmlReport } from '../../src/runner/report/html-report.js';
-import { loadRun } from '../../src/runner/report/load-run.js';
+import { loadStudy } from '../../src/runner/report/study.js';
 import { planRun } from '../../src/runner/run-plan.js';
+import { trainAgent } from '../../src/runner/train/train-loop.js';
 import { DSB_TRACE, tempDir } from './helpers.js';
 
 /**
- * The HTML report in a real headless Chromium (Debian's `chromium` package): it loads from a
- * file:// URL with no console error and no network request, and every chart has drawn data.
+ * The HTML report as a person sees it, in a real headless Chromium (Debian's `chromium`): a
+ * study of 50 runs over 3 scenarios (evals with baselines, one killed run) plus 2 training
+ * runs. It loads from a file:// URL with no console error and no network request, every chart
+ * has drawn data, and no legend or row label runs out of its chart. Screenshots of the page
+ * go to $SIMENV_SCREENSHOTS when set (to look at them).
  */
 
 const CHROMIUM = process.env.SIMENV_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCENARIOS = ['nginx-diurnal', 'text-noisy', 'url-shorten-elb'];
+const silent = { stdout: () => {}, stderr: { isTTY: false, write: () => true }, argv: [], handleSignals: false };
 
-async function makeRun(out: string, id: string, flags: Record<string, unknown>): Promise<string> {
-  const silent = { stdout: () => {}, stderr: { isTTY: false, write: () => true }, argv: [], handleSignals: false };
-  const code = await executeRun(planRun({ trace: DSB_TRACE, deploy: 'dsb/nginx-thrift', out, runId: id, quiet: true, ...flags }), silent);
-  expect(code).toBe(0);
-  return join(out, id);
+/** One eval of `agent` on `scenario`: 2 seeds x 1 short episode (180 s: 12 steps of 15 s). */
+async function evalRun(out: string, scenario: string, id: string, flags: Record<string, unknown>): Promise<void> {
+  const plan = planRun({ scenario, split: 'heldout', duration: '180', seeds: '1,2', episodes: '1', out, runId: id, quiet: true, ...flags }, { evalMode: true });
+  expect(await executeEval(plan, silent)).toBe(0);
 }
 
-describe('HTML report in headless Chromium', () => {
+describe('HTML report of a study in headless Chromium', () => {
   let browser: Browser;
   let page: string;
   let html: string;
+  let study: ReturnType<typeof loadStudy>;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`expected Chromium at ${CHROMIUM}, got no such file: install it with \`apt-get update && apt-get install -y chromium\` (or set SIMENV_CHROMIUM)`);
     }
-    const out = tempDir();
-    const dirs = [
-      await makeRun(out, 'hpa-multi', { agent: 'hpa', step: '15', episodes: '8' }),
-      await makeRun(out, 'static-one-step', { target: '4', episodes: '3' }),
-      await makeRun(out, 'random-one-step', { agent: 'random', episodes: '12', seed: '3' }),
-    ];
-    // A killed run: config and steps, no summary.
-    const killed = join(out, 'killed');
+    const root = tempDir();
+    // 3 scenarios x (4 HPA targets + 4 static sizes + random + trace) evals = 30 runs, 3 per scenario
+    // against an HPA baseline (9 baseline runs: 39), then 10 single runs on the first
+    // scenario (in-process `simenv run`), and one run killed after its first episode.
+    for (const sc of SCENARIOS) {
+      const out = join(root, 'evals', sc);
+      for (const t of [50, 60, 70, 80]) await evalRun(out, sc, `hpa-${t}`, { agent: 'hpa', target: String(t), ...(t === 80 ? { baseline: 'hpa' } : {}) });
+      for (const n of [2, 3, 4, 6]) await evalRun(out, sc, `static-${n}`, { target: String(n), ...(n === 3 || n === 4 ? { baseline: 'hpa' } : {}) });
+      await evalRun(out, sc, 'random', { agent: 'random' });
+      await evalRun(out, sc, 'trace', { agent: 'trace' });
+    }
+    const runs = join(root, 'runs');
+    for (let i = 0; i < 10; i++) {
+      const plan = planRun({ scenario: SCENARIOS[0], split: 'heldout', duration: '180', episodes: String(1 + (i % 4) * 3), seed: String(100 + i), agent: i % 2 ? 'hpa' : 'random', out: runs, runId: `single-${i}`, quiet: true });
+      expect(await executeRun(plan, silent)).toBe(0);
+    }
+    const killed = join(runs, 'killed');
     mkdirSync(killed);
-    const config = JSON.parse(readFileSync(join(dirs[0]!, 'config.json'), 'utf8')) as { run: string };
-    writeFileSync(join(killed, 'config.json'), JSON.stringify({ ...config, run: 'killed' }));
-    const lines = readFileSync(join(dirs[0]!, 'step.jsonl'), 'utf8').split('\n').slice(0, 120);
-    writeFileSync(join(killed, 'step.jsonl'), `${lines.map((l) => l.replace('"run":"hpa-multi"', '"run":"killed"')).join('\n')}\n`);
-    dirs.push(killed);
-    html = renderHtmlReport(dirs.map((d) => loadRun(d, { withSteps: true })));
-    page = join(out, 'report.html');
+    const src = join(runs, 'single-3');
+    writeFileSync(join(killed, 'config.json'), JSON.stringify({ ...(JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')) as object), run: 'killed' }));
+    const lines = readFileSync(join(src, 'step.jsonl'), 'utf8').split('\n').slice(0, 20);
+    writeFileSync(join(killed, 'step.jsonl'), `${lines.map((l) => l.replace('"run":"single-3"', '"run":"killed"')).join('\n')}\n`);
+    for (const seed of [1, 2]) {
+      await trainAgent({ agent: 'ppo', env: { trace: DSB_TRACE, deployment: 'dsb/nginx-thrift', horizon: 8 }, steps: 192, numEnvs: 2, seed, out: join(root, 'train', `ppo-${seed}`), hyper: { numSteps: 16 } });
+    }
+    study = loadStudy([root], { withSteps: true });
+    html = renderHtmlReport(study);
+    page = join(root, 'report.html');
     writeFileSync(page, html);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('finds every run and training directory without a problem', () => {
+    expect(study.runs.length).toBe(50);
+    expect(study.trainings.length).toBe(2);
+    expect(study.runs.flatMap((r) => r.problems)).toEqual([]);
+    expect(study.trainings.flatMap((t) => t.problems)).toEqual([]);
+    expect(study.trainings.every((t) => t.log.length >= 2)).toBe(true);
   });
 
   it('references nothing outside the file', () => {
@@ -63,8 +90,8 @@ describe('HTML report in headless Chromium', () => {
     expect(html).not.toMatch(/<script|@import|url\(/i);
   });
 
-  it('loads offline without console errors or requests, and every chart has drawn data', async () => {
-    const context = await browser.newContext({ offline: true, viewport: { width: 1200, height: 900 } });
+  async function open(): Promise<{ tab: Page; problems: string[]; requests: string[]; close: () => Promise<void> }> {
+    const context = await browser.newContext({ offline: true, viewport: { width: 1300, height: 900 } });
     const tab = await context.newPage();
     const problems: string[] = [];
     const requests: string[] = [];
@@ -75,17 +102,22 @@ describe('HTML report in headless Chromium', () => {
     tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
     tab.on('request', (r) => requests.push(r.url()));
     await tab.goto(pathToFileURL(page).href, { waitUntil: 'load' });
+    return { tab, problems, requests, close: () => context.close() };
+  }
+
+  it('loads offline with no console error or request; sections per scenario; every chart drawn; legends and labels inside their charts', async () => {
+    const { tab, problems, requests, close } = await open();
     expect(problems).toEqual([]);
     expect(requests.filter((u) => u !== pathToFileURL(page).href)).toEqual([]);
 
-    // Four run sections, a comparison table with a row per run, and the comparison chart.
-    expect(await tab.locator('section.run').count()).toBe(4);
-    expect(await tab.locator('table.comparison tbody tr').count()).toBe(4);
-    expect(await tab.locator('section.run .status.unfinished').count()).toBe(1);
+    expect(await tab.locator('section.scenario').count()).toBe(3);
+    expect(await tab.locator('table.comparison tbody tr').count()).toBe(50);
+    expect(await tab.locator('section.training').count()).toBe(1);
+    expect(await tab.locator('details.run').count()).toBe(50);
+    expect(await tab.locator('details.run > summary .status.unfinished').count()).toBe(1);
 
-    // Every visible chart: an SVG with a real size and at least one series with drawn points.
     // Runs in the page; typed structurally because this project compiles without the DOM lib.
-    type Box = { width: number; height: number };
+    type Box = { x: number; y: number; width: number; height: number };
     type El = { getAttribute(n: string): string | null; getBoundingClientRect(): Box; getBBox(): Box; querySelectorAll(s: string): ArrayLike<El> };
     const charts = await tab.evaluate(() => {
       const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
@@ -93,44 +125,65 @@ describe('HTML report in headless Chromium', () => {
         .filter((svg) => svg.getBoundingClientRect().width > 0)
         .map((svg) => {
           const box = svg.getBoundingClientRect();
+          const inside = (el: El): boolean => {
+            const b = el.getBoundingClientRect();
+            return b.x >= box.x - 0.5 && b.y >= box.y - 0.5 && b.x + b.width <= box.x + box.width + 0.5 && b.y + b.height <= box.y + box.height + 0.5;
+          };
           const series = Array.from(svg.querySelectorAll('path.series')).map((p) => {
             const b = p.getBBox();
             return { points: Number(p.getAttribute('data-points')), length: (p.getAttribute('d') ?? '').length, w: b.width, h: b.height };
           });
-          return { id: svg.getAttribute('data-chart'), width: box.width, height: box.height, series };
+          const outside = [...Array.from(svg.querySelectorAll('g.legend')), ...Array.from(svg.querySelectorAll('text'))].filter((el) => !inside(el)).length;
+          // Legend entries of one row must not overlap each other.
+          const legends = Array.from(svg.querySelectorAll('g.legend')).map((g) => g.getBoundingClientRect());
+          let overlaps = 0;
+          for (let i = 0; i < legends.length; i++) {
+            for (let j = i + 1; j < legends.length; j++) {
+              const a = legends[i]!;
+              const b = legends[j]!;
+              if (a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1) overlaps++;
+            }
+          }
+          return { id: svg.getAttribute('data-chart'), width: box.width, height: box.height, series, outside, overlaps, legends: legends.length };
         });
     });
-    const ids = charts.map((c) => c.id);
-    expect(ids.filter((i) => i === 'replicas').length).toBe(4); // one visible episode tab per run
-    expect(ids.filter((i) => i === 'reward').length).toBe(4);
-    expect(ids.filter((i) => i === 'episode-rewards').length).toBe(4);
-    expect(ids).toContain('compare-rewards');
+    const count = (id: string): number => charts.filter((c) => c.id === id).length;
+    expect(count('agent-intervals')).toBe(3);
+    expect(count('paired-differences')).toBe(3);
+    expect(count('seed-replicas')).toBe(3);
+    expect(count('seed-utilisation')).toBe(3);
+    expect(count('seed-latency')).toBe(3);
+    expect(count('episode-strip')).toBe(3);
+    expect(count('train-reward')).toBe(1);
+    expect(count('train-loss')).toBe(1);
     for (const c of charts) {
       expect(c.width, `${c.id} width`).toBeGreaterThan(300);
       expect(c.height, `${c.id} height`).toBeGreaterThan(100);
-      expect(c.series.length, `${c.id} series`).toBeGreaterThan(0);
       expect(c.series.some((s) => s.points >= 1 && s.length > 10), `${c.id} has no drawn series`).toBe(true);
+      expect(c.outside, `${c.id}: legend entries or labels outside the chart`).toBe(0);
+      expect(c.overlaps, `${c.id}: legend entries overlap`).toBe(0);
     }
-    // The multi-step replicas chart spans the episode: 76 steps of 15 s drawn as one path each.
-    const multi = charts.find((c) => c.id === 'replicas')!;
-    expect(multi.series.every((s) => s.points === 77)).toBe(true);
-    expect(Math.max(...multi.series.map((s) => s.w))).toBeGreaterThan(500);
-    await context.close();
+    // 10 agents on the first scenario's overlay: 10 distinct colours in one wrapped legend.
+    const first = charts.find((c) => c.id === 'seed-replicas')!;
+    expect(first.legends).toBeGreaterThanOrEqual(11);
+    const dir = process.env.SIMENV_SCREENSHOTS;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'report.html'), html);
+      await tab.screenshot({ path: join(dir, 'report-top.png') });
+      await tab.locator('section.scenario').first().screenshot({ path: join(dir, 'report-scenario-1.png') });
+      await tab.locator('section.training').screenshot({ path: join(dir, 'report-training.png') });
+    }
+    await close();
   });
 
-  it('episode tabs switch the charts without any script', async () => {
-    const tab = await browser.newPage();
-    await tab.goto(pathToFileURL(page).href);
-    const run = tab.locator('section.run[data-run="hpa-multi"]');
-    const panel = (ep: number) => run.locator(`.panel[data-episode="${ep}"]`);
-    expect(await panel(0).isVisible()).toBe(true);
-    expect(await panel(7).isVisible()).toBe(false);
-    await run.locator('label', { hasText: 'episode 7' }).click();
-    expect(await panel(7).isVisible()).toBe(true);
-    expect(await panel(0).isVisible()).toBe(false);
-    // Eight episodes: tabs for the first five and the last, with a note.
-    expect(await run.locator('.tabs > label').count()).toBe(6);
-    expect(await run.locator('.note').first().textContent()).toMatch(/Showing 6 of 8 episodes/);
-    await tab.close();
+  it('a folded run opens without any script, and its partial episode is named, not drawn', async () => {
+    const { tab, close } = await open();
+    const killed = tab.locator('details.run[data-run="killed"]');
+    expect(await killed.locator('svg.chart').first().isVisible()).toBe(false);
+    await killed.locator('summary').click();
+    expect(await killed.locator('svg.chart[data-chart="replicas"]').first().isVisible()).toBe(true);
+    expect(await killed.locator('.note.partial').textContent()).toMatch(/Partial episode 1 \(\d+ steps\) not drawn/);
+    await close();
   });
 });

@@ -244,7 +244,7 @@ describe('simenv report --by agent', () => {
     const all = load([...hpaDirs, staticDir, join(other, 'hpa80-s1'), join(other, 'hpa-text-s1'), join(other, 'hpa-costly-s1')]);
     const report = groupByAgent(all);
     expect(report.scenarios.map((s) => [s.scenario.deployment, s.agents.map((a) => `${a.agent}:${a.runs.join('+')}`)])).toEqual([
-      ['dsb/nginx-thrift', ['hpa(targetUtilisation=60):hpa-s1+hpa-s2+hpa-s3', 'static:static-eval', 'hpa(targetUtilisation=80):hpa80-s1']],
+      ['dsb/nginx-thrift', ['hpa(target=60%):hpa-s1+hpa-s2+hpa-s3', 'static:static-eval', 'hpa(target=80%):hpa80-s1']],
       ['dsb/text-service', ['hpa:hpa-text-s1']],
       ['dsb/nginx-thrift', ['hpa:hpa-costly-s1']],
     ]);

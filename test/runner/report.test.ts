@@ -74,8 +74,8 @@ describe('simenv report', () => {
     const text = formatTable(rows);
     const lines = text.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^run\s+agent\s+status\s+episodes\s+reward \(mean ± std\)\s+SLO viol\.\s+cost \(CPU-h\)\s+churn\/ep\s+steps\/s$/);
-    expect(lines[2]).toMatch(/^a-static\s+static\s+completed\s+3\s+/);
+    expect(lines[0]).toMatch(/^run\s+agent\s+scenario\s+split\s+deployment\s+status\s+episodes\s+reward \(mean ± std\)\s+SLO viol\.\s+cost \(CPU-h\)\s+churn\/ep\s+steps\/s$/);
+    expect(lines[2]).toMatch(/^a-static\s+static\s+\S+\s+-\s+dsb\/nginx-thrift\s+completed\s+3\s+/);
     expect(lines[2]).toContain(`${fmt(rows[0]!.rewardMean)} ± ${fmt(rows[0]!.rewardStd, 2)}`);
     expect(new Set(lines.map((l) => l.length)).size).toBeLessThanOrEqual(2);
     expect(fmt(-14.68234)).toBe('-14.68');
@@ -100,6 +100,6 @@ describe('simenv report', () => {
     expect(text.stdout).toMatch(/a-static[\s\S]*b-random[\s\S]*wrote .*out\.html/);
     expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>[\s\S]*data-chart="replicas"[\s\S]*<\/html>\n$/);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^simenv: expected a run directory, got .*nope \(no such directory\)/);
+    expect(bad.stderr).toMatch(/^simenv: expected a run or training directory, got .*nope \(no such directory\)/);
   });
 });

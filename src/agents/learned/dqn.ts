@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import type { Learner, UpdateStats } from './learner.js';
-import { argmax, buildMlp, copyWeights, type LayersModel } from './networks.js';
+import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
+import { argmax, buildMlp, type LayersModel } from './networks.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
 import type * as TfModule from '@tensorflow/tfjs';
@@ -48,21 +49,28 @@ export function linearSchedule(start: number, end: number, duration: number, t: 
   return Math.max(slope * t + start, Math.min(start, end));
 }
 
-type Variable = TfModule.Variable;
-type Tensor = TfModule.Tensor;
-
 /** DQN learner over a RolloutEnv with a Discrete action space. */
 export class DqnLearner implements Learner {
   readonly kind = 'dqn' as const;
   readonly head = 'q' as const;
   readonly cfg: DqnConfig;
-  readonly policyModel: LayersModel;
-  private readonly target: LayersModel;
-  private readonly optimizer: TfModule.Optimizer;
+  private readonly online: LayersModel;
+  /** The online network's weights while training (the LayersModel gets them back on demand). */
+  private readonly flat: FlatMlps;
+  /** The target network: a flat vector in the online network's layout. */
+  private readonly targetTheta: TfModule.Variable<TfModule.Rank.R1>;
+  /** The target network's per-layer weights, sliced once per target sync (they only change then). */
+  private targetWeights: NetWeights;
+  private readonly optimizer: FlatAdam;
+  /** The LayersModel holds older weights than `flat`. */
+  private stale = false;
   private readonly buffer: ReplayBuffer;
   private readonly rng: Rng;
   private readonly actions: Int32Array;
-  private readonly vars: Variable[];
+  /** The observations a vector step starts from (env.obs is overwritten by the step). */
+  private readonly before: Float32Array;
+  /** dLoss/dQ of a sampled batch (non-zero at the taken actions only). */
+  private readonly dq: Float32Array;
   private updates = 0;
   private sinceUpdate = 0;
   private sinceTarget = 0;
@@ -78,12 +86,14 @@ export class DqnLearner implements Learner {
   ) {
     this.cfg = DqnConfigSchema.parse(config);
     const spec = { inputSize: obsSize, hidden: this.cfg.hidden, outputSize: nActions, activation: 'relu' as const, outputGain: 1, seed };
-    this.policyModel = buildMlp(tf, { ...spec, name: 'q' });
-    this.target = buildMlp(tf, { ...spec, name: 'q_target' });
-    this.target.trainable = false;
-    copyWeights(tf, this.policyModel, this.target);
-    this.vars = this.policyModel.trainableWeights.map((w) => w.read() as Variable);
-    this.optimizer = tf.train.adam(this.cfg.learningRate);
+    this.online = buildMlp(tf, { ...spec, name: 'q' });
+    this.flat = new FlatMlps(tf, [{ model: this.online, activation: 'relu' }]);
+    this.targetTheta = tf.variable(this.flat.theta.clone(), false);
+    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
+    this.before = new Float32Array(numEnvs * obsSize);
+    this.dq = new Float32Array(this.cfg.batchSize * nActions);
+    // tfjs' Adam defaults (epsilon 1e-7), as before the flat optimizer.
+    this.optimizer = new FlatAdam(tf, this.flat.size, this.cfg.learningRate, 0.9, 0.999, 1e-7);
     this.buffer = new ReplayBuffer(this.cfg.bufferSize, obsSize, this.cfg.batchSize);
     this.rng = new Rng(seed ^ 0x5eed);
     this.actions = new Int32Array(numEnvs);
@@ -103,12 +113,13 @@ export class DqnLearner implements Learner {
       if (explore || this.rng.next() < this.epsilon) {
         this.actions[i] = Math.floor(this.rng.next() * this.nActions);
       } else {
-        q ??= tf.tidy(() => (this.policyModel.predict(tf.tensor2d(env.obs, [n, k])) as Tensor).dataSync() as Float32Array);
+        q ??= tf.tidy(() => this.flat.infer(0, this.flat.weights(0), tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
         this.actions[i] = argmax(q, i * this.nActions, this.nActions);
       }
     }
     // Keep the pre-step observations: env.obs is overwritten by step (and auto-reset).
-    const before = env.obs.slice();
+    const before = this.before;
+    before.set(env.obs);
     env.step(this.actions, onEpisode);
     for (let i = 0; i < n; i++) {
       // Truncation is not a terminal state: bootstrap from the observation the episode ended on.
@@ -137,21 +148,32 @@ export class DqnLearner implements Learner {
     return { updates: this.updates, loss: ran > 0 ? lossSum / ran : Number.NaN, qMean: ran > 0 ? qSum / ran : undefined, epsilon: this.epsilon };
   }
 
-  private syncTarget(): void {
-    const tf = this.tf;
-    if (this.cfg.tau >= 1) {
-      copyWeights(tf, this.policyModel, this.target);
-      return;
+  /** The online Q-network (the acting network), with the weights trained so far. */
+  get policyModel(): LayersModel {
+    if (this.stale) {
+      this.flat.writeTo(0, this.online);
+      this.stale = false;
     }
-    const tau = this.cfg.tau;
-    tf.tidy(() => {
-      const online = this.policyModel.getWeights();
-      const target = this.target.getWeights();
-      this.target.setWeights(target.map((t, i) => tf.add(tf.mul(online[i]!, tau), tf.mul(t, 1 - tau))));
-    });
+    return this.online;
   }
 
-  /** One gradient step on a sampled batch; returns the loss and mean Q of the taken actions. */
+  private syncTarget(): void {
+    const tf = this.tf;
+    const tau = this.cfg.tau;
+    if (tau >= 1) {
+      this.targetTheta.assign(this.flat.theta);
+    } else {
+      tf.tidy(() => this.targetTheta.assign(tf.add(tf.mul(this.flat.theta, tau), tf.mul(this.targetTheta, 1 - tau))));
+    }
+    tf.dispose(this.targetWeights);
+    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
+  }
+
+  /**
+   * One gradient step on a sampled batch; returns the loss and mean Q of the taken actions
+   * (before the step). TD targets, the Huber loss and its gradient are computed in JS from the
+   * networks' outputs (a few hundred numbers); the networks run in tfjs (flat-mlp.ts).
+   */
   private update(): { loss: number; q: number } {
     const tf = this.tf;
     const cfg = this.cfg;
@@ -159,37 +181,37 @@ export class DqnLearner implements Learner {
     const B = cfg.batchSize;
     const k = this.obsSize;
     const nA = this.nActions;
-    const out = tf.tidy(() => {
-      const obs = tf.tensor2d(b.obs, [B, k]);
+    const delta = cfg.huberDelta;
+    let loss = 0;
+    let qSum = 0;
+    const targetWeights = this.targetWeights;
+    tf.tidy(() => {
+      const w = this.flat.weights(0);
       const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const actionMask = tf.oneHot(tf.tensor1d(b.actions, 'int32'), nA);
-      const rewards = tf.tensor1d(b.rewards);
-      const notDone = tf.sub(1, tf.tensor1d(b.dones));
-      const nextTarget = this.target.predict(nextObs) as Tensor;
-      let nextValue: Tensor;
-      if (cfg.doubleQ) {
-        // Double DQN: the online network picks the next action, the target network values it.
-        const nextOnline = this.policyModel.predict(nextObs) as Tensor;
-        const pick = tf.oneHot(tf.argMax(nextOnline, 1), nA);
-        nextValue = tf.sum(tf.mul(nextTarget, pick), 1);
-      } else {
-        nextValue = tf.max(nextTarget, 1);
+      const nextTarget = this.flat.infer(0, targetWeights, nextObs).dataSync();
+      // Double DQN: the online network picks the next action, the target network values it.
+      const nextOnline = cfg.doubleQ ? this.flat.infer(0, w, nextObs).dataSync() : undefined;
+      const trace = this.flat.forward(0, w, tf.tensor2d(b.obs, [B, k]));
+      const q = trace.out.dataSync();
+      this.dq.fill(0);
+      for (let i = 0; i < B; i++) {
+        const off = i * nA;
+        const nextValue = nextOnline ? nextTarget[off + argmax(nextOnline, off, nA)]! : nextTarget[off + argmax(nextTarget, off, nA)]!;
+        const target = b.rewards[i]! + cfg.gamma * nextValue * (1 - b.dones[i]!);
+        const qa = q[off + b.actions[i]!]!;
+        const d = qa - target;
+        const ad = Math.abs(d);
+        // Huber: 0.5 d^2 inside [-delta, delta], linear outside; gradient clip(d, -delta, delta).
+        loss += ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+        qSum += qa;
+        this.dq[off + b.actions[i]!] = Math.min(Math.max(d, -delta), delta) / B;
       }
-      const tdTarget = tf.add(rewards, tf.mul(tf.mul(nextValue, cfg.gamma), notDone));
-      const { value, grads } = tf.variableGrads(() => {
-        const q = this.policyModel.apply(obs, { training: true }) as Tensor;
-        const qa = tf.sum(tf.mul(q, actionMask), 1);
-        return tf.losses.huberLoss(tdTarget, qa, undefined, cfg.huberDelta) as TfModule.Scalar;
-      }, this.vars);
-      const clipped = cfg.maxGradNorm > 0 ? clipByGlobalNorm(tf, grads, cfg.maxGradNorm) : grads;
-      this.optimizer.applyGradients(clipped);
-      const qMean = tf.mean(tf.sum(tf.mul(this.policyModel.predict(obs) as Tensor, actionMask), 1));
-      return tf.stack([value, qMean]);
+      const grads = this.flat.backward(0, w, trace, tf.tensor2d(this.dq, [B, nA]));
+      this.optimizer.step(this.flat.theta, this.flat.flatGrad([grads]), cfg.maxGradNorm);
     });
-    const [loss, q] = out.dataSync();
-    out.dispose();
+    this.stale = true;
     this.updates++;
-    return { loss: loss!, q: q! };
+    return { loss: loss / B, q: qSum / B };
   }
 
   extraModels(): Record<string, LayersModel> {
@@ -201,21 +223,10 @@ export class DqnLearner implements Learner {
   }
 
   dispose(): void {
-    this.policyModel.dispose();
-    this.target.dispose();
+    this.online.dispose();
+    this.flat.dispose();
+    this.targetTheta.dispose();
+    this.tf.dispose(this.targetWeights);
     this.optimizer.dispose();
   }
-}
-
-/** Scale gradients so their global L2 norm is at most `maxNorm` (like torch's clip_grad_norm_). */
-export function clipByGlobalNorm(tf: Tf, grads: TfModule.NamedTensorMap, maxNorm: number): TfModule.NamedTensorMap {
-  return tf.tidy(() => {
-    const names = Object.keys(grads);
-    const sq = names.map((n) => tf.sum(tf.square(grads[n]!)));
-    const norm = tf.sqrt(tf.addN(sq));
-    const factor = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-    const out: TfModule.NamedTensorMap = {};
-    for (const n of names) out[n] = tf.mul(grads[n]!, factor);
-    return out;
-  });
 }

@@ -93,11 +93,6 @@ export function buildMlp(tf: Tf, spec: MlpSpec): LayersModel {
   return model;
 }
 
-/** Copy every weight of `from` into `to` (same architecture), e.g. the DQN target network update. */
-export function copyWeights(tf: Tf, from: LayersModel, to: LayersModel): void {
-  tf.tidy(() => to.setWeights(from.getWeights().map((w) => w.clone())));
-}
-
 /** Index of the largest value in `values[offset .. offset + n)` (first on ties, so it is deterministic). */
 export function argmax(values: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type * as TfModule from '@tensorflow/tfjs';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
-import { clipByGlobalNorm } from './dqn.js';
+import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
 import type { Learner, UpdateStats } from './learner.js';
 import { buildMlp, type LayersModel } from './networks.js';
+import { ppoLossAndGrad, type PpoLossStats } from './ppo-loss.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
 
 /**
@@ -47,8 +48,9 @@ export const PpoConfigSchema = z.strictObject({
 export type PpoConfigInput = z.input<typeof PpoConfigSchema>;
 export type PpoConfig = z.output<typeof PpoConfigSchema>;
 
-type Tensor = TfModule.Tensor;
-type Variable = TfModule.Variable;
+type Tensor2D = TfModule.Tensor2D;
+const ACTOR = 0;
+const CRITIC = 1;
 
 /** Softmax of `logits[offset .. offset+n)` into `out` (numerically stable). */
 export function softmaxInto(logits: ArrayLike<number>, offset: number, n: number, out: Float64Array): void {
@@ -63,15 +65,54 @@ export function softmaxInto(logits: ArrayLike<number>, offset: number, n: number
   for (let i = 0; i < n; i++) out[i]! /= sum;
 }
 
+/** A rollout laid out [numSteps x numEnvs] (row t holds every env's step t). */
+export interface GaeInput {
+  rewards: ArrayLike<number>;
+  values: ArrayLike<number>;
+  /** 1 where the observation of step t starts a new episode (the previous step ended one). */
+  dones: ArrayLike<number>;
+  /** Values and done flags of the observations after the last step. */
+  nextValues: ArrayLike<number>;
+  nextDones: ArrayLike<number>;
+  numSteps: number;
+  numEnvs: number;
+  gamma: number;
+  lambda: number;
+}
+
+/**
+ * GAE(lambda) advantages and returns (advantage + value) as CleanRL computes them:
+ * delta_t = r_t + gamma V_{t+1} (1 - done_{t+1}) - V_t, A_t = delta_t + gamma lambda (1 - done_{t+1}) A_{t+1}.
+ */
+export function computeGae(g: GaeInput, advantages: Float32Array, returns: Float32Array): void {
+  const T = g.numSteps;
+  const N = g.numEnvs;
+  for (let i = 0; i < N; i++) {
+    let lastGae = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const idx = t * N + i;
+      const nonTerminal = t === T - 1 ? 1 - g.nextDones[i]! : 1 - g.dones[idx + N]!;
+      const nextValue = t === T - 1 ? g.nextValues[i]! : g.values[idx + N]!;
+      const delta = g.rewards[idx]! + g.gamma * nextValue * nonTerminal - g.values[idx]!;
+      lastGae = delta + g.gamma * g.lambda * nonTerminal * lastGae;
+      advantages[idx] = lastGae;
+      returns[idx] = lastGae + g.values[idx]!;
+    }
+  }
+}
+
 /** PPO learner over a RolloutEnv with a Discrete action space. */
 export class PpoLearner implements Learner {
   readonly kind = 'ppo' as const;
   readonly head = 'logits' as const;
   readonly cfg: PpoConfig;
-  readonly policyModel: LayersModel;
+  private readonly actor: LayersModel;
   private readonly critic: LayersModel;
-  private readonly optimizer: TfModule.Optimizer;
-  private readonly vars: Variable[];
+  /** Actor and critic weights while training (the LayersModels get them back on demand). */
+  private readonly flat: FlatMlps;
+  private readonly optimizer: FlatAdam;
+  /** The LayersModels hold older weights than `flat`. */
+  private stale = false;
   private readonly rng: Rng;
   private updates = 0;
   // Rollout storage, [numSteps x numEnvs (x obsSize)].
@@ -89,6 +130,9 @@ export class PpoLearner implements Learner {
   private readonly minibatchSize: number;
   private readonly mbObs: Float32Array;
   private readonly mbAct: Int32Array;
+  private readonly dLogits: Float32Array;
+  private readonly dValues: Float32Array;
+  private readonly logpScratch: Float64Array;
   private readonly mbLogp: Float32Array;
   private readonly mbAdv: Float32Array;
   private readonly mbRet: Float32Array;
@@ -107,11 +151,17 @@ export class PpoLearner implements Learner {
   ) {
     this.cfg = PpoConfigSchema.parse(config);
     const c = this.cfg;
-    this.policyModel = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: nActions, activation: 'tanh', outputGain: 0.01, seed, name: 'actor' });
+    this.actor = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: nActions, activation: 'tanh', outputGain: 0.01, seed, name: 'actor' });
     this.critic = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: 1, activation: 'tanh', outputGain: 1, seed: seed + 1000, name: 'critic' });
-    this.vars = [...this.policyModel.trainableWeights, ...this.critic.trainableWeights].map((w) => w.read() as Variable);
+    this.flat = new FlatMlps(
+      tf,
+      [
+        { model: this.actor, activation: 'tanh' },
+        { model: this.critic, activation: 'tanh' },
+      ],
+    );
     // eps 1e-5 as in CleanRL (PyTorch's Adam default is 1e-8; tfjs' is 1e-7).
-    this.optimizer = tf.train.adam(c.learningRate, 0.9, 0.999, 1e-5);
+    this.optimizer = new FlatAdam(tf, this.flat.size, c.learningRate, 0.9, 0.999, 1e-5);
     this.rng = new Rng(seed ^ 0x9e37);
     const T = c.numSteps;
     const N = numEnvs;
@@ -129,6 +179,9 @@ export class PpoLearner implements Learner {
     this.actions = new Int32Array(N);
     this.mbObs = new Float32Array(this.minibatchSize * obsSize);
     this.mbAct = new Int32Array(this.minibatchSize);
+    this.dLogits = new Float32Array(this.minibatchSize * nActions);
+    this.dValues = new Float32Array(this.minibatchSize);
+    this.logpScratch = new Float64Array(nActions);
     this.mbLogp = new Float32Array(this.minibatchSize);
     this.mbAdv = new Float32Array(this.minibatchSize);
     this.mbRet = new Float32Array(this.minibatchSize);
@@ -137,13 +190,26 @@ export class PpoLearner implements Learner {
     this.nextDone = new Float32Array(N);
   }
 
-  /** Logits and values for a batch of observations (one predict each). */
-  private forward(obs: Float32Array, rows: number): { logits: Float32Array; values: Float32Array } {
+  /** The actor (the acting network), with the weights trained so far. */
+  get policyModel(): LayersModel {
+    this.syncModels();
+    return this.actor;
+  }
+
+  private syncModels(): void {
+    if (!this.stale) return;
+    this.flat.writeTo(ACTOR, this.actor);
+    this.flat.writeTo(CRITIC, this.critic);
+    this.stale = false;
+  }
+
+  /** Logits and values for a batch of observations, with the weights sliced once per rollout. */
+  private forward(w: { actor: NetWeights; critic: NetWeights }, obs: Float32Array, rows: number): { logits: Float32Array; values: Float32Array } {
     const tf = this.tf;
     return tf.tidy(() => {
       const x = tf.tensor2d(obs, [rows, this.obsSize]);
-      const logits = (this.policyModel.predict(x) as Tensor).dataSync() as Float32Array;
-      const values = (this.critic.predict(x) as Tensor).dataSync() as Float32Array;
+      const logits = this.flat.infer(ACTOR, w.actor, x).dataSync() as Float32Array;
+      const values = this.flat.infer(CRITIC, w.critic, x).dataSync() as Float32Array;
       return { logits, values };
     });
   }
@@ -155,14 +221,16 @@ export class PpoLearner implements Learner {
     const k = this.obsSize;
     const T = c.numSteps;
     const lr = c.annealLr ? c.learningRate * Math.max(0, 1 - env.steps / Math.max(1, totalSteps)) : c.learningRate;
-    // Adam reads learningRate on every step, so annealing is a plain assignment.
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.optimizer.learningRate = lr;
+    const tf = this.tf;
+    // The weights do not change during the rollout: slice them out of the flat vector once.
+    const w = tf.tidy(() => ({ actor: this.flat.weights(ACTOR), critic: this.flat.weights(CRITIC) }));
 
     for (let t = 0; t < T; t++) {
       const row = t * N;
       this.obsBuf.set(env.obs, row * k);
       this.doneBuf.set(this.nextDone, row);
-      const { logits, values } = this.forward(env.obs, N);
+      const { logits, values } = this.forward(w, env.obs, N);
       for (let i = 0; i < N; i++) {
         softmaxInto(logits, i * this.nActions, this.nActions, this.probs);
         let u = this.rng.next();
@@ -183,7 +251,7 @@ export class PpoLearner implements Learner {
       let truncatedAny = false;
       for (let i = 0; i < N; i++) if (env.truncated[i] === 1 && env.terminated[i] === 0) truncatedAny = true;
       // Truncation is not termination: fold gamma * V(final observation) into the reward.
-      const finalValues = truncatedAny ? this.forward(env.finalObs, N).values : undefined;
+      const finalValues = truncatedAny ? this.forward(w, env.finalObs, N).values : undefined;
       for (let i = 0; i < N; i++) {
         let r = env.rewards[i]! * c.rewardScale;
         if (finalValues && env.truncated[i] === 1 && env.terminated[i] === 0) r += c.gamma * finalValues[i]!;
@@ -193,19 +261,13 @@ export class PpoLearner implements Learner {
     }
 
     // GAE(lambda), bootstrapped from the value of the observations after the rollout.
-    const nextValues = this.forward(env.obs, N).values;
-    for (let i = 0; i < N; i++) {
-      let lastGae = 0;
-      for (let t = T - 1; t >= 0; t--) {
-        const idx = t * N + i;
-        const nonTerminal = t === T - 1 ? 1 - this.nextDone[i]! : 1 - this.doneBuf[idx + N]!;
-        const nextValue = t === T - 1 ? nextValues[i]! : this.valBuf[idx + N]!;
-        const delta = this.rewBuf[idx]! + c.gamma * nextValue * nonTerminal - this.valBuf[idx]!;
-        lastGae = delta + c.gamma * c.gaeLambda * nonTerminal * lastGae;
-        this.advBuf[idx] = lastGae;
-        this.retBuf[idx] = lastGae + this.valBuf[idx]!;
-      }
-    }
+    const nextValues = this.forward(w, env.obs, N).values;
+    tf.dispose(w);
+    computeGae(
+      { rewards: this.rewBuf, values: this.valBuf, dones: this.doneBuf, nextValues, nextDones: this.nextDone, numSteps: T, numEnvs: N, gamma: c.gamma, lambda: c.gaeLambda },
+      this.advBuf,
+      this.retBuf,
+    );
 
     let lossSum = 0;
     let pgSum = 0;
@@ -272,57 +334,49 @@ export class PpoLearner implements Learner {
     }
   }
 
-  private updateMinibatch(): { loss: number; pg: number; v: number; ent: number; kl: number; clip: number } {
+  /**
+   * One gradient step on the gathered minibatch: forward both networks keeping activations,
+   * the loss and its output gradients in JS (ppo-loss.ts), backward, one Adam step.
+   */
+  private updateMinibatch(): PpoLossStats {
     const tf = this.tf;
     const c = this.cfg;
     const M = this.minibatchSize;
-    const out = tf.tidy(() => {
+    const nA = this.nActions;
+    let stats: PpoLossStats | undefined;
+    tf.tidy(() => {
       const obs = tf.tensor2d(this.mbObs, [M, this.obsSize]);
-      const mask = tf.oneHot(tf.tensor1d(this.mbAct, 'int32'), this.nActions);
-      const oldLogp = tf.tensor1d(this.mbLogp);
-      const adv = tf.tensor1d(this.mbAdv);
-      const ret = tf.tensor1d(this.mbRet);
-      const oldVal = tf.tensor1d(this.mbVal);
-      let parts: Tensor[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = this.policyModel.apply(obs, { training: true }) as Tensor;
-        const logProbs = tf.logSoftmax(logits);
-        const newLogp = tf.sum(tf.mul(logProbs, mask), 1);
-        const logRatio = tf.sub(newLogp, oldLogp);
-        const ratio = tf.exp(logRatio);
-        const pg1 = tf.mul(tf.neg(adv), ratio);
-        const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipCoef, 1 + c.clipCoef));
-        const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-        const newValue = tf.reshape(this.critic.apply(obs, { training: true }) as Tensor, [M]);
-        let vLoss: Tensor;
-        if (c.clipVloss) {
-          const unclipped = tf.square(tf.sub(newValue, ret));
-          const clippedV = tf.add(oldVal, tf.clipByValue(tf.sub(newValue, oldVal), -c.clipCoef, c.clipCoef));
-          const clipped = tf.square(tf.sub(clippedV, ret));
-          vLoss = tf.mul(0.5, tf.mean(tf.maximum(unclipped, clipped)));
-        } else {
-          vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(newValue, ret))));
-        }
-        const entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), 1)));
-        // Diagnostics (no gradient needed): approx KL = E[(r - 1) - log r], clip fraction.
-        const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-        const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32'));
-        parts = [pgLoss, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
-        return tf.add(tf.sub(pgLoss, tf.mul(c.entCoef, entropy)), tf.mul(c.vfCoef, vLoss)) as TfModule.Scalar;
-      }, this.vars);
-      const clipped = c.maxGradNorm > 0 ? clipByGlobalNorm(tf, grads, c.maxGradNorm) : grads;
-      this.optimizer.applyGradients(clipped);
-      const stats = tf.stack([value, ...parts.map((p) => tf.reshape(p, []))]);
-      // kept tensors escape every tidy scope: release them explicitly
-      for (const p of parts) p.dispose();
-      return stats;
+      const wA = this.flat.weights(ACTOR);
+      const wC = this.flat.weights(CRITIC);
+      const ta = this.flat.forward(ACTOR, wA, obs);
+      const tc = this.flat.forward(CRITIC, wC, obs);
+      stats = ppoLossAndGrad(
+        c,
+        {
+          rows: M,
+          nActions: nA,
+          logits: ta.out.dataSync(),
+          values: tc.out.dataSync(),
+          actions: this.mbAct,
+          oldLogp: this.mbLogp,
+          advantages: this.mbAdv,
+          returns: this.mbRet,
+          oldValues: this.mbVal,
+        },
+        this.dLogits,
+        this.dValues,
+        this.logpScratch,
+      );
+      const gA = this.flat.backward(ACTOR, wA, ta, tf.tensor2d(this.dLogits, [M, nA]) as Tensor2D);
+      const gC = this.flat.backward(CRITIC, wC, tc, tf.tensor2d(this.dValues, [M, 1]) as Tensor2D);
+      this.optimizer.step(this.flat.theta, this.flat.flatGrad([gA, gC]), c.maxGradNorm);
     });
-    const v = out.dataSync();
-    out.dispose();
-    return { loss: v[0]!, pg: v[1]!, v: v[2]!, ent: v[3]!, kl: v[4]!, clip: v[5]! };
+    this.stale = true;
+    return stats!;
   }
 
   extraModels(): Record<string, LayersModel> {
+    this.syncModels();
     return { critic: this.critic };
   }
 
@@ -331,8 +385,9 @@ export class PpoLearner implements Learner {
   }
 
   dispose(): void {
-    this.policyModel.dispose();
+    this.actor.dispose();
     this.critic.dispose();
+    this.flat.dispose();
     this.optimizer.dispose();
   }
 }

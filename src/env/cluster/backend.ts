@@ -19,8 +19,12 @@ export interface ClusterBackend {
    */
   reset(params: BackendResetParams): void | Promise<void>;
 
-  /** Set the controlled deployment's desired replicas (the agent's action), effective now. */
-  setDesiredReplicas(replicas: number): void | Promise<void>;
+  /**
+   * Set a controlled deployment's desired replicas (the agent's action), effective now.
+   * `index` picks the deployment in `BackendContext.controlledAll` (default 0, the only one
+   * of a single-deployment env).
+   */
+  setDesiredReplicas(replicas: number, index?: number): void | Promise<void>;
 
   /**
    * Advance simulated time to `timeS`, applying trace events and cluster dynamics on the way.
@@ -30,8 +34,18 @@ export interface ClusterBackend {
    */
   advanceTo(timeS: number, onSegment?: SegmentSink): void | Promise<void>;
 
-  /** Fill `out` with the current state (reuses the caller's object; no allocation). */
-  snapshot(out: ClusterSnapshot): void;
+  /**
+   * Fill `out` with the current state (reuses the caller's object; no allocation); the
+   * controlled-deployment fields describe controlled deployment `index` (default 0).
+   */
+  snapshot(out: ClusterSnapshot, index?: number): void;
+
+  /**
+   * Fill `ready[i]` and `held[i]` with controlled deployment i's ready pods and pods holding
+   * CPU, now (for several controlled deployments: a segment sink reads them). Backends that
+   * control one deployment only may omit it.
+   */
+  readControlled?(ready: Int32Array, held: Int32Array): void;
 
   /** Release everything (the kube backend deletes what it created). Idempotent. */
   close(): Promise<void>;
@@ -40,11 +54,15 @@ export interface ClusterBackend {
 export interface BackendResetParams {
   startTimeS: number;
   initialReplicas: number;
+  /** With several controlled deployments: the initial replicas of each (index 0 equals `initialReplicas`). */
+  initialReplicasOf?: ArrayLike<number>;
   rng: Rng;
 }
 
 /**
- * Called for each constant interval [t0, t1) of the controlled deployment's state. `held` is
+ * Called for each constant interval [t0, t1) of the controlled deployment's state (with several
+ * controlled deployments: of all of them; the arguments describe index 0, `readControlled`
+ * the others). `held` is
  * the number of its pods holding CPU on a node (scheduled: starting, ready or terminating),
  * for the cost model; a backend that cannot tell may omit it (the env then uses `ready`).
  */
@@ -93,8 +111,10 @@ export function emptySnapshot(): ClusterSnapshot {
 /** What every backend is built from (SimEnv.create builds it once, after validating options). */
 export interface BackendContext {
   model: TraceModel;
-  /** The deployment the agent controls. */
+  /** The deployment the agent controls (the first one when it controls several). */
   controlled: Workload;
+  /** Every controlled deployment, `controlled` first (absent: only `controlled`). */
+  controlledAll?: readonly Workload[];
   /** The trace file, when the trace came from a file (SimKube mode mounts it). */
   tracePath?: string;
   /** Where a backend reports the choices it made and its progress; never the console directly. */

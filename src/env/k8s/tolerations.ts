@@ -5,11 +5,29 @@ import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
  * Toleration.ToleratesTaint), for both backends and the scenario builder.
  */
 
-/** A toleration as written in a pod spec (the fields scheduling reads). */
-export type Toleration = Pick<V1Toleration, 'key' | 'operator' | 'value' | 'effect'>;
+/**
+ * A toleration as written in a pod spec (the fields scheduling reads). Spelled out rather than
+ * `Pick<V1Toleration, ...>` so that simenv's public declarations name no client-node type (a
+ * consumer would need `ws` types, see test/package); the checks below keep it V1's shape.
+ */
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
 
-/** A taint as written in a node spec (the fields scheduling reads). */
-export type Taint = Pick<V1Taint, 'key' | 'value' | 'effect'>;
+/** A taint as written in a node spec (the fields scheduling reads); V1Taint's shape, checked below. */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+// Compile-time: client-node's V1 objects are accepted where these are expected.
+type Accepts<T, V> = V extends T ? true : never;
+const v1Fits: [Accepts<Toleration, V1Toleration>, Accepts<Taint, V1Taint>] = [true, true];
+void v1Fits;
 
 /**
  * Whether one toleration tolerates one taint: an empty effect matches every effect; an empty

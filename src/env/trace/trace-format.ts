@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { legacyTraceProblem } from './legacy-trace.js';
 import { describeMsgpackByte } from './msgpack-reader.js';
 
 /**
@@ -56,6 +57,6 @@ export function formatMismatch(bytes: Uint8Array, expected: TraceFileFormat, why
     default:
       return expected === 'json'
         ? `expected JSON text${why}, got binary data that is neither JSON nor msgpack (first byte 0x${bytes[0]!.toString(16).padStart(2, '0')})`
-        : `expected a msgpack map at byte 0 (SimKube traces start with one), got byte 0x${bytes[0]!.toString(16).padStart(2, '0')} (${describeMsgpackByte(bytes[0]!)}): the data is not a SimKube trace`;
+        : legacyTraceProblem(bytes) ?? `expected a msgpack map at byte 0 (SimKube traces start with one), got byte 0x${bytes[0]!.toString(16).padStart(2, '0')} (${describeMsgpackByte(bytes[0]!)}): the data is not a SimKube trace`;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { issuePath, parse } from '../parse.js';
 import { Rng } from '../rng.js';
 import { TRACE_FORMAT_VERSION, type KubeObject, type OwnerLifecycles, type PodLifecycle, type Trace, type TraceEvent } from './schema.js';
 
@@ -200,12 +201,7 @@ function syntheticLifecycles(rng: Rng, startTs: number, endTs: number): PodLifec
 
 /** Build a valid synthetic v2 trace; throws ConfigError on invalid options. */
 export function synthesizeTrace(options: SynthOptions): Trace {
-  const parsed = SynthOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(issue.path.join('.') || 'options', issue.message);
-  }
-  const o = parsed.data;
+  const o = parse(SynthOptionsSchema, options, (issue) => new ConfigError(issuePath(issue, 'options'), issue.message));
   const rng = new Rng(o.seed);
   const specs = deploymentSpecs(rng, o.deployments);
   const replicas = specs.map(() => 1);

@@ -32,6 +32,7 @@ const RunFlags = {
   trace: z.string().min(1).optional(),
   deploy: z.string().min(1).optional(),
   mode: z.enum(['replay', 'simkube'], { error: (i) => `expected replay or simkube, got "${String(i.input)}"` }).default('replay'),
+  simkubeDriver: z.enum(['cluster', 'local'], { error: (i) => `expected cluster or local, got "${String(i.input)}"` }).default('cluster'),
   serviceAccount: z.string().min(1).optional(),
   secret: z.array(z.string().min(1)).default([]),
 };
@@ -65,6 +66,7 @@ interface KubeFlags {
   context?: string;
   ns?: string;
   mode?: 'replay' | 'simkube';
+  simkubeDriver?: 'cluster' | 'local';
   serviceAccount?: string;
   secret?: string[];
   tracePath?: string;
@@ -82,6 +84,7 @@ function kubeOptions(f: KubeFlags): KubeOptions {
     context: f.context,
     namespace: f.ns,
     mode: f.mode,
+    simkubeDriver: f.simkubeDriver,
     serviceAccount: f.serviceAccount,
     secrets: f.secret,
     tracePath: f.tracePath,
@@ -124,6 +127,7 @@ export function registerKubeCommands(program: Command): void {
     .option('--context <name>', 'kubeconfig context (default: its current context)')
     .option('--ns <namespace>', 'namespace of the run (replay) or of the driver (simkube); default: the trace\'s')
     .option('--mode <mode>', 'replay or simkube', 'replay')
+    .option('--simkube-driver <where>', 'simkube: cluster (SimKube\'s controller runs the driver) or local (simenv runs sk-driver here)', 'cluster')
     .option('--service-account <name>', 'ServiceAccount that must exist with the run\'s RBAC (simkube default: sk-ctrl-sa)')
     .option('--secret <name>', 'a Secret the run needs in the namespace (repeatable)', collect)
     .option('--trace-path <url>', 'simkube: where the driver reads the trace (file://, s3://, ...); default file://<trace>')
@@ -207,7 +211,10 @@ export function registerKubeCommands(program: Command): void {
       } catch (err) {
         if (httpStatusOf(err) !== 404 && !(err instanceof SimEnvError)) throw err;
       }
-      const deleted = { ...report.deleted, ...(simulations ? { simulations } : {}) };
+      // What a local-driver run (simkubeDriver: local) leaves: its sk-driver, webhook configuration, Lease, certificates.
+      const { cleanupLocalDriverRuns } = await import('../../env/cluster/kube/local-driver.js');
+      const local = await cleanupLocalDriverRuns(client, scope.namespace, selector, f.run);
+      const deleted = { ...report.deleted, ...(simulations ? { simulations } : {}), ...local };
       if (f.json) {
         process.stdout.write(`${JSON.stringify({ namespace: scope.namespace, selector, deleted, elapsedMs: report.elapsedMs }, null, 2)}\n`);
       } else {

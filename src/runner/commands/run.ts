@@ -14,6 +14,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2); required without --scenario')
     .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; required without --scenario')
     .option('--ns <namespace>', "the deployment's namespace in the trace")
+    .option('--call-graph <name|file>', 'with --deploy a,b,c: demand flows through this call graph (dsb-social-network, or a JSON/YAML file of { graph: { edges }, entries }; docs/env.md)')
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
     .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
     .option('--hpa <file>', 'with --agent hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON) that configures it (see examples/hpa/)')
@@ -33,6 +34,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--context <name>', 'kube backend: kubeconfig context')
     .option('--speed <x>', 'kube backend: simulated seconds per real second')
     .addOption(new Option('--mode <mode>', `kube backend: replay the trace or run a SimKube Simulation: ${oneOf(FLAG_CHOICES.mode)}`))
+    .addOption(new Option('--simkube-driver <where>', `SimKube mode: SimKube's controller runs the driver in the cluster, or simenv runs sk-driver on this machine (npm run simkube:build): ${oneOf(FLAG_CHOICES.simkubeDriver)}`))
     .option('--out <dir>', 'parent directory of run directories', DEFAULT_RUNS_DIR)
     .option('--run-id <id>', 'name of the run directory (default: time, agent and a random suffix)')
     .addOption(

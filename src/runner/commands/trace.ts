@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { UsageError } from '../../env/errors.js';
+import { TraceFormatError, TraceValidationError, UsageError } from '../../env/errors.js';
+import { parse } from '../../env/parse.js';
 import { readTrace, writeTrace } from '../../env/trace/trace-codec.js';
 import type { Trace } from '../../env/trace/schema.js';
 import { formatOfPath, type TraceFileFormat } from '../../env/trace/trace-format.js';
 import { summarizeTrace, type TraceSummary, type WorkloadSummary } from '../../env/trace/trace-summary.js';
 import { synthesizeTrace, SynthOptionsSchema } from '../../env/trace/trace-synth.js';
+import { driverProblems } from '../../env/trace/driver-check.js';
+import { registerTraceUpgrade } from './trace-upgrade.js';
 
 /**
  * `simenv trace inspect|validate|convert|synth`. Failures throw SimEnvErrors (the CLI prints
@@ -152,13 +155,20 @@ export function registerTraceCommands(program: Command): void {
     .command('validate')
     .description('check a trace against SimKube format v2; exit 0 if valid, 1 listing every problem')
     .argument('<file>', 'trace file (.sktrace msgpack, or .json)')
-    .action(async (file: string) => {
+    .option('--for-driver', 'also check that SimKube\'s driver can replay it: only namespaced objects in events')
+    .action(async (file: string, opts: { forDriver?: boolean }) => {
       // readTrace collects every problem and throws them together (the CLI prints the list).
       const { trace: t, format, warnings } = readTraceWithFacts(file);
+      const forDriver = opts.forDriver ? driverProblems(t) : [];
+      if (forDriver.length > 0) {
+        throw new TraceValidationError(forDriver.map((p) => new TraceFormatError(p.path, p.message)), file);
+      }
       const objects = t.events.reduce((n, e) => n + e.applied_objs.length + e.deleted_objs.length, 0);
-      out(`${file}: valid SimKube trace, format version ${t.version} (${format}, ${t.events.length} events, ${objects} objects)`);
+      out(`${file}: valid SimKube trace, format version ${t.version} (${format}, ${t.events.length} events, ${objects} objects)${opts.forDriver ? '; sk-driver can replay it (only namespaced objects)' : ''}`);
       for (const w of warnings) out(`note: ${w}`);
     });
+
+  registerTraceUpgrade(trace);
 
   trace
     .command('convert')
@@ -186,12 +196,7 @@ export function registerTraceCommands(program: Command): void {
     .option('--pod-lifecycles', 'add pod_lifecycles (tuple keys, u64 hashes above 2^53)')
     .option('--compact', 'JSON output on one line instead of indented')
     .action(async (raw: Record<string, unknown>) => {
-      const flags = SynthFlagsSchema.safeParse(raw);
-      if (!flags.success) {
-        const issue = flags.error.issues[0]!;
-        throw new UsageError(`${flagName(issue.path[0])}: ${issue.message}, got ${JSON.stringify(raw[String(issue.path[0])])}`);
-      }
-      const f = flags.data;
+      const f = parse(SynthFlagsSchema, raw, (issue) => new UsageError(`${flagName(issue.path[0])}: ${issue.message}, got ${JSON.stringify(raw[String(issue.path[0])])}`));
       const format = outputFormat(f.out);
       const options = {
         deployments: f.deployments,
@@ -201,12 +206,10 @@ export function registerTraceCommands(program: Command): void {
         startTs: f.startTs,
         podLifecycles: f.podLifecycles ?? false,
       };
-      const checked = SynthOptionsSchema.safeParse(options);
-      if (!checked.success) {
-        const issue = checked.error.issues[0]!;
+      parse(SynthOptionsSchema, options, (issue) => {
         const given = (options as Record<string, unknown>)[String(issue.path[0])];
-        throw new UsageError(`${flagName(issue.path[0])}: ${issue.message.replace(/^Too (big|small): /, '')}, got ${JSON.stringify(given)}`);
-      }
+        return new UsageError(`${flagName(issue.path[0])}: ${issue.message.replace(/^Too (big|small): /, '')}, got ${JSON.stringify(given)}`);
+      });
       const t = synthesizeTrace(options);
       const written = writeTrace(t, f.out, { format, indent: f.compact ? 0 : 2 });
       out(`${f.out}: wrote a synthetic trace (${written.format}, ${formatBytes(written.bytes)}, ${f.deployments} deployments, ${t.events.length} events, seed ${f.seed})`);

@@ -84,7 +84,8 @@ export function agentCells(r: AgentRow): Record<string, string> {
 
 const AGENT_TEXT_COLUMNS = new Set(['agent', 'actions', 'per-seed mean reward']);
 
-function alignedTable(cells: ReadonlyArray<Record<string, string>>, text: ReadonlySet<string>): string {
+/** Align `cells` as a plain-text table (columns in `text` left-aligned, the rest right-aligned). */
+export function alignedTable(cells: ReadonlyArray<Record<string, string>>, text: ReadonlySet<string>): string {
   const headers = Object.keys(cells[0]!);
   const widths = headers.map((h) => Math.max(h.length, ...cells.map((c) => c[h]!.length)));
   const pad = (s: string, i: number): string => (text.has(headers[i]!) ? s.padEnd(widths[i]!) : s.padStart(widths[i]!));

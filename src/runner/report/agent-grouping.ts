@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { RunConfigRecord } from '../records.js';
 import { fmtActions, scenarioLabel } from './agent-format.js';
 import { canonicalJson } from './canonical-json.js';
-import { addRun, agentRow, type AgentRow, type GroupAcc } from './agent-stats.js';
+import { differingPaths, flatten } from './json-paths.js';
+import { addRun, agentRow, policyDirsOf, type AgentRow, type GroupAcc } from './agent-stats.js';
+import { shortAgentLabels } from './agent-labels.js';
+import { policyName } from './load-training.js';
 import type { LoadedRun } from './load-run.js';
 
 /**
@@ -37,24 +39,6 @@ function splitSeeds(value: unknown, path: string, seeds: Record<string, unknown>
     else out[k] = splitSeeds(v, p, seeds);
   }
   return out;
-}
-
-/** `{a: {b: 1}, c: [1, 2]}` -> `{'a.b': '1', c: '[1,2]'}` (leaves as JSON text). */
-function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0 && prefix) out[prefix] = '{}';
-    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out[prefix] = typeof value === 'string' ? value : canonicalJson(value);
-  }
-  return out;
-}
-
-/** Flattened paths whose values are not the same in every one of `items`. */
-function differingPaths(items: ReadonlyArray<Record<string, string>>): string[] {
-  const paths = new Set(items.flatMap((i) => Object.keys(i)));
-  return [...paths].filter((p) => new Set(items.map((i) => i[p] ?? '(unset)')).size > 1).sort();
 }
 
 /** The action space an agent was given: part of what the agent is, not of the scenario. */
@@ -173,36 +157,21 @@ export interface AgentReport {
   scenarios: ScenarioTable[];
 }
 
-const MAX_LABEL_PATHS = 3;
-
 /**
- * Row labels of one table: the agent name, plus what differs between descriptions that share
- * the name there (e.g. `hpa(targetUtilisation=60)` and `hpa(targetUtilisation=80)`). Per table,
- * because settings that follow the scenario (maxReplicas defaults to the deployment's) would
- * otherwise label every row of a multi-scenario report.
+ * Row labels of one table (agent-labels.ts): per table, because settings that follow the
+ * scenario (maxReplicas defaults to the deployment's) would otherwise label every row of a
+ * multi-scenario report.
  */
-function agentLabels(descriptions: ReadonlyMap<string, AgentDescription>): Map<string, string> {
-  const byName = new Map<string, string[]>();
-  for (const [key, d] of descriptions) byName.set(d.name, [...(byName.get(d.name) ?? []), key]);
-  const labels = new Map<string, string>();
-  for (const [name, keys] of byName) {
-    if (keys.length === 1) {
-      labels.set(keys[0]!, name);
-      continue;
-    }
-    const flat = keys.map((k): Record<string, string> => {
-      const d = descriptions.get(k)!;
-      return { ...flatten(d.params), ...(d.actions ? { actions: fmtActions(d.actions) } : {}) };
-    });
-    const paths = differingPaths(flat);
-    keys.forEach((k, i) => {
-      const shown = paths.slice(0, MAX_LABEL_PATHS).map((p) => `${p}=${flat[i]![p] ?? '(unset)'}`);
-      // Past a few settings the label stops being readable; a short hash keeps it unique.
-      const more = paths.length > MAX_LABEL_PATHS ? `,+${paths.length - MAX_LABEL_PATHS} more #${createHash('sha256').update(k).digest('hex').slice(0, 6)}` : '';
-      labels.set(k, `${name}(${shown.join(',')}${more})`);
-    });
-  }
-  return labels;
+function agentLabels(groups: ReadonlyMap<string, GroupAcc>): Map<string, string> {
+  const keys = [...groups.keys()];
+  const subjects = keys.map((k) => {
+    const g = groups.get(k)!;
+    return { name: g.description.name, params: g.description.params, policies: policyDirsOf(g.runs).map(policyName) };
+  });
+  // The action space has its own column: it joins a label only when the settings alone leave two rows alike.
+  let labels = shortAgentLabels(subjects);
+  if (new Set(labels).size < labels.length) labels = shortAgentLabels(subjects.map((s, i) => ({ ...s, actions: fmtActions(groups.get(keys[i]!)!.description.actions) })));
+  return new Map(keys.map((k, i) => [k, labels[i]!]));
 }
 
 /** Env options the scenario line names (deployment, backend, episode shape). */
@@ -231,7 +200,7 @@ export function groupByAgent(runs: readonly LoadedRun[]): AgentReport {
     std: 'sample standard deviation (n - 1) over seeds of the per-seed mean episode reward',
     scenarios: list.map((s, i) => {
       const differs = envPaths.map((p) => `${p.replace(/^env\./, '')}=${flatEnvs[i]![p] ?? '(unset)'}`);
-      const labels = agentLabels(new Map([...s.groups.entries()].map(([k, g]) => [k, g.description])));
+      const labels = agentLabels(s.groups);
       return {
         label: scenarioLabel(s.description),
         differs,

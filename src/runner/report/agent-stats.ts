@@ -42,6 +42,8 @@ export interface AgentRow {
   params: Record<string, unknown>;
   actions: string;
   runs: string[];
+  /** Their directories (absolute), in the order of `runs`: ids repeat across eval output directories. */
+  runDirs: string[];
   /** Policy directories named on the command lines of the runs (`--policy DIR`), if any. */
   policies: string[];
   /** Seeds with at least one complete episode (the n of the std). */
@@ -49,6 +51,11 @@ export interface AgentRow {
   episodes: number;
   /** Mean and sample (n - 1) standard deviation over seeds of the per-seed mean episode reward. */
   reward: { mean: number | null; std: number | null };
+  /**
+   * 95% interval of the mean over seeds: mean ± t(0.975, n-1) x std / sqrt(n) (Student's t,
+   * the seeds taken as a sample); null below two seeds.
+   */
+  rewardCi95: { lo: number; hi: number } | null;
   rewardComponents: { slo: number; cost: number; churn: number } | null;
   sloViolationRate: number | null;
   cpuHoursPerEpisode: number | null;
@@ -151,6 +158,30 @@ function seedFigures(u: UnitAcc, label: string): SeedFigures {
   };
 }
 
+/** Student's t quantile t(0.975, df) for df = 1..30 (above: the normal's 1.96 is within 2%). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** The 95% t-interval of the mean of `xs`; null below two values. */
+export function tInterval95(xs: readonly number[]): { lo: number; hi: number } | null {
+  const sd = sampleStd(xs);
+  if (sd === null) return null;
+  const m = mean(xs)!;
+  const half = (T975[xs.length - 2] ?? 1.96) * (sd / Math.sqrt(xs.length));
+  return { lo: m - half, hi: m + half };
+}
+
+/** Policy directories named on the command lines of `runs` (`--policy DIR`), each once. */
+export function policyDirsOf(runs: readonly LoadedRun[]): string[] {
+  const policies = new Set<string>();
+  for (const r of runs) {
+    const cmd = r.config?.command ?? [];
+    const at = cmd.indexOf('--policy');
+    if (at >= 0 && cmd[at + 1] !== undefined) policies.add(cmd[at + 1]!);
+    for (const w of cmd) if (w.startsWith('--policy=')) policies.add(w.slice('--policy='.length));
+  }
+  return [...policies];
+}
+
 /** The row of one agent, labelled `label`. */
 export function agentRow(g: GroupAcc, label: string): AgentRow {
   const units = [...g.units.values()].sort((a, b) => a.seed - b.seed || canonicalJson(a.agentSeeds).localeCompare(canonicalJson(b.agentSeeds)));
@@ -160,23 +191,19 @@ export function agentRow(g: GroupAcc, label: string): AgentRow {
   const counted = perSeed.filter((s) => s.episodes > 0);
   const over = (f: (s: SeedFigures) => number | null): number | null => mean(counted.map(f).filter((x): x is number => x !== null));
   const means = counted.map((s) => s.rewardMean!);
-  const policies = new Set<string>();
-  for (const r of g.runs) {
-    const cmd = r.config?.command ?? [];
-    const at = cmd.indexOf('--policy');
-    if (at >= 0 && cmd[at + 1] !== undefined) policies.add(cmd[at + 1]!);
-    for (const w of cmd) if (w.startsWith('--policy=')) policies.add(w.slice('--policy='.length));
-  }
+  const policies = policyDirsOf(g.runs);
   return {
     agent: label,
     name: g.description.name,
     params: g.description.params,
     actions: fmtActions(g.description.actions),
     runs: g.runs.map((r) => r.id),
-    policies: [...policies],
+    runDirs: g.runs.map((r) => r.dir),
+    policies,
     seeds: counted.length,
     episodes: counted.reduce((a, s) => a + s.episodes, 0),
     reward: { mean: mean(means), std: sampleStd(means) },
+    rewardCi95: tInterval95(means),
     rewardComponents:
       counted.length === 0 ? null : { slo: over((s) => s.rewardComponents!.slo)!, cost: over((s) => s.rewardComponents!.cost)!, churn: over((s) => s.rewardComponents!.churn)! },
     sloViolationRate: over((s) => s.sloViolationRate),

@@ -2,13 +2,17 @@ import type { StepRecord } from '../records.js';
 import { SIMENV_VERSION } from '../version.js';
 import type { LoadedRun } from './load-run.js';
 import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
-import { reportRow, rowCells } from './report-table.js';
+import { scenarioSections, trainingSection } from './html-study.js';
+import { reportRows, rowCells } from './report-table.js';
+import type { Study } from './study.js';
 import { escapeXml as esc, renderChart, type ChartSeries } from './svg-chart.js';
 
 /**
  * The self-contained HTML report: one file, inline CSS and inline SVG, no script and no
  * external resource, so it opens offline, from a file:// URL or an e-mail attachment alike.
- * Episode tabs are radio buttons styled with CSS (again no script).
+ * Episode tabs are radio buttons styled with CSS (again no script). The page follows the study:
+ * a table of every run, one section per scenario (html-study.ts), the training curves, then
+ * each run's own charts, folded (`<details>`) so 50 runs stay a page one can scroll.
  */
 
 const COLORS = {
@@ -21,7 +25,6 @@ const COLORS = {
   cost: '#7c3aed',
   churn: '#0891b2',
 };
-const RUN_PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#7c3aed', '#f59e0b', '#0891b2', '#db2777', '#65a30d', '#0f766e', '#9333ea'];
 
 /** Episodes that get their own time-series tab: the first few and the last. */
 const MAX_EPISODE_TABS = 6;
@@ -33,7 +36,7 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header { background: #111827; color: #f9fafb; padding: 18px 28px; }
 header h1 { margin: 0; font-size: 20px; font-weight: 600; }
 header p { margin: 4px 0 0; color: #9ca3af; font-size: 13px; }
-main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 48px; }
+main { max-width: 1280px; margin: 0 auto; padding: 20px 24px 48px; }
 section.card { background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; padding: 18px 20px; margin: 18px 0; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
 h2 { margin: 0 0 10px; font-size: 17px; }
 h2 .status { font-size: 12px; font-weight: 600; padding: 2px 8px; border-radius: 999px; margin-left: 8px; vertical-align: 2px; }
@@ -67,26 +70,34 @@ svg.chart .chart-title { font-size: 13px; font-weight: 600; fill: #111827; }
 svg.chart .axis-label { fill: #6b7280; }
 svg.chart .legend text { fill: #374151; }
 .note { color: #6b7280; font-size: 12px; margin: 0 0 8px; }
+.scroll { overflow-x: auto; margin: 0 0 12px; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: 0; }
+svg.chart .row-label, svg.chart .row-note { font-size: 11px; }
+svg.chart .row-note { fill: #6b7280; }
+details.run { background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; margin: 10px 0; }
+details.run > summary { cursor: pointer; padding: 10px 16px; font-weight: 600; }
+details.run > summary .sub { font-weight: 400; color: #6b7280; margin-left: 8px; }
+details.run > section.card { border: 0; box-shadow: none; margin: 0; }
+nav.toc { font-size: 13px; margin: 6px 0 0; }
+nav.toc a { color: #93c5fd; margin-right: 12px; }
 footer { color: #9ca3af; font-size: 12px; text-align: center; margin-top: 24px; }
 `;
 
+const TEXT_COLUMNS = new Set(['run', 'agent', 'scenario', 'split', 'deployment', 'status']);
+
 function cellClass(header: string): string {
-  return header === 'run' || header === 'agent' || header === 'status' ? '' : header.startsWith('reward') ? 'num reward' : 'num';
+  return TEXT_COLUMNS.has(header) ? '' : header.startsWith('reward') ? 'num reward' : 'num';
 }
 
 function comparisonTable(runs: readonly LoadedRun[]): string {
-  const rows = runs.map(reportRow);
-  const best = rows.reduce<number | null>((b, r) => (r.rewardMean !== null && (b === null || r.rewardMean > b) ? r.rewardMean : b), null);
+  const rows = reportRows(runs);
   const cells = rows.map(rowCells);
   const headers = Object.keys(cells[0] ?? {});
   const head = `<tr>${headers.map((h) => `<th class="${cellClass(h)}">${esc(h)}</th>`).join('')}</tr>`;
   const body = cells
-    .map((c, i) => {
-      const cls = rows.length > 1 && rows[i]!.rewardMean !== null && rows[i]!.rewardMean === best ? ' class="best"' : '';
-      return `<tr${cls}>${headers.map((h) => (h === 'run' ? `<td><a href="#run-${i}">${esc(c[h]!)}</a></td>` : `<td class="${cellClass(h)}">${esc(c[h]!)}</td>`)).join('')}</tr>`;
-    })
+    .map((c) => `<tr>${headers.map((h) => (h === 'run' ? `<td><a href="#run-${runs.findIndex((r) => r.id === c.run)}">${esc(c[h]!)}</a></td>` : `<td class="${cellClass(h)}">${esc(c[h]!)}</td>`)).join('')}</tr>`)
     .join('');
-  return `<table class="comparison"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  return `<div class="scroll"><table class="comparison"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** Steps of one episode, in order. */
@@ -105,18 +116,26 @@ function perReplicaRps(run: LoadedRun): number | undefined {
   return typeof service?.perReplicaRps === 'number' && service.perReplicaRps > 0 ? service.perReplicaRps : undefined;
 }
 
-function replicasChartOverTime(id: string, title: string, steps: readonly StepRecord[], rps: number | undefined): string {
+/** Whether the run's demand came from the trace (else its recorded replicas answer another load and are not drawn). */
+function demandFromTrace(run: LoadedRun): boolean {
+  const demand = run.config?.env.demand as { source?: unknown } | undefined;
+  return demand?.source === undefined || demand.source === 'trace';
+}
+
+function replicasChartOverTime(id: string, title: string, steps: readonly StepRecord[], rps: number | undefined, recorded: boolean): string {
   const xs = steps.map((r) => r.timeS);
+  // Ready is wide and pale, desired thin and dashed on top: equal values stay readable as two.
   const series: ChartSeries[] = [
-    { name: 'ready', color: COLORS.ready, xs, ys: steps.map((r) => r.observation.ready), kind: 'step', width: 4 },
-    { name: 'desired', color: COLORS.desired, xs, ys: steps.map((r) => r.observation.desired), kind: 'step', width: 1.6 },
-    { name: 'recorded', color: COLORS.recorded, xs, ys: steps.map((r) => r.recorded), kind: 'step', dashed: true, width: 1.5 },
+    { name: 'ready', color: COLORS.ready, xs, ys: steps.map((r) => r.observation.ready), kind: 'step', width: 5 },
+    { name: 'desired', color: COLORS.desired, xs, ys: steps.map((r) => r.observation.desired), kind: 'step', width: 1.6, dashed: true },
+    ...(recorded ? [{ name: 'recorded', color: COLORS.recorded, xs, ys: steps.map((r) => r.recorded), kind: 'step' as const, dashed: true, width: 1.5 }] : []),
     { name: 'demand (req/s)', color: COLORS.demand, xs, ys: steps.map((r) => r.observation.demand), axis: 'right' },
   ];
   return renderChart({
     id,
     title,
-    xLabel: 'simulated time (s since trace start)',
+    xTime: true,
+    xLabel: 'simulated time since trace start (hh:mm)',
     yLabel: 'replicas',
     y2Label: rps ? `demand, req/s (= replicas x ${rps})` : 'demand, req/s',
     series,
@@ -131,7 +150,8 @@ function rewardChartOverTime(id: string, title: string, steps: readonly StepReco
   return renderChart({
     id,
     title,
-    xLabel: 'simulated time (s since trace start)',
+    xTime: true,
+    xLabel: 'simulated time since trace start (hh:mm)',
     yLabel: 'reward per step',
     series: [
       { name: 'total', color: COLORS.total, xs, ys: pick('total'), width: 2.2 },
@@ -143,7 +163,7 @@ function rewardChartOverTime(id: string, title: string, steps: readonly StepReco
 }
 
 /** For one-step runs: each episode is one decision, so the x axis is the episode. */
-function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined): string {
+function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined, recorded: boolean): string {
   const last = [...byEpisode(steps).values()].map((list) => list[list.length - 1]!).filter((r) => r.reward !== null);
   const xs = last.map((r) => r.episode);
   const replicas = renderChart({
@@ -156,7 +176,7 @@ function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined)
     series: [
       { name: 'ready', color: COLORS.ready, xs, ys: last.map((r) => r.observation.ready), kind: 'points', width: 7 },
       { name: 'applied', color: COLORS.desired, xs, ys: last.map((r) => r.applied ?? r.observation.desired), kind: 'points', width: 3.5 },
-      { name: 'recorded', color: COLORS.recorded, xs, ys: last.map((r) => r.recorded), kind: 'step', dashed: true, width: 1.5 },
+      ...(recorded ? [{ name: 'recorded', color: COLORS.recorded, xs, ys: last.map((r) => r.recorded), kind: 'step' as const, dashed: true, width: 1.5 }] : []),
       { name: 'mean demand (req/s)', color: COLORS.demand, xs, ys: last.map((r) => r.service!.demand), axis: 'right', kind: 'step' },
     ],
     xIntegers: true,
@@ -178,7 +198,7 @@ function perEpisodeCharts(steps: readonly StepRecord[], rps: number | undefined)
   return replicas + reward;
 }
 
-function episodeTabs(runIndex: number, steps: readonly StepRecord[], rps: number | undefined): string {
+function episodeTabs(runIndex: number, steps: readonly StepRecord[], rps: number | undefined, recorded: boolean): string {
   const episodes = byEpisode(steps);
   const keys = [...episodes.keys()];
   const shown = keys.length <= MAX_EPISODE_TABS ? keys : [...keys.slice(0, MAX_EPISODE_TABS - 1), keys[keys.length - 1]!];
@@ -192,7 +212,7 @@ function episodeTabs(runIndex: number, steps: readonly StepRecord[], rps: number
     inputs.push(`<input type="radio" name="${group}" id="${id}"${i === 0 ? ' checked' : ''}><label for="${id}">episode ${ep}</label>`);
     panels.push(
       `<div class="panel" data-episode="${ep}">` +
-        replicasChartOverTime('replicas', `Replicas against demand, episode ${ep}`, list, rps) +
+        replicasChartOverTime('replicas', `Replicas against demand, episode ${ep}`, list, rps, recorded) +
         rewardChartOverTime('reward', `Reward components per step, episode ${ep}`, list) +
         '</div>',
     );
@@ -203,7 +223,9 @@ function episodeTabs(runIndex: number, steps: readonly StepRecord[], rps: number
 }
 
 function episodeRewardChart(run: LoadedRun): string {
-  const eps = run.summary.perEpisode;
+  // A partial episode (interrupted, failed, killed) covers less time: its reward is not drawn as a bar, it is named in the note.
+  const eps = run.summary.perEpisode.filter((e) => e.complete);
+  const partial = run.summary.perEpisode.filter((e) => !e.complete);
   const xs = eps.map((e) => e.episode);
   return renderChart({
     id: 'episode-rewards',
@@ -213,7 +235,7 @@ function episodeRewardChart(run: LoadedRun): string {
     height: 240,
     xIntegers: true,
     series: [{ name: 'episode reward', color: '#475569', xs, ys: eps.map((e) => e.reward.total), kind: eps.length <= 120 ? 'bar' : 'line' }],
-  });
+  }) + (partial.length > 0 ? `<p class="note partial">Partial episode${partial.length === 1 ? '' : 's'} ${partial.map((e) => `${e.episode} (${e.steps} steps)`).join(', ')} not drawn: cut short (${esc(run.summary.status)}), not comparable.</p>` : '');
 }
 
 /** `key=value` pairs of an agent's settings (its name excluded: it has its own row). */
@@ -252,47 +274,54 @@ function runSection(run: LoadedRun, index: number): string {
   const steps = run.steps ?? [];
   const maxStep = steps.reduce((m, r) => Math.max(m, r.step), 0);
   const rps = perReplicaRps(run);
-  const charts = steps.length === 0 ? '<p class="note">No step records.</p>' : maxStep <= 1 ? perEpisodeCharts(steps, rps) : episodeTabs(index, steps, rps);
+  const recorded = demandFromTrace(run);
+  const charts = steps.length === 0 ? '<p class="note">No step records.</p>' : maxStep <= 1 ? perEpisodeCharts(steps, rps, recorded) : episodeTabs(index, steps, rps, recorded);
   const problems = run.problems.length > 0 ? `<ul class="problems">${run.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '';
   return (
-    `<section class="card run" id="run-${index}" data-run="${esc(run.id)}">` +
+    `<details class="run" id="run-${index}" data-run="${esc(run.id)}"><summary>${esc(run.id)}<span class="status ${esc(s.status)}">${esc(s.status)}</span><span class="sub">${esc(s.agent.name)} · ${s.episodes}/${s.episodesRequested} episodes · reward ${esc(fmtMeanStd(s.reward.mean, s.reward.std))}</span></summary>` +
+    `<section class="card run" data-run="${esc(run.id)}">` +
     `<h2>${esc(run.id)}<span class="status ${esc(s.status)}">${esc(s.status)}</span></h2>` +
     `<dl class="meta">${meta.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>` +
     `<div class="figures">${figures.map(([v, k]) => `<div class="figure"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join('')}</div>` +
     problems +
     charts +
     (s.perEpisode.length > 0 ? episodeRewardChart(run) : '') +
-    '</section>'
+    '</section></details>'
   );
 }
 
-function comparisonChart(runs: readonly LoadedRun[]): string {
-  const series: ChartSeries[] = runs.map((r, i) => ({
-    name: `${r.summary.agent.name} (${r.id.length > 28 ? `...${r.id.slice(-25)}` : r.id})`,
-    color: RUN_PALETTE[i % RUN_PALETTE.length]!,
-    xs: r.summary.perEpisode.map((e) => e.episode),
-    ys: r.summary.perEpisode.map((e) => e.reward.total),
-  }));
-  return renderChart({ id: 'compare-rewards', title: 'Episode rewards by run', xLabel: 'episode', yLabel: 'episode reward', series, height: 260, xIntegers: true });
-}
-
-/** The whole page for `runs` (loaded with their steps). */
-export function renderHtmlReport(runs: readonly LoadedRun[], opts: { generatedAt?: Date } = {}): string {
+/** The whole page for a study (runs loaded with their steps), or for a list of runs. */
+export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { generatedAt?: Date } = {}): string {
+  const study: Study = Array.isArray(input) ? { runs: [...(input as readonly LoadedRun[])], evals: new Map(), trainings: [] } : (input as Study);
+  const runs = study.runs;
   const when = (opts.generatedAt ?? new Date()).toISOString().replace('T', ' ').slice(0, 19);
-  const compare = runs.length > 1 ? `<section class="card"><h2>Comparison</h2>${comparisonTable(runs)}${comparisonChart(runs)}</section>` : `<section class="card"><h2>Summary</h2>${comparisonTable(runs)}</section>`;
+  const scenarios = runs.length > 0 ? scenarioSections(study) : '';
+  const nScenarios = (scenarios.match(/<section class="card scenario"/g) ?? []).length;
+  const overview = runs.length > 0 ? `<section class="card" id="runs"><h2>Runs</h2>${comparisonTable(runs)}</section>` : '';
+  const toc = [
+    ...(runs.length > 0 ? ['<a href="#runs">runs</a>'] : []),
+    ...Array.from({ length: nScenarios }, (_, i) => `<a href="#scenario-${i}">scenario ${i + 1}</a>`),
+    ...(study.trainings.length > 0 ? ['<a href="#training">training</a>'] : []),
+    ...(runs.length > 0 ? ['<a href="#run-details">run details</a>'] : []),
+  ].join('');
+  const title = [...runs.map((r) => r.id), ...study.trainings.map((t) => t.id)].join(', ').slice(0, 120);
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>simenv report: ${esc(runs.map((r) => r.id).join(', ').slice(0, 120))}</title>
+<title>simenv report: ${esc(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>simenv report</h1><p>${runs.length} run${runs.length === 1 ? '' : 's'} &middot; generated ${esc(when)} UTC by simenv ${esc(SIMENV_VERSION)}</p></header>
+<header><h1>simenv report</h1><p>${plural(runs.length, 'run')} in ${plural(nScenarios, 'scenario')}, ${plural(study.trainings.length, 'training run')} &middot; generated ${esc(when)} UTC by simenv ${esc(SIMENV_VERSION)}</p><nav class="toc">${toc}</nav></header>
 <main>
-${compare}
+${overview}
+${scenarios}
+${trainingSection(study.trainings)}
+${runs.length > 0 ? `<h2 id="run-details">Run details</h2><p class="note">Each run's own charts (click to open).</p>` : ''}
 ${runs.map(runSection).join('\n')}
 <footer>Self-contained page: no scripts, no external resources. Reward is larger-is-better; components are already weighted.</footer>
 </main>

@@ -1,5 +1,9 @@
+import { basename } from 'node:path';
 import type { LoadedRun } from './load-run.js';
 import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
+import { shortAgentLabels } from './agent-labels.js';
+import { policyDirsOf } from './agent-stats.js';
+import { policyName } from './load-training.js';
 
 /**
  * The comparison table of `simenv report`: one row per run, the figures that decide between
@@ -9,7 +13,15 @@ import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
 /** One run's row. */
 export interface ReportRow {
   run: string;
+  /** The agent name. */
   agent: string;
+  /** The agent and the settings that set it apart from the other runs' agents (agent-labels.ts). */
+  label: string;
+  /** The scenario name (`--scenario`), else the trace file name (and the load file's, with `--load`). */
+  scenario: string;
+  /** The scenario split (`--split`), null without one. */
+  split: string | null;
+  deployment: string;
   status: string;
   backend: string;
   episodes: number;
@@ -24,12 +36,27 @@ export interface ReportRow {
   stepsPerSecond: number | null;
 }
 
-/** The row of a loaded run. */
-export function reportRow(run: LoadedRun): ReportRow {
+/** Where a run ran, as the report names it: scenario (or trace and load file), split, deployment. */
+export function runPlace(run: LoadedRun): { scenario: string; split: string | null; deployment: string } {
+  const env = run.config?.env;
+  const sc = env?.scenario as { name?: unknown; split?: unknown } | undefined;
+  const split = typeof sc?.split === 'string' ? sc.split : null;
+  const deployment = run.config?.deployment ?? run.summary.deployment;
+  if (typeof sc?.name === 'string') return { scenario: sc.name, split, deployment };
+  const trace = run.config?.trace.path ?? run.summary.trace;
+  const demand = env?.demand as { source?: unknown; path?: unknown } | undefined;
+  const load = demand?.source === 'load' && typeof demand.path === 'string' ? ` + ${basename(demand.path)}` : '';
+  return { scenario: `${trace ? basename(trace) : '(decoded trace)'}${load}`, split, deployment };
+}
+
+/** The row of a loaded run, labelled with its agent's name (`reportRows` labels runs against each other). */
+export function reportRow(run: LoadedRun, label?: string): ReportRow {
   const s = run.summary;
   return {
     run: run.id,
     agent: s.agent.name,
+    label: label ?? s.agent.name,
+    ...runPlace(run),
     status: s.status,
     backend: s.backend,
     episodes: s.episodes,
@@ -43,11 +70,25 @@ export function reportRow(run: LoadedRun): ReportRow {
   };
 }
 
+/** The rows of `runs`, each labelled with only the agent settings that differ between them. */
+export function reportRows(runs: readonly LoadedRun[]): ReportRow[] {
+  const labels = shortAgentLabels(
+    runs.map((r) => {
+      const agent = r.config?.agent ?? r.summary.agent;
+      return { name: agent.name, params: agent.params, policies: policyDirsOf([r]).map(policyName) };
+    }),
+  );
+  return runs.map((r, i) => reportRow(r, labels[i]));
+}
+
 /** Column headers and cell text of a row, in table order. */
 export function rowCells(r: ReportRow): Record<string, string> {
   return {
     run: r.run,
-    agent: r.agent,
+    agent: r.label,
+    scenario: r.scenario,
+    split: r.split ?? '-',
+    deployment: r.deployment,
     status: r.status,
     episodes: String(r.episodes),
     'reward (mean ± std)': fmtMeanStd(r.rewardMean, r.rewardStd),

@@ -10,8 +10,12 @@ export interface ChartSeries {
   color: string;
   xs: ArrayLike<number>;
   ys: ArrayLike<number>;
-  /** `line` (default), `step` (value holds until the next point), `points` (markers only) or `bar`. */
-  kind?: 'line' | 'step' | 'points' | 'bar';
+  /** `line` (default), `step` (value holds until the next point), `points` (markers only), `bar`, or `band` (filled between `ys` and `ys2`). */
+  kind?: 'line' | 'step' | 'points' | 'bar' | 'band';
+  /** The band's upper edge (kind `band`). */
+  ys2?: ArrayLike<number>;
+  /** Leave the series out of the legend (e.g. a band drawn under its own mean line). */
+  noLegend?: boolean;
   axis?: 'left' | 'right';
   dashed?: boolean;
   width?: number;
@@ -37,6 +41,53 @@ export interface ChartSpec {
    * left, their capacity in requests/s on the right), so the two can be compared by eye.
    */
   rightScale?: number;
+  /** x values are simulated seconds: ticks at round times, labelled hh:mm (and the day past 24 h). */
+  xTime?: boolean;
+  /** Horizontal reference lines on the left axis (an SLO, a target), drawn dashed and named at the right end. */
+  refLines?: Array<{ y: number; label: string; color: string }>;
+}
+
+/** Longest legend label shown whole (the full name is in the entry's tooltip). */
+const LEGEND_MAX_CHARS = 64;
+
+/** Seconds between time ticks, smallest first. */
+const TIME_STEPS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+
+/** Round time ticks covering [lo, hi] seconds, about `count` of them. */
+export function timeTicks(lo: number, hi: number, count = 8): number[] {
+  const span = Math.max(1e-9, hi - lo);
+  const step = TIME_STEPS.find((s) => span / s <= count) ?? Math.ceil(span / count / 604800) * 604800;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 && out.length < 60; v += step) out.push(v);
+  return out;
+}
+
+/** Simulated seconds as `hh:mm` (`mm:ss` under an hour, `d2 hh:mm` past a day). */
+export function timeLabel(seconds: number, span: number): string {
+  const s = Math.round(seconds);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (span < 3600 && d === 0 && h === 0) return `${pad(m)}:${pad(s % 60)}`;
+  return d > 0 || span >= 86400 ? `d${d} ${pad(h)}:${pad(m)}` : `${pad(h)}:${pad(m)}`;
+}
+
+/** Legend entries laid out in rows that fit `width`; returns each entry's offset and the row count. */
+export function legendLayout(labels: readonly string[], width: number): { at: Array<[number, number]>; rows: number } {
+  const at: Array<[number, number]> = [];
+  let x = 0;
+  let row = 0;
+  for (const l of labels) {
+    const w = 28 + Math.min(l.length, LEGEND_MAX_CHARS + 1) * 6.4;
+    if (x > 0 && x + w > width) {
+      row++;
+      x = 0;
+    }
+    at.push([x, row]);
+    x += w;
+  }
+  return { at, rows: labels.length === 0 ? 0 : row + 1 };
 }
 
 /** Escape text for XML content and attributes. */
@@ -123,9 +174,17 @@ const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 /** Render `spec` as an `<svg>` element string. */
 export function renderChart(spec: ChartSpec): string {
   const W = spec.width ?? 980;
-  const H = spec.height ?? 280;
   const hasRight = spec.series.some((s) => s.axis === 'right');
-  const m = { top: 44, right: hasRight ? 64 : 20, bottom: 44, left: 64 };
+  const legendSeries = spec.series.filter((s) => !s.noLegend);
+  const legendLabels = legendSeries.map((s) => {
+    const l = `${s.name}${hasRight ? (s.axis === 'right' ? ' (right)' : '') : ''}`;
+    return l.length > LEGEND_MAX_CHARS ? `${l.slice(0, LEGEND_MAX_CHARS - 1)}…` : l;
+  });
+  const legend = legendLayout(legendLabels, W - 64 - 20);
+  // The legend wraps into as many rows as it needs; the plot keeps its height below it.
+  const legendH = Math.max(1, legend.rows) * 16;
+  const H = (spec.height ?? 280) + legendH - 16;
+  const m = { top: 28 + legendH, right: hasRight ? 64 : 20, bottom: 44, left: 64 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const left = spec.series.filter((s) => s.axis !== 'right');
@@ -142,6 +201,15 @@ export function renderChart(spec: ChartSpec): string {
   }
   const yTicks = (ss: ChartSeries[], zero: boolean): number[] => {
     let [lo, hi] = extent(ss, (s) => s.ys);
+    const [blo, bhi] = extent(ss.filter((s) => s.ys2), (s) => s.ys2!);
+    if (ss.some((s) => s.ys2)) {
+      lo = Math.min(lo, blo);
+      hi = Math.max(hi, bhi);
+    }
+    for (const r of spec.refLines ?? []) {
+      lo = Math.min(lo, r.y);
+      hi = Math.max(hi, r.y);
+    }
     if (zero || bars.length > 0) {
       lo = Math.min(0, lo);
       hi = Math.max(0, hi);
@@ -161,7 +229,7 @@ export function renderChart(spec: ChartSpec): string {
     rt = right.length > 0 ? yTicks(right, true) : [];
   }
   const integers = spec.xIntegers === true || bars.length > 0;
-  const xt = niceTicks(integers ? Math.ceil(x0) : x0, integers ? Math.floor(x1) : x1, 8).filter(
+  const xt = (spec.xTime ? timeTicks(x0, x1, 8) : niceTicks(integers ? Math.ceil(x0) : x0, integers ? Math.floor(x1) : x1, 8)).filter(
     (v) => v >= x0 - 1e-9 && v <= x1 + 1e-9 && (!integers || Number.isInteger(v)),
   );
   const ly0 = lt[0]!;
@@ -190,9 +258,14 @@ export function renderChart(spec: ChartSpec): string {
   for (const t of xt) {
     const x = r2(sx(t));
     out.push(`<line class="xtick" x1="${x}" x2="${x}" y1="${m.top + ph}" y2="${m.top + ph + 4}"/>`);
-    out.push(`<text class="tick" x="${x}" y="${m.top + ph + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
+    out.push(`<text class="tick" x="${x}" y="${m.top + ph + 16}" text-anchor="middle">${spec.xTime ? timeLabel(t, x1 - x0) : tickLabel(t)}</text>`);
   }
   if (ly0 < 0 && ly1 > 0) out.push(`<line class="zero" x1="${m.left}" x2="${m.left + pw}" y1="${r2(syL(0))}" y2="${r2(syL(0))}"/>`);
+  for (const r of spec.refLines ?? []) {
+    const y = r2(syL(r.y));
+    out.push(`<line class="ref" x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="${escapeXml(r.color)}" stroke-width="1.5" stroke-dasharray="8 4"/>`);
+    out.push(`<text class="ref-label" x="${m.left + pw - 4}" y="${r2(syL(r.y) - 4)}" text-anchor="end" fill="${escapeXml(r.color)}">${escapeXml(r.label)}</text>`);
+  }
   out.push(`<rect class="frame" x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/>`);
   // Axis labels.
   out.push(`<text class="axis-label" x="${m.left + pw / 2}" y="${H - 6}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
@@ -204,11 +277,20 @@ export function renderChart(spec: ChartSpec): string {
 
   // Series.
   const barWidth = bars.length > 0 ? Math.max(1, Math.min(48, (pw / Math.max(1, x1 - x0)) * 0.6)) / bars.length : 0;
-  let legendX = m.left;
   spec.series.forEach((s) => {
     const sy = s.axis === 'right' ? syR : syL;
     const color = escapeXml(s.color);
-    if (s.kind === 'bar') {
+    if (s.kind === 'band') {
+      const n = Math.min(s.xs.length, s.ys.length, s.ys2?.length ?? 0);
+      let top = '';
+      let bottom = '';
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(s.ys[i]!) || !Number.isFinite(s.ys2![i]!)) continue;
+        top += `${top ? 'L' : 'M'}${r2(sx(s.xs[i]!))} ${r2(sy(s.ys2![i]!))}`;
+        bottom = `L${r2(sx(s.xs[i]!))} ${r2(sy(s.ys[i]!))}${bottom}`;
+      }
+      out.push(`<path class="series band" data-series="${escapeXml(s.name)}" data-points="${n}" fill="${color}" fill-opacity="0.18" stroke="none" d="${top ? `${top}${bottom}Z` : ''}"/>`);
+    } else if (s.kind === 'bar') {
       const bi = bars.indexOf(s);
       const n = Math.min(s.xs.length, s.ys.length);
       let d = '';
@@ -255,12 +337,19 @@ export function renderChart(spec: ChartSpec): string {
         }
       }
     }
-    // Legend entry.
-    const label = `${s.name}${hasRight ? (s.axis === 'right' ? ' (right)' : '') : ''}`;
+  });
+  legendSeries.forEach((s, i) => {
+    const color = escapeXml(s.color);
+    const [lx, row] = legend.at[i]!;
+    const glyph =
+      s.kind === 'points'
+        ? `<circle cx="7" cy="0" r="4" fill="${color}"/>`
+        : s.kind === 'band'
+          ? `<rect x="0" y="-5" width="14" height="10" fill="${color}" fill-opacity="0.3"/>`
+          : `<rect x="0" y="${s.kind === 'bar' ? -5 : -1.5}" width="14" height="${s.kind === 'bar' ? 10 : 3}" fill="${color}"${s.dashed ? ' fill-opacity="0.6"' : ''}/>`;
     out.push(
-      `<g class="legend" transform="translate(${legendX} ${30})">${s.kind === 'points' ? `<circle cx="7" cy="0" r="4" fill="${color}"/>` : `<rect x="0" y="${s.kind === 'bar' ? -5 : -1.5}" width="14" height="${s.kind === 'bar' ? 10 : 3}" fill="${color}"/>`}<text x="18" y="0" dominant-baseline="middle">${escapeXml(label)}</text></g>`,
+      `<g class="legend" transform="translate(${r2(m.left + lx)} ${30 + row * 16})"><title>${escapeXml(s.name)}</title>${glyph}<text x="18" y="0" dominant-baseline="middle">${escapeXml(legendLabels[i]!)}</text></g>`,
     );
-    legendX += 28 + label.length * 6.6;
   });
   out.push('</svg>');
   return out.join('');

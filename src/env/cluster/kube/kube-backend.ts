@@ -4,6 +4,7 @@ import type { BackendContext, KubeBackendFactory } from '../backend.js';
 import { KubeClient } from './kube-client.js';
 import { parseKubeOptions } from './kube-options.js';
 import { newClusterRunLabel } from './labels.js';
+import { driverWorkDir } from './local-driver.js';
 import { driverTracePath, preflightError, runPreflight } from './preflight.js';
 import type { RealtimeBackend } from './realtime-backend.js';
 import { ReplayBackend } from './replay-backend.js';
@@ -38,7 +39,8 @@ export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext,
   if (plan) {
     backend = new ReplayBackend(client, options, scope, ctx, plan, runId);
   } else {
-    const tracePath = driverTracePath(options, ctx.tracePath);
+    // A local driver reads the copy of the trace simenv writes for it (see local-driver.ts).
+    const tracePath = options.simkubeDriver === 'local' ? `file://${driverWorkDir(runId)}/trace.sktrace` : driverTracePath(options, ctx.tracePath);
     if (!tracePath) {
       throw new ConfigError('kube.tracePath', 'expected a trace file for SimKube mode, got a decoded trace object', {
         hint: 'pass the trace as a path, or kube.tracePath (file://, s3://, gs://, azure://)',

@@ -8,8 +8,8 @@ import { issuePath, parse } from '../../parse.js';
  * SimEnv, so the memory path never depends on this module.
  */
 
-/** SimKube's default driver image (the version the CRD in test/cluster/fixtures comes from). */
-export const DEFAULT_DRIVER_IMAGE = 'quay.io/appliedcomputing/sk-driver:v2.4.1';
+/** SimKube's default driver image: SimKube 2.7.0, the version of the CRD in test/cluster/fixtures and of the skctl/sk-driver scripts/simkube installs. */
+export const DEFAULT_DRIVER_IMAGE = 'quay.io/appliedcomputing/sk-driver:v2.7.0';
 /** The ServiceAccount SimKube's driver Job runs as (the prototype's `sk-ctrl-sa`). */
 export const DEFAULT_SERVICE_ACCOUNT = 'sk-ctrl-sa';
 
@@ -89,7 +89,17 @@ export const KubeOptionsSchema = z.strictObject({
   podReadyDelayS: z.number().min(0).default(0),
   /** SimKube mode: the driver image. */
   driverImage: z.string().min(1).default(DEFAULT_DRIVER_IMAGE),
-  /** SimKube mode: the driver's port. */
+  /**
+   * SimKube mode: who runs SimKube's driver. `cluster`: SimKube's controller (sk-ctrl) in the
+   * cluster launches it as a Job. `local`: simenv plays sk-ctrl's part and runs `sk-driver`
+   * on this machine (scripts/simkube/install.sh), e.g. against the loopback control plane.
+   */
+  simkubeDriver: z.enum(['cluster', 'local']).default('cluster'),
+  /** SimKube mode, local driver: the sk-driver binary; default: the one scripts/simkube/install.sh built. */
+  driverBinary: z.string().min(1).optional(),
+  /** SimKube mode, local driver: the skctl binary (for `skctl crd`); default: the one scripts/simkube/install.sh built. */
+  skctlBinary: z.string().min(1).optional(),
+  /** SimKube mode: the driver's port (its admission webhook; on this machine with the local driver). */
   driverPort: z.number().int().min(1).max(65535).default(8888),
   /** SimKube mode: where the driver reads the trace (`file://`, `s3://`, `gs://`, `azure://`); default `file://<trace path>`. */
   tracePath: z

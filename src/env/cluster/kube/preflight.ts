@@ -113,7 +113,9 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   if (scope.serviceAccount) await checkServiceAccount(c, scope, report.user, push);
   for (const name of scope.secrets) await checkSecret(c, scope.namespace, name, push);
   await checkNodes(c, options, push);
-  if (scope.mode === 'simkube') {
+  if (scope.mode === 'simkube' && options.simkubeDriver === 'local') {
+    await (await import('./local-driver-preflight.js')).checkLocalDriver(c, options, scope, model, push);
+  } else if (scope.mode === 'simkube') {
     await checkCrd(c, push);
     push(checkTracePath(options, input.tracePath, model !== undefined));
   }

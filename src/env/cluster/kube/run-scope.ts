@@ -62,7 +62,8 @@ export function resolveRunScope(options: KubeOptions, model?: TraceModel, contro
   }
   const kinds = model ? traceKinds(model) : [deployment];
   if (!kinds.some((k) => k.kind === controlledInfo.kind)) kinds.push(controlledInfo);
-  const serviceAccount = options.serviceAccount ?? (options.mode === 'simkube' ? DEFAULT_SERVICE_ACCOUNT : undefined);
+  // A local driver runs with the kubeconfig's own credentials: there is no driver Job and no ServiceAccount.
+  const serviceAccount = options.serviceAccount ?? (options.mode === 'simkube' && options.simkubeDriver !== 'local' ? DEFAULT_SERVICE_ACCOUNT : undefined);
   return {
     mode: options.mode,
     namespace,

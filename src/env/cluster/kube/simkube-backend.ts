@@ -7,6 +7,7 @@ import { collectionPath, type KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import { runSelector } from './labels.js';
 import { labelSelectorMatches } from '../../k8s/labels.js';
+import { LocalDriver } from './local-driver.js';
 import { RealtimeBackend } from './realtime-backend.js';
 import type { RunScope } from './run-scope.js';
 import {
@@ -29,6 +30,10 @@ export class SimKubeBackend extends RealtimeBackend {
   private episode = 0;
   private simulationName: string | undefined;
   private lastState: SimulationStatus['state'] = undefined;
+  /** `simkubeDriver: local`: SimKube's driver as a child process, simenv playing sk-ctrl. */
+  private readonly localDriver: LocalDriver | undefined;
+  private crdsReady = false;
+  private driverEndLogged = false;
 
   constructor(
     client: KubeClient,
@@ -49,6 +54,14 @@ export class SimKubeBackend extends RealtimeBackend {
       log: ctx.log,
     });
     super(client, options, scope, ctx, observer, runId);
+    if (options.simkubeDriver === 'local') {
+      this.localDriver = new LocalDriver({ client, options, scope, runId, trace: ctx.model.trace, controlled: ctx.controlled, log: ctx.log });
+    }
+  }
+
+  /** The local driver's work dir (certificates, trace, log), when simenv runs the driver. */
+  get driverWorkDir(): string | undefined {
+    return this.localDriver?.workDir;
   }
 
   /** The namespace observed and scaled in: `<virtualNsPrefix>-<trace namespace>`. */
@@ -102,6 +115,13 @@ export class SimKubeBackend extends RealtimeBackend {
   }
 
   protected async prepareEpisode({ startTimeS, initialReplicas }: BackendResetParams): Promise<void> {
+    if (this.localDriver) {
+      // The previous episode's driver, webhook, Lease and virtual namespace go first.
+      await this.localDriver.cleanup();
+      if (!this.crdsReady) await this.localDriver.ensureCrds();
+      this.crdsReady = true;
+      this.driverEndLogged = false;
+    }
     if (!this.observerStarted) {
       await this.observer.start();
       this.observerStarted = true;
@@ -126,7 +146,12 @@ export class SimKubeBackend extends RealtimeBackend {
       a.custom.createClusterCustomObject({ group: SIMULATION_GROUP, version: SIMULATION_VERSION, plural: SIMULATION_PLURAL, body: sim }),
     );
     this.simulationName = name;
-    this.ctx.log(`kube: created Simulation ${name} (driver ${this.options.driverImage} in ${this.scope.namespace}, trace ${this.tracePath}); observing ${this.observedNamespace}`);
+    if (this.localDriver) {
+      this.ctx.log(`kube: created Simulation ${name}; SimKube's driver runs on this machine (simkubeDriver: local); observing ${this.observedNamespace}`);
+      await this.localDriver.start(name);
+    } else {
+      this.ctx.log(`kube: created Simulation ${name} (driver ${this.options.driverImage} in ${this.scope.namespace}, trace ${this.tracePath}); observing ${this.observedNamespace}`);
+    }
     if (this.options.waitForRunning) await this.waitForState(name, 'Running', this.options.timeouts.simulationStartMs);
     if (startTimeS > 0) {
       // The driver always starts at the trace's beginning: wait until it reaches the episode start.
@@ -188,6 +213,15 @@ export class SimKubeBackend extends RealtimeBackend {
   protected async applyDueUntil(timeS: number): Promise<void> {
     // The driver applies the trace; here we only notice when its Simulation fails.
     if (!this.simulationName) return;
+    if (this.localDriver?.finished) {
+      const failure = this.localDriver.failure();
+      if (failure) throw failure;
+      if (!this.driverEndLogged) {
+        this.driverEndLogged = true;
+        this.ctx.log(`kube: sk-driver finished the trace by t=${timeS}s (exit 0) and removed its objects; the episode's remaining steps see an empty ${this.observedNamespace}`);
+      }
+      return;
+    }
     const status = simulationStatus(await this.readSimulation(this.simulationName));
     this.noteState(this.simulationName, status);
     if (status.state === 'Failed') {
@@ -199,6 +233,10 @@ export class SimKubeBackend extends RealtimeBackend {
 
   protected async teardown(): Promise<void> {
     if (!this.observerStarted) return;
+    if (this.localDriver) {
+      if (!this.localDriver.finished) this.ctx.log('kube: the episode ended before sk-driver finished the trace; stopping it');
+      await this.localDriver.cleanup();
+    }
     await this.deleteSimulations();
     this.ctx.log(`kube: deleted the Simulations of run ${this.runId}`);
   }

@@ -63,6 +63,10 @@ export class MemoryBackend implements ClusterBackend {
   private readonly events = new EventQueue(256);
   private readonly latency: StartupLatencyDraw;
   private readonly c: number;
+  /** Slots of the controlled deployments, by controlled index (index 0 is `c`). */
+  private readonly cSlots: Int32Array;
+  /** Controlled index of each slot, -1 for workloads that replay as recorded. */
+  private readonly ctrlOf: Int32Array;
   private readonly slotCount: number;
   /** Per-slot controller state. */
   private readonly w: WorkloadTable;
@@ -87,6 +91,8 @@ export class MemoryBackend implements ClusterBackend {
   private compatPresence: Uint8Array;
   private nodeVersion: Int32Array;
   private nodeFactsChanged = true;
+  /** Reset scratch: whether each controlled deployment was applied by the episode start. */
+  private readonly controlledSeen: Uint8Array;
 
   constructor(
     private readonly ctx: BackendContext,
@@ -96,7 +102,7 @@ export class MemoryBackend implements ClusterBackend {
     const fallback = opts.pools[0]!;
     this.script = compileTrace(
       ctx.model,
-      ctx.controlled,
+      ctx.controlledAll ?? ctx.controlled,
       (w, vi, revision) => this.templates.idOf(w.versions[vi]!.template, revision),
       fallback,
     );
@@ -104,20 +110,24 @@ export class MemoryBackend implements ClusterBackend {
     this.nodes = new NodeTable(opts.nodeSource === 'virtual' ? this.virtual : this.script.traceNodes);
     this.latency = new StartupLatencyDraw(opts.startupLatency);
     this.c = this.script.controlledSlot;
+    this.cSlots = this.script.controlledSlots;
     const n = this.script.slots.length;
     this.slotCount = n;
+    this.ctrlOf = new Int32Array(n).fill(-1);
+    this.cSlots.forEach((slot, i) => (this.ctrlOf[slot] = i));
+    this.controlledSeen = new Uint8Array(this.cSlots.length);
     this.w = new WorkloadTable(this.script.slots);
     let podGuess = 64;
     while (podGuess < n * 4) podGuess *= 2;
     this.pods = new PodTable(n, podGuess);
-    const c = this.c;
+    const ctrlOf = this.ctrlOf;
     this.host = {
       pods: this.pods,
       workloads: this.w,
       createPod: (slot, instant) => this.createPod(slot, instant),
       deletePod: (p) => this.deletePod(p),
       beforeChange: (slot) => {
-        if (slot === c) this.touchControlled();
+        if (ctrlOf[slot]! >= 0) this.touchControlled();
       },
     };
     this.inspector = new MemoryInspector(this.w, this.pods, this.nodes, () => this.now);
@@ -154,16 +164,18 @@ export class MemoryBackend implements ClusterBackend {
     // dynamics, then create the pods as already running.
     const s = this.script;
     let k = 0;
-    let controlledSeen = false;
+    const controlledSeen = this.controlledSeen.fill(0);
     for (; k < s.times.length && s.times[k]! <= start; k++) {
       const target = s.target[k]!;
       switch (s.type[k]) {
-        case ACT_APPLY:
-          if (target === this.c) controlledSeen = true;
+        case ACT_APPLY: {
+          const ci = this.ctrlOf[target]!;
+          if (ci >= 0) controlledSeen[ci] = 1;
           this.w.alive[target] = 1;
           this.w.tplOf[target] = s.tpl[k]!;
-          if (target !== this.c) this.w.desired[target] = s.value[k]!;
+          if (ci < 0) this.w.desired[target] = s.value[k]!;
           break;
+        }
         case ACT_DELETE:
           this.w.alive[target] = 0;
           this.w.desired[target] = 0;
@@ -179,10 +191,13 @@ export class MemoryBackend implements ClusterBackend {
     }
     this.cursor = k;
     this.refreshNodes();
-    // The controlled deployment exists for the whole episode (its replicas are the agent's).
-    if (!controlledSeen) this.w.tplOf[this.c] = s.tpl[this.firstApplyOf(this.c)]!;
-    this.w.alive[this.c] = 1;
-    this.w.desired[this.c] = params.initialReplicas;
+    // The controlled deployments exist for the whole episode (their replicas are the agent's).
+    for (let i = 0; i < this.cSlots.length; i++) {
+      const slot = this.cSlots[i]!;
+      if (controlledSeen[i] === 0) this.w.tplOf[slot] = s.tpl[this.firstApplyOf(slot)]!;
+      this.w.alive[slot] = 1;
+      this.w.desired[slot] = i === 0 ? params.initialReplicas : params.initialReplicasOf![i]!;
+    }
     this.now = start;
     this.segStart = start;
     for (let slot = 0; slot < this.slotCount; slot++) {
@@ -190,11 +205,12 @@ export class MemoryBackend implements ClusterBackend {
     }
   }
 
-  setDesiredReplicas(replicas: number): void {
-    if (replicas === this.w.desired[this.c]) return;
+  setDesiredReplicas(replicas: number, index = 0): void {
+    const slot = this.cSlots[index]!;
+    if (replicas === this.w.desired[slot]) return;
     this.touchControlled();
-    this.w.desired[this.c] = replicas;
-    reconcile(this.host, this.c, false);
+    this.w.desired[slot] = replicas;
+    reconcile(this.host, slot, false);
   }
 
   advanceTo(timeS: number, onSegment?: SegmentSink): void {
@@ -228,8 +244,8 @@ export class MemoryBackend implements ClusterBackend {
     this.sink = null;
   }
 
-  snapshot(out: ClusterSnapshot): void {
-    const c = this.c;
+  snapshot(out: ClusterSnapshot, index = 0): void {
+    const c = this.cSlots[index]!;
     const pods = this.pods;
     out.timeS = this.now;
     out.desired = this.w.desired[c]!;
@@ -241,6 +257,17 @@ export class MemoryBackend implements ClusterBackend {
     out.clusterCpu = this.clusterCpu / 1000;
     out.clusterCpuRequested = this.clusterCpuUsed / 1000;
     out.clusterPending = pods.queued;
+  }
+
+  readControlled(ready: Int32Array, held: Int32Array): void {
+    const pods = this.pods;
+    const slots = this.cSlots;
+    for (let i = 0; i < slots.length; i++) {
+      const c = slots[i]!;
+      const r = pods.countOf(c, PHASE_READY);
+      ready[i] = r;
+      held[i] = r + pods.countOf(c, PHASE_STARTING) + pods.countOf(c, PHASE_TERMINATING);
+    }
   }
 
   async close(): Promise<void> {
@@ -255,7 +282,7 @@ export class MemoryBackend implements ClusterBackend {
     return 0;
   }
 
-  /** Emit the controlled deployment's segment up to now, before its state changes. */
+  /** Emit the controlled deployments' segment up to now, before any of their states changes. */
   private touchControlled(): void {
     const now = this.now;
     if (now > this.segStart) {
@@ -298,7 +325,7 @@ export class MemoryBackend implements ClusterBackend {
     const target = s.target[k]!;
     switch (s.type[k]) {
       case ACT_APPLY: {
-        if (target === this.c) {
+        if (this.ctrlOf[target]! >= 0) {
           // Only the template follows the trace; replicas are the agent's.
           if (this.w.tplOf[target] !== s.tpl[k]) {
             startRollout(this.host, target, s.tpl[k]!);
@@ -318,7 +345,7 @@ export class MemoryBackend implements ClusterBackend {
         return;
       }
       case ACT_DELETE:
-        if (target === this.c) return; // the env ends the episode when the controlled deployment goes
+        if (this.ctrlOf[target]! >= 0) return; // the env ends the episode when a controlled deployment goes
         this.w.alive[target] = 0;
         this.w.desired[target] = 0;
         removeAllPods(this.host, target);
@@ -340,18 +367,18 @@ export class MemoryBackend implements ClusterBackend {
     if (pods.gen[p] !== gen) return; // stale: the pod changed phase since
     const slot = pods.slot[p]!;
     if (kind === EV_READY) {
-      if (slot === this.c) this.touchControlled();
+      if (this.ctrlOf[slot]! >= 0) this.touchControlled();
       pods.setPhase(p, PHASE_READY);
       const life = pods.lifetime[p]!;
       if (life !== Infinity) this.events.push(this.now + life, EV_COMPLETE, p, pods.gen[p]!);
       if (this.w.kindOf[slot] === KIND_STATEFULSET || this.w.rolling[slot] === 1) reconcile(this.host, slot, false);
     } else if (kind === EV_GONE) {
-      if (slot === this.c) this.touchControlled();
+      if (this.ctrlOf[slot]! >= 0) this.touchControlled();
       this.unbind(p);
       pods.release(p);
       if (this.w.kindOf[slot] === KIND_STATEFULSET && this.w.alive[slot] === 1) reconcile(this.host, slot, false);
     } else if (kind === EV_COMPLETE) {
-      if (slot === this.c) this.touchControlled();
+      if (this.ctrlOf[slot]! >= 0) this.touchControlled();
       this.unbind(p);
       pods.release(p);
       this.w.succeeded[slot]! += 1;
@@ -429,7 +456,7 @@ export class MemoryBackend implements ClusterBackend {
       if (stamp[tpl] !== pass) {
         const node = pickNode(this.nodes, this.templates, tpl);
         if (node >= 0) {
-          if (pods.slot[p] === this.c) this.touchControlled();
+          if (this.ctrlOf[pods.slot[p]!]! >= 0) this.touchControlled();
           this.bind(p, node, false);
         } else stamp[tpl] = pass;
       }
@@ -445,7 +472,7 @@ export class MemoryBackend implements ClusterBackend {
       const ph = pods.phase[p];
       if ((ph === PHASE_STARTING || ph === PHASE_READY || ph === PHASE_TERMINATING) && pods.node[p] === node) {
         const slot = pods.slot[p]!;
-        if (slot === this.c) this.touchControlled();
+        if (this.ctrlOf[slot]! >= 0) this.touchControlled();
         this.unbind(p);
         if (ph !== PHASE_TERMINATING) this.w.returnLifetime(slot);
         pods.release(p);

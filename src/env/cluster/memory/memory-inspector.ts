@@ -1,14 +1,12 @@
+import type { PodPhaseCounts } from '../../k8s/pod-phase.js';
 import type { NodeTable } from './node-table.js';
 import { PHASE_PENDING, PHASE_READY, PHASE_STARTING, PHASE_TERMINATING, type PodTable } from './pod-table.js';
 import type { WorkloadTable } from './workload-table.js';
 
 /** Per-slot pod counts of one workload (for tests and debugging; not the hot path). */
-export interface PodCounts {
+/** A workload's pods by phase (the shared k8s rule's counts) and its desired replicas. */
+export interface PodCounts extends PodPhaseCounts {
   desired: number;
-  pending: number;
-  starting: number;
-  ready: number;
-  terminating: number;
 }
 
 /** One node and what is bound to it (CPU in cores). */

@@ -46,6 +46,8 @@ export interface SlotInfo {
 export interface TraceScript {
   slots: SlotInfo[];
   controlledSlot: number;
+  /** The slot of every controlled deployment, in the order given (index 0 is `controlledSlot`). */
+  controlledSlots: Int32Array;
   times: Float64Array;
   type: Uint8Array;
   /** Slot (workload actions) or node number (node actions). */
@@ -121,13 +123,15 @@ function templateRevisions(model: TraceModel): Map<Workload, string[]> {
 /** Compile `model` for replay; `templateOf` registers a template and returns its id. */
 export function compileTrace(
   model: TraceModel,
-  controlled: Workload,
+  controlledList: Workload | readonly Workload[],
   templateOf: (w: Workload, versionIndex: number, revision: string) => number,
   nodeFallback: NodePoolOptions,
 ): TraceScript {
   const slots: SlotInfo[] = [];
   const slotOf = new Map<Workload, number>();
-  let controlledSlot = -1;
+  const controlled = Array.isArray(controlledList) ? (controlledList as readonly Workload[]) : [controlledList as Workload];
+  const controlledSlots = new Int32Array(controlled.length).fill(-1);
+  const controlledIndex = (w: Workload): number => controlled.findIndex((c) => w.kind === c.kind && w.key === c.key);
   const lifecycles = new Map<string, number[]>();
   for (const o of model.trace.pod_lifecycles) {
     const runs: Array<[number, number]> = [];
@@ -141,17 +145,20 @@ export function compileTrace(
     lifecycles.set(`${o.owner[0]}|${o.owner[1]}`, runs.map((r) => Math.max(0, r[1])));
   }
   for (const w of model.workloads) {
-    const isControlled = w.kind === controlled.kind && w.key === controlled.key;
-    if (isControlled && controlledSlot >= 0) {
-      slotOf.set(w, controlledSlot);
+    const ci = controlledIndex(w);
+    if (ci >= 0 && controlledSlots[ci]! >= 0) {
+      slotOf.set(w, controlledSlots[ci]!);
       continue;
     }
     const s = slots.length;
     slots.push({ key: w.key, kind: controllerKind(w.kind), lifetimes: lifecycles.get(`${w.gvk}|${w.key}`) ?? [] });
     slotOf.set(w, s);
-    if (isControlled) controlledSlot = s;
+    if (ci >= 0) controlledSlots[ci] = s;
   }
-  if (controlledSlot < 0) throw new RangeError(`compileTrace: controlled workload ${controlled.key} is not in the model`);
+  controlledSlots.forEach((slot, i) => {
+    if (slot < 0) throw new RangeError(`compileTrace: controlled workload ${controlled[i]!.key} is not in the model`);
+  });
+  const controlledSlot = controlledSlots[0]!;
 
   const revisions = templateRevisions(model);
   const raw: RawAction[] = [];
@@ -199,6 +206,7 @@ export function compileTrace(
   const script: TraceScript = {
     slots,
     controlledSlot,
+    controlledSlots,
     times: new Float64Array(n),
     type: new Uint8Array(n),
     target: new Int32Array(n),

@@ -8,7 +8,7 @@ describe('parseKubeOptions', () => {
     expect(o.mode).toBe('replay');
     expect(o.speed).toBe(1);
     expect(o.driverImage).toBe(DEFAULT_DRIVER_IMAGE);
-    expect(DEFAULT_DRIVER_IMAGE).toBe('quay.io/appliedcomputing/sk-driver:v2.4.1');
+    expect(DEFAULT_DRIVER_IMAGE).toBe('quay.io/appliedcomputing/sk-driver:v2.7.0');
     expect(o.nodeSelector).toEqual({ type: 'virtual' });
     expect(o.timeouts.connectMs).toBeLessThan(o.timeouts.requestMs);
     expect(o.retry.attempts).toBeGreaterThan(1);

@@ -6,7 +6,7 @@ describe('buildSimulation', () => {
     const sim = buildSimulation({
       name: 'simenv-r1-e1',
       runId: 'r1',
-      driverImage: 'quay.io/appliedcomputing/sk-driver:v2.4.1',
+      driverImage: 'quay.io/appliedcomputing/sk-driver:v2.7.0',
       driverNamespace: 'simkube',
       driverPort: 8888,
       tracePath: 'file:///data/trace.sktrace',
@@ -21,7 +21,7 @@ describe('buildSimulation', () => {
       metadata: { name: 'simenv-r1-e1', labels: { 'simenv.io/run': 'r1' } },
       spec: {
         driver: {
-          image: 'quay.io/appliedcomputing/sk-driver:v2.4.1',
+          image: 'quay.io/appliedcomputing/sk-driver:v2.7.0',
           namespace: 'simkube',
           port: 8888,
           tracePath: 'file:///data/trace.sktrace',

@@ -1,0 +1,479 @@
+import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
+import { createBackend } from '../cluster/create-backend.js';
+import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
+import { episodeWindow } from '../episode-windows.js';
+import { ConfigError, EnvStateError, InvalidActionError } from '../errors.js';
+import { emptyNamedObservation, ObservationEncoder, observationBox } from '../observation.js';
+import { computeReward, emptyReward } from '../reward.js';
+import { Rng } from '../rng.js';
+import { emptyServiceReport, instantUtilisation } from '../service-model.js';
+import { Box, MultiDiscrete } from '../spaces.js';
+import type { Trace } from '../trace/schema.js';
+import type { TraceModel, Workload } from '../trace/trace-model.js';
+import type { DualEnv, MultiAction, ResetResult, StepResult } from '../types.js';
+import { initialReplicasOf, setupApplication, type ApplicationOptions, type ApplicationOptionsInput } from './application-options.js';
+import { ApplicationService } from './application-service.js';
+import {
+  CLUSTER_OBSERVATION_FIELDS,
+  DEPLOYMENT_OBSERVATION_FIELDS,
+  type ApplicationContext,
+  type ApplicationStepInfo,
+  type DeploymentStepInfo,
+} from './application-types.js';
+
+/** Observation components per deployment (the cluster's two follow the last deployment's block). */
+const PER_DEPLOYMENT = DEPLOYMENT_OBSERVATION_FIELDS.length;
+const CLUSTER = CLUSTER_OBSERVATION_FIELDS.length;
+
+/**
+ * A Gym-style env that controls several deployments of one application at once, as gym-hpa's
+ * Redis and Online Boutique envs do: the action is a `MultiDiscrete` vector (component i: the
+ * replicas, or the change, of deployment i), the observation the per-deployment blocks of
+ * SimEnv's features followed by the cluster's, the reward the sum of the deployments' rewards
+ * (per-deployment components in `info.deployments[i].reward`). Demand comes from the trace per
+ * deployment, or from entry load flowing through a call graph (`callGraph`).
+ *
+ * Same semantics as SimEnv (seeding, truncation, reused buffers, no allocation per `step` on
+ * the memory backend); `terminated` when the trace deletes any controlled deployment. Build
+ * it with `SimEnv.create({ deployments: [...] })` or `ApplicationEnv.create`.
+ */
+export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInfo> {
+  readonly observationSpace: Box;
+  readonly actionSpace: MultiDiscrete;
+  readonly options: ApplicationOptions;
+  readonly agentContext: ApplicationContext;
+  readonly backendKind: 'memory' | 'kube';
+  readonly isAsync: boolean;
+  readonly model: TraceModel;
+  /** The controlled deployments as the trace records them, in action order. */
+  readonly controlled: readonly Workload[];
+  readonly backend: ClusterBackend;
+  /** Name of each observation component, `<namespace/name>.<field>` then `freeCpu`, `traceProgress`. */
+  readonly observationNames: readonly string[];
+
+  private readonly n: number;
+  private readonly own: DemandSeries[];
+  /** Each deployment's recorded replicas as a step series (a cursor walk per step, not a search). */
+  private readonly recorded: DemandSeries[];
+  private readonly service: ApplicationService;
+  private readonly encoders: ObservationEncoder[];
+  private readonly seeder: Rng;
+  private readonly rng: Rng;
+  private readonly snap: ClusterSnapshot = emptySnapshot();
+  private readonly obs: Float32Array;
+  private readonly info: ApplicationStepInfo;
+  private readonly stepResult: StepResult<ApplicationStepInfo>;
+  private readonly resetResult: ResetResult<ApplicationStepInfo>;
+  private readonly sink: (t0: number, t1: number) => void;
+  /** Each deployment's service report (the objects in info.deployments), for the service model. */
+  private readonly reports: DeploymentStepInfo['service'][];
+  private readonly minReplicas: number;
+  private readonly maxReplicas: Int32Array;
+  private readonly absolute: boolean;
+  private readonly stepSeconds: number;
+  private readonly horizonSteps: number;
+  private readonly deletedAtS: number;
+  /** Where the earliest demand series ends (Infinity: all hold their last value). */
+  private readonly loadEndS: number;
+  private readonly desired: Int32Array;
+  private readonly applied: Int32Array;
+  private readonly requested: Int32Array;
+  private readonly ready: Int32Array;
+  private readonly held: Int32Array;
+  private readonly podCpu: Float64Array;
+  private readonly demandNow: Float64Array;
+  private readonly lastDemand: Float64Array;
+
+  private episode = -1;
+  private steps = 0;
+  private t = 0;
+  private endS = 0;
+  private lastReward = 0;
+  private started = false;
+  private done = false;
+  private closed = false;
+  private pendingEnd = 0;
+
+  /** Validate `options`, load the trace, build the backend: a ready env (call reset next). */
+  static async create(options: ApplicationOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<ApplicationEnv> {
+    const setup = await setupApplication(options, internal?.preloadedTrace);
+    const o = setup.options;
+    const log = internal?.log ?? ((_message: string): void => {});
+    const mu = o.service.perReplicaRps;
+    const own = setup.controlled.map((w) => traceDemand(w, mu, o.demand.source === 'trace' ? o.demand.targetUtilisation : 0.6));
+    let graph = null;
+    if (setup.graph !== null) {
+      const g = setup.graph;
+      const entries: DemandSeries[] = [];
+      for (const e of g.entries) entries.push(await loadDemand(e.demand, setup.model, g.workloads[e.service]!, mu, setup.findDeployment));
+      graph = { compiled: g, entries, controlledKeys: o.deployments };
+    }
+    const service = new ApplicationService(o.service, own, graph);
+    const backend = await createBackend(
+      {
+        model: setup.model,
+        controlled: setup.controlled[0]!,
+        controlledAll: setup.controlled,
+        log,
+        ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}),
+      },
+      { ...o, deployment: o.deployments[0]!, maxReplicas: o.maxReplicas[0]! },
+    );
+    if (backend.readControlled === undefined) {
+      await backend.close();
+      throw new ConfigError('backend', `expected a backend that controls several deployments, got the ${backend.kind} backend`, { hint: 'use backend "memory"' });
+    }
+    const loadEndS = Math.min(Infinity, ...own.map((s) => s.endS), ...(graph?.entries ?? []).map((s) => s.endS));
+    return new ApplicationEnv(o, setup.model, setup.controlled, backend, own, service, loadEndS);
+  }
+
+  private constructor(
+    options: ApplicationOptions,
+    model: TraceModel,
+    controlled: Workload[],
+    backend: ClusterBackend,
+    own: DemandSeries[],
+    service: ApplicationService,
+    loadEndS: number,
+  ) {
+    this.loadEndS = loadEndS;
+    this.options = options;
+    this.model = model;
+    this.controlled = controlled;
+    this.backend = backend;
+    this.backendKind = backend.kind;
+    this.isAsync = !backend.synchronous;
+    const n = controlled.length;
+    this.n = n;
+    this.own = own;
+    this.recorded = controlled.map((w) => traceDemand(w, 1, 1));
+    this.service = service;
+    this.minReplicas = options.minReplicas;
+    this.maxReplicas = Int32Array.from(options.maxReplicas);
+    this.absolute = options.actionMode === 'absolute';
+    this.stepSeconds = options.stepSeconds;
+    this.horizonSteps = options.horizon ?? Infinity;
+    this.deletedAtS = Math.min(...controlled.map((w) => w.deletedAtS ?? Infinity));
+    const one = observationBox();
+    const low: number[] = [];
+    const high: number[] = [];
+    for (let i = 0; i < n; i++) {
+      low.push(...one.low.subarray(0, PER_DEPLOYMENT));
+      high.push(...one.high.subarray(0, PER_DEPLOYMENT));
+    }
+    low.push(...one.low.subarray(PER_DEPLOYMENT));
+    high.push(...one.high.subarray(PER_DEPLOYMENT));
+    this.observationSpace = new Box(low, high);
+    this.obs = new Float32Array(low.length);
+    this.observationNames = [
+      ...options.deployments.flatMap((d) => DEPLOYMENT_OBSERVATION_FIELDS.map((f) => `${d}.${f}`)),
+      ...CLUSTER_OBSERVATION_FIELDS,
+    ];
+    this.actionSpace = this.absolute
+      ? new MultiDiscrete(options.maxReplicas.map((m) => m - options.minReplicas + 1), options.maxReplicas.map(() => options.minReplicas))
+      : new MultiDiscrete(options.maxReplicas.map(() => 2 * options.maxDelta + 1), options.maxReplicas.map(() => -options.maxDelta));
+    this.agentContext = {
+      observationSpace: this.observationSpace,
+      actionSpace: this.actionSpace,
+      actionMode: options.actionMode,
+      deployments: options.deployments,
+      minReplicas: options.minReplicas,
+      maxReplicas: options.maxReplicas,
+      stepSeconds: options.stepSeconds,
+      observationNames: this.observationNames,
+    };
+    this.encoders = options.maxReplicas.map((m) => new ObservationEncoder(m, options.service.perReplicaRps));
+    this.seeder = new Rng(options.seed);
+    this.rng = new Rng(options.seed);
+    this.desired = new Int32Array(n);
+    this.applied = new Int32Array(n);
+    this.requested = new Int32Array(n);
+    this.ready = new Int32Array(n);
+    this.held = new Int32Array(n);
+    this.podCpu = new Float64Array(n);
+    this.demandNow = new Float64Array(n);
+    this.lastDemand = new Float64Array(n);
+    const readControlled = backend.readControlled!.bind(backend);
+    const ready = this.ready;
+    const held = this.held;
+    // The backend calls the sink before any controlled deployment changes: the counts read
+    // now held over the whole segment.
+    this.sink = (t0, t1) => {
+      readControlled(ready, held);
+      service.add(t0, t1, ready, held);
+    };
+    const deployments: DeploymentStepInfo[] = options.deployments.map((name) => ({
+      name,
+      action: { requested: 0, applied: 0 },
+      recordedReplicas: 0,
+      observation: emptyNamedObservation(),
+      reward: emptyReward(),
+      service: emptyServiceReport(),
+    }));
+    this.info = {
+      episode: 0,
+      step: 0,
+      timeS: 0,
+      traceTs: model.startTs,
+      reward: emptyReward(),
+      deployments,
+      endToEnd: options.callGraph !== null ? { demand: 0, completed: 1, latencyMs: 0, violationS: 0 } : null,
+    };
+    this.reports = deployments.map((d) => d.service);
+    this.stepResult = { observation: this.obs, reward: 0, terminated: false, truncated: false, info: this.info };
+    this.resetResult = { observation: this.obs, info: this.info };
+  }
+
+  /** One line: backend, trace, deployments, action mode, demand. */
+  describe(): string {
+    const o = this.options;
+    const actions =
+      o.actionMode === 'absolute' ? `absolute ${o.minReplicas}..max` : `delta -${o.maxDelta}..+${o.maxDelta} within ${o.minReplicas}..max`;
+    const demand = o.callGraph ? `call-graph demand (${o.callGraph.edges.length} edges, entries ${o.callGraph.entries.map((e) => e.service).join(', ')})` : 'per-deployment trace demand';
+    const names = this.n <= 4 ? o.deployments.join(', ') : `${o.deployments.slice(0, 3).join(', ')}, ... (${this.n})`;
+    return `${this.backendKind} backend, trace ${o.trace} (${this.model.workloads.length} workloads, ${this.model.durationS} s), ${this.n} deployments [${names}], ${actions} replicas, ${demand}, step ${o.stepSeconds} s`;
+  }
+
+  /** Start an episode (sync; memory backend). */
+  reset(opts?: { seed?: number }): ResetResult<ApplicationStepInfo> {
+    this.guardSync('reset');
+    const r = this.backend.reset(this.beginReset(opts?.seed));
+    if (r !== undefined) throw new EnvStateError('expected a synchronous backend reset, got a Promise', { hint: 'use resetAsync()' });
+    return this.finishReset();
+  }
+
+  /** Start an episode (any backend). */
+  async resetAsync(opts?: { seed?: number }): Promise<ResetResult<ApplicationStepInfo>> {
+    this.guardOpen('resetAsync');
+    await this.backend.reset(this.beginReset(opts?.seed));
+    return this.finishReset();
+  }
+
+  /** Hold `action` (one component per deployment) for one step (sync; memory backend). */
+  step(action: MultiAction): StepResult<ApplicationStepInfo> {
+    this.guardSync('step');
+    this.beginStep(action);
+    const backend = this.backend;
+    for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) backend.setDesiredReplicas(this.applied[i]!, i);
+    backend.advanceTo(this.pendingEnd, this.sink);
+    return this.finishStep();
+  }
+
+  /** Hold `action` for one step (any backend). */
+  async stepAsync(action: MultiAction): Promise<StepResult<ApplicationStepInfo>> {
+    this.guardOpen('stepAsync');
+    this.beginStep(action);
+    for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) await this.backend.setDesiredReplicas(this.applied[i]!, i);
+    await this.backend.advanceTo(this.pendingEnd, this.sink);
+    return this.finishStep();
+  }
+
+  /** The current observation (the env's reused buffer), without advancing time. */
+  observe(): Float32Array {
+    this.guardOpen('observe');
+    if (!this.started) throw new EnvStateError('expected reset() before observe(), got no episode yet', { hint: 'call reset() first' });
+    return this.obs;
+  }
+
+  /** The last step's reward (0 right after reset). */
+  reward(): number {
+    return this.lastReward;
+  }
+
+  /** Release the backend. Idempotent; step/reset afterwards throw EnvStateError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get episodeDone(): boolean {
+    return this.done;
+  }
+
+  // --- internals ---
+
+  private guardOpen(what: string): void {
+    if (this.closed) throw new EnvStateError(`expected an open env, got ${what}() after close()`, { hint: 'create a new env with SimEnv.create()' });
+  }
+
+  private guardSync(what: 'reset' | 'step'): void {
+    this.guardOpen(what);
+    if (this.isAsync) {
+      throw new EnvStateError(`expected ${what}Async() on the ${this.backendKind} backend, got ${what}()`, {
+        hint: `the ${this.backendKind} backend does network IO: await env.${what}Async(...)`,
+      });
+    }
+  }
+
+  private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; initialReplicasOf: Int32Array; rng: Rng } {
+    if (seed !== undefined) {
+      if (!Number.isFinite(seed)) throw new ConfigError('seed', `expected a finite number as reset seed, got ${seed}`);
+      this.seeder.reseed(seed);
+    }
+    this.rng.reseed(this.seeder.nextUint32());
+    const { startS, endS } = episodeWindow(this.options, this.model.durationS, this.loadEndS, this.rng);
+    this.endS = endS;
+    this.t = startS;
+    for (let i = 0; i < this.n; i++) this.desired[i] = initialReplicasOf(this.options, this.controlled[i]!, this.maxReplicas[i]!, startS);
+    return { startTimeS: startS, initialReplicas: this.desired[0]!, initialReplicasOf: this.desired, rng: this.rng };
+  }
+
+  private finishReset(): ResetResult<ApplicationStepInfo> {
+    this.episode++;
+    this.steps = 0;
+    this.started = true;
+    this.done = false;
+    this.lastReward = 0;
+    const info = this.info;
+    info.episode = this.episode;
+    info.step = 0;
+    zeroReward(info.reward);
+    this.backend.readControlled!(this.ready, this.held);
+    this.service.demandNow(this.t - this.stepSeconds, this.ready, this.own, this.lastDemand);
+    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    for (let i = 0; i < this.n; i++) {
+      const d = info.deployments[i]!;
+      d.action.requested = this.desired[i]!;
+      d.action.applied = this.desired[i]!;
+      zeroReward(d.reward);
+      const s = d.service;
+      s.demand = this.demandNow[i]!;
+      s.served = 0;
+      s.unmet = 0;
+      s.utilisation = 0;
+      s.latencyMs = 0;
+      s.sloViolated = false;
+      s.cpuSeconds = 0;
+      s.windowS = 0;
+      s.sloPenaltyS = 0;
+      s.violationS = 0;
+    }
+    if (info.endToEnd !== null) {
+      info.endToEnd.demand = 0;
+      info.endToEnd.completed = 1;
+      info.endToEnd.latencyMs = 0;
+      info.endToEnd.violationS = 0;
+    }
+    this.observeNow(true);
+    return this.resetResult;
+  }
+
+  /** Validate the action, compute the replicas it applies and open the step's window. */
+  private beginStep(action: MultiAction): void {
+    if (!this.started) throw new EnvStateError('expected reset() before step(), got no episode yet', { hint: 'call env.reset() first' });
+    if (this.done) {
+      throw new EnvStateError(`expected a running episode, got step() after the episode ended (step ${this.steps})`, {
+        hint: 'call env.reset() to start a new episode',
+      });
+    }
+    const space = this.actionSpace;
+    if (!space.contains(action)) throw invalidAction(space, action, this.absolute);
+    for (let i = 0; i < this.n; i++) {
+      const a = action[i]!;
+      let applied = this.absolute ? a : this.desired[i]! + a;
+      const max = this.maxReplicas[i]!;
+      if (applied < this.minReplicas) applied = this.minReplicas;
+      else if (applied > max) applied = max;
+      this.requested[i] = a;
+      this.applied[i] = applied;
+    }
+    let end = this.t + this.stepSeconds;
+    if (end > this.endS) end = this.endS;
+    this.pendingEnd = end;
+    // The snapshots taken at the end of the last step (or reset) still hold: pod CPU per deployment.
+    this.service.begin(this.t, this.podCpu);
+  }
+
+  private finishStep(): StepResult<ApplicationStepInfo> {
+    this.t = this.pendingEnd;
+    this.steps++;
+    const info = this.info;
+    this.service.finish(this.reports, info.endToEnd);
+    const total = info.reward;
+    zeroReward(total);
+    const weights = this.options.reward;
+    for (let i = 0; i < this.n; i++) {
+      const d = info.deployments[i]!;
+      const r = computeReward(d.service, this.applied[i]! - this.desired[i]!, weights, d.reward);
+      total.slo += r.slo;
+      total.cost += r.cost;
+      total.churn += r.churn;
+      total.total += r.total;
+      d.action.requested = this.requested[i]!;
+      d.action.applied = this.applied[i]!;
+      this.desired[i] = this.applied[i]!;
+    }
+    this.lastReward = total.total;
+    info.step = this.steps;
+    this.backend.readControlled!(this.ready, this.held);
+    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    this.observeNow(false);
+    const terminated = this.t >= this.deletedAtS;
+    const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
+    this.done = terminated || truncated;
+    const res = this.stepResult;
+    res.reward = total.total;
+    res.terminated = terminated;
+    res.truncated = truncated;
+    return res;
+  }
+
+  /** Fill every deployment's named observation, the clock fields and the normalised buffer. */
+  private observeNow(atReset: boolean): void {
+    const info = this.info;
+    const t = this.t;
+    const d = this.model.durationS;
+    const progress = d > 0 ? (t < d ? t / d : 1) : 1;
+    const mu = this.options.service.perReplicaRps;
+    for (let i = 0; i < this.n; i++) {
+      const snap = this.snap;
+      this.backend.snapshot(snap, i);
+      this.podCpu[i] = snap.podCpu;
+      const dep = info.deployments[i]!;
+      const o = dep.observation;
+      const demand = this.demandNow[i]!;
+      o.desired = snap.desired;
+      o.ready = snap.ready;
+      o.pending = snap.pending;
+      o.terminating = snap.terminating;
+      o.utilisation = atReset ? instantUtilisation(demand, snap.ready, mu) : dep.service.utilisation;
+      o.demand = demand;
+      o.demandTrend = demand - this.lastDemand[i]!;
+      o.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
+      o.traceProgress = progress;
+      this.lastDemand[i] = demand;
+      const rec = this.recorded[i]!;
+      dep.recordedReplicas = rec.values[rec.pieceAt(t)]!; // not at(): a returned double may be boxed
+      // Each block is encoded at its offset; the encoder also writes the two cluster
+      // components after it, which the next block overwrites and the last one leaves in place.
+      this.encoders[i]!.encode(o, snap.clusterCpu, this.obs, i * PER_DEPLOYMENT);
+    }
+    info.timeS = t;
+    info.traceTs = this.model.startTs + t;
+  }
+}
+
+function zeroReward(r: { total: number; slo: number; cost: number; churn: number }): void {
+  r.total = 0;
+  r.slo = 0;
+  r.cost = 0;
+  r.churn = 0;
+}
+
+function invalidAction(space: MultiDiscrete, action: unknown, absolute: boolean): InvalidActionError {
+  const n = space.nvec.length;
+  const range = `[${space.start[0]}, ${space.end(0)}]`;
+  const got =
+    action instanceof Int32Array || Array.isArray(action)
+      ? `${action.length === n ? '' : `${action.length} components: `}[${Array.from(action as ArrayLike<unknown>).slice(0, 8).map(String).join(', ')}${(action as ArrayLike<unknown>).length > 8 ? ', ...' : ''}]`
+      : `${typeof action} ${JSON.stringify(action)}`;
+  return new InvalidActionError(
+    `expected ${n} integer action components (${absolute ? 'replicas' : 'replica changes'}; component 0 in ${range}), got ${got}`,
+    { hint: 'pass an Int32Array or number[] with one component per deployment: sample from env.actionSpace or clip each to its range' },
+  );
+}
