@@ -90,4 +90,14 @@ describe('readStepFile', () => {
     expect(r.err).toMatch(/step\.jsonl: expected a regular file, got a directory/);
     expect(r.out.split('\n').filter((l) => /unfinished|completed/.test(l))).toHaveLength(3);
   });
+
+  it('FIFOs named summary.json, config.json or eval.json are noted, not opened (no hang)', async () => {
+    const dir = join(out, 'fifos');
+    mkdirSync(dir);
+    copyFileSync(join(good, 'step.jsonl'), join(dir, 'step.jsonl'));
+    for (const f of ['summary.json', 'config.json', 'eval.json']) execFileSync('mkfifo', [join(dir, f)]);
+    const r = await cliInProcess(['report', dir, '--by', 'agent']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/summary\.json: could not be read as JSON \(expected a regular file, got a FIFO\)/);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { SimEnvError, UsageError } from '../../env/errors.js';
@@ -7,6 +7,7 @@ import { RUN_RECORD_FORMAT, RunConfigRecordSchema, StepRecordSchema, SummaryReco
 import { RUN_FILES } from '../run-dir.js';
 import { RunStats } from '../run-stats.js';
 import { readStepFile } from './step-reader.js';
+import { readRegularText } from './read-file.js';
 
 /**
  * Reading run directories back, for `simenv report`. A run killed before its summary still
@@ -32,25 +33,12 @@ export interface LoadedRun {
 /** A summary derived from steps for a run without `summary.json`. */
 export type ReportSummary = Omit<SummaryRecord, 'status'> & { status: 'unfinished' };
 
-/** Largest config.json / summary.json read (a million episodes' perEpisode is ~300 MB). */
-const MAX_JSON_FILE_BYTES = 400 * 1024 * 1024;
-
 function parseJsonFile<T>(path: string, schema: z.ZodType<T>, problems: string[]): T | null {
   let raw: unknown;
   try {
-    // Never open what is not a regular file (a FIFO would block forever), nor read a file larger than any simenv writes.
-    const st = statSync(path);
-    if (!st.isFile()) {
-      problems.push(`${basename(path)}: expected a regular file, got ${st.isDirectory() ? 'a directory' : 'a special file'}; ignored`);
-      return null;
-    }
-    if (st.size > MAX_JSON_FILE_BYTES) {
-      problems.push(`${basename(path)}: expected at most ${MAX_JSON_FILE_BYTES} bytes, got ${st.size}; ignored`);
-      return null;
-    }
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    raw = JSON.parse(readRegularText(path));
   } catch (err) {
-    problems.push(`${basename(path)}: expected JSON, got a parse error (${(err as Error).message})`);
+    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
     return null;
   }
   return parseNoted(schema, raw, (i) => `${basename(path)}: at ${issuePath(i, '(root)')}: ${i.message}`, problems);
