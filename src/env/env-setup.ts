@@ -45,21 +45,30 @@ function deploymentNames(model: TraceModel): string[] {
   return [...new Set(workloadsOfKind(model, 'Deployment').map((w) => w.key))];
 }
 
+/** A workload's largest recorded replica count (a loop: versions can outnumber a call's arguments). */
+export function peakReplicas(w: Workload): number {
+  let peak = 0;
+  for (const v of w.versions) if (v.replicas > peak) peak = v.replicas;
+  return peak;
+}
+
+/** maxReplicas when not given: max(10, twice the recorded peak), within LIMITS.replicas. */
+export function defaultMaxReplicas(w: Workload): number {
+  return Math.min(LIMITS.replicas, Math.max(10, 2 * peakReplicas(w)));
+}
+
 /**
  * The most pods the memory backend can have to hold at once is at most every other workload's
  * peak plus the controlled deployment's maxReplicas: refuse a trace or range over LIMITS.pods
  * before anything is allocated per pod.
  */
-function checkPodBound(model: TraceModel, controlled: Workload, maxReplicas: number): void {
-  let pods = maxReplicas;
-  for (const w of model.workloads) {
-    if (w === controlled) continue;
-    let peak = 0;
-    for (const v of w.versions) if (v.replicas > peak) peak = v.replicas;
-    pods += peak;
-  }
+export function checkPodBound(model: TraceModel, controlled: ReadonlyMap<Workload, number>): void {
+  let pods = 0;
+  for (const max of controlled.values()) pods += max;
+  const held = pods;
+  for (const w of model.workloads) if (!controlled.has(w)) pods += peakReplicas(w);
   if (pods > LIMITS.pods) {
-    throw new ConfigError('trace', limitMessage('pods', `${pods} (maxReplicas ${maxReplicas} plus the other workloads' recorded peaks)`), {
+    throw new ConfigError('trace', limitMessage('pods', `${pods} (maxReplicas ${held} plus the other workloads' recorded peaks)`), {
       hint: 'lower maxReplicas, or use a trace whose workloads fit the limit',
     });
   }
@@ -89,12 +98,9 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
   };
   const controlled = findDeployment(parsed.deployment);
 
-  // A loop, not Math.max(...): a deployment can have more versions than a call has arguments.
-  let peak = 0;
-  for (const v of controlled.versions) if (v.replicas > peak) peak = v.replicas;
-  const maxReplicas = parsed.maxReplicas ?? Math.min(LIMITS.replicas, Math.max(10, 2 * peak));
+  const maxReplicas = parsed.maxReplicas ?? defaultMaxReplicas(controlled);
   checkLimit('maxReplicas', 'replicas', maxReplicas);
-  checkPodBound(model, controlled, maxReplicas);
+  checkPodBound(model, new Map([[controlled, maxReplicas]]));
   if (parsed.minReplicas > maxReplicas) {
     throw new ConfigError('minReplicas', `expected minReplicas <= maxReplicas (${maxReplicas}), got ${parsed.minReplicas}`);
   }
