@@ -51,3 +51,18 @@ echo "--- executing examples/analysis.ipynb"
 SIMENV_RUNS=$runs "$venv/bin/python" "$here/execute-notebook.py" examples/analysis.ipynb "$work/analysis.executed.ipynb"
 # Keep the executed notebook (with its figures) when asked, e.g. to look at it after CI.
 if [ -n "${SIMENV_NOTEBOOK_OUT:-}" ]; then cp "$work/analysis.executed.ipynb" "$SIMENV_NOTEBOOK_OUT"; fi
+
+# Damaged runs (issue 14, defect 14): the notebook must load what `report` survives.
+echo "--- the notebook on damaged run directories"
+dmg="$work/damaged"
+mkdir -p "$dmg"
+good="$runs/evals/nginx-diurnal/hpa"
+for k in empty garbage truncated-summary no-config torn nul-tail bom; do cp -r "$good" "$dmg/$k"; done
+: > "$dmg/empty/step.jsonl"
+echo 'garbage{{' > "$dmg/garbage/step.jsonl"
+head -c 100 "$good/summary.json" > "$dmg/truncated-summary/summary.json"
+rm "$dmg/no-config/config.json"
+head -c -50 "$good/step.jsonl" > "$dmg/torn/step.jsonl"
+printf '\0\0\0\0' >> "$dmg/nul-tail/step.jsonl"
+{ printf '\xef\xbb\xbf'; cat "$good/step.jsonl"; } > "$dmg/bom/step.jsonl.new" && mv "$dmg/bom/step.jsonl.new" "$dmg/bom/step.jsonl"
+SIMENV_RUNS=$dmg "$venv/bin/python" "$here/execute-notebook.py" examples/analysis.ipynb "$work/damaged.executed.ipynb"
