@@ -82,11 +82,6 @@ export async function setupApplication(input: unknown, preloaded?: Trace): Promi
       throw new ConfigError('initialReplicas', `expected initialReplicas in [${parsed.minReplicas}, ${max}] for ${keys[i]}, got ${parsed.initialReplicas}`);
     }
   });
-  if (base.backend !== 'memory') {
-    throw new ConfigError('backend', `expected backend "memory" with several deployments, got "${base.backend}"`, {
-      hint: 'the kube backend scales one deployment per env for now: pass deployment instead of deployments, or use backend "memory"',
-    });
-  }
   if (parsed.demand.source !== 'trace') {
     throw new ConfigError('demand', `expected demand source "trace" with several deployments, got "${parsed.demand.source}"`, {
       hint: 'one load series cannot drive several deployments: give it as an entry of callGraph (callGraph.entries[].demand)',

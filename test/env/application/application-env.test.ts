@@ -92,7 +92,10 @@ describe('ApplicationEnv: several controlled deployments', () => {
     await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift', 'nope'] })).rejects.toBeInstanceOf(UnknownWorkloadError);
     await expect(SimEnv.create({ trace: DSB, deployments: { namespace: 'prod' } })).rejects.toThrow(/expected a namespace with Deployments, got "prod" \(the trace has dsb\)/);
     await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift'], demand: { source: 'series', points: [[0, 5]] } })).rejects.toMatchObject({ field: 'demand' });
-    await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift'], backend: 'kube' })).rejects.toMatchObject({ field: 'backend' });
+    // Several deployments on the kube backend: replay mode only (checked before any connection).
+    await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift', 'text-service'], backend: 'kube', kube: { mode: 'simkube' } })).rejects.toMatchObject({
+      field: 'kube.mode',
+    });
     await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift'], stepSecnds: 3 } as never)).rejects.toBeInstanceOf(ConfigError);
     await expect(SimEnv.create({ trace: DSB, deployments: ['nginx-thrift'], deployment: 'x' } as never)).rejects.toThrow(/got both/);
   });

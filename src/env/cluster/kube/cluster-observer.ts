@@ -8,7 +8,7 @@ import { WatchCache } from './watch-cache.js';
 
 /**
  * What the kube backend sees of the cluster, kept current by two watches (the pods of one
- * namespace, the nodes) instead of a list per step: the controlled workload's pods by
+ * namespace, the nodes) instead of a list per step: each controlled workload's pods by
  * phase, a log of when its ready count changed (for the env's exact service integral), and
  * cluster CPU for the snapshot.
  */
@@ -19,17 +19,21 @@ export interface ObserverOptions {
   namespace: string;
   /** Restrict the pod watch (replay: the run label). */
   podLabelSelector?: string;
-  /** Which watched pods belong to the controlled workload. */
-  isControlled: (pod: V1Pod) => boolean;
+  /** Which controlled workload a watched pod belongs to (its index), -1 for none. */
+  controlledIndexOf: (pod: V1Pod) => number;
+  /** How many controlled workloads there are (default 1). */
+  controlledCount?: number;
   /** Nodes that count towards cluster CPU (the virtual nodes the pods are steered to). */
   nodeSelector: Record<string, string>;
   syncTimeoutMs: number;
   log: (message: string) => void;
 }
 
-/** A change of the controlled workload's ready or held count, at a monotonic clock time. */
+/** A change of a controlled workload's ready or held count, at a monotonic clock time. */
 export interface ReadyChange {
   atMs: number;
+  /** Which controlled workload changed. */
+  index: number;
   ready: number;
   /** Pods holding CPU on a node: starting, ready or terminating. */
   held: number;
@@ -39,13 +43,19 @@ export interface ReadyChange {
 export class ClusterObserver {
   readonly pods: WatchCache<V1Pod>;
   readonly nodes: WatchCache<V1Node>;
-  private readonly controlledPods = new Map<string, V1Pod>();
-  private readonly counts: PodPhaseCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
+  /** Per controlled workload: its pods by key, and their counts by phase. */
+  private readonly controlledPods: Array<Map<string, V1Pod>>;
+  private readonly counts: PodPhaseCounts[];
+  /** Which controlled workload each tracked pod was counted under (a pod's labels could change). */
+  private readonly indexOfPod = new Map<string, number>();
   private readyLog: ReadyChange[] = [];
   private listeners: Array<() => void> = [];
 
   constructor(private readonly opts: ObserverOptions) {
     const { client, namespace } = opts;
+    const n = opts.controlledCount ?? 1;
+    this.controlledPods = Array.from({ length: n }, () => new Map<string, V1Pod>());
+    this.counts = Array.from({ length: n }, () => ({ pending: 0, starting: 0, ready: 0, terminating: 0 }));
     const retry = { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 };
     const podCall = { verb: 'list', resource: 'pods', namespace };
     this.pods = new WatchCache<V1Pod>({
@@ -94,14 +104,19 @@ export class ClusterObserver {
     return err instanceof ClusterError ? err : new ClusterError(`the watch of pods or nodes at ${this.opts.client.server} keeps failing: ${String((err as Error).message ?? err)}`);
   }
 
-  /** The controlled workload's pods by phase (live object: copy what you keep). */
+  /** The (first) controlled workload's pods by phase (live object: copy what you keep). */
   get controlled(): Readonly<PodPhaseCounts> {
-    return this.counts;
+    return this.counts[0]!;
   }
 
-  /** Pods of the controlled workload holding CPU on a node now. */
+  /** Controlled workload `index`'s pods by phase (live object). */
+  controlledAt(index: number): Readonly<PodPhaseCounts> {
+    return this.counts[index]!;
+  }
+
+  /** Pods of the (first) controlled workload holding CPU on a node now. */
   get held(): number {
-    return heldOf(this.counts);
+    return heldOf(this.counts[0]!);
   }
 
   /** Ready-count changes recorded since the last drain, oldest first (the log is emptied). */
@@ -132,12 +147,13 @@ export class ClusterObserver {
     });
   }
 
-  /** Fill the cluster-wide fields of a snapshot and the controlled workload's pod counts. */
-  fillSnapshot(out: ClusterSnapshot): void {
-    out.ready = this.counts.ready;
-    out.pending = this.counts.pending;
-    out.starting = this.counts.starting;
-    out.terminating = this.counts.terminating;
+  /** Fill the cluster-wide fields of a snapshot and controlled workload `index`'s pod counts. */
+  fillSnapshot(out: ClusterSnapshot, index = 0): void {
+    const c = this.counts[index]!;
+    out.ready = c.ready;
+    out.pending = c.pending;
+    out.starting = c.starting;
+    out.terminating = c.terminating;
     let cpu = 0;
     for (const n of this.nodes.objects.values()) if (nodeSchedulable(n, this.opts.nodeSelector)) cpu += nodeCpu(n);
     let requested = 0;
@@ -163,16 +179,31 @@ export class ClusterObserver {
   private onPod(type: string, pod: V1Pod | null): void {
     if (pod) {
       const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledPods.delete(key);
-      else this.controlledPods.set(key, pod);
-      const ready = this.counts.ready;
-      const held = heldOf(this.counts);
-      countPods(this.controlledPods.values(), this.counts);
-      if (this.counts.ready !== ready || heldOf(this.counts) !== held) {
-        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts) });
+      const before = this.indexOfPod.get(key);
+      const index = type === 'DELETED' ? -1 : this.opts.controlledIndexOf(pod);
+      if (before !== undefined && before !== index) {
+        this.controlledPods[before]!.delete(key);
+        this.indexOfPod.delete(key);
+        this.recount(before);
+      }
+      if (index >= 0 && index < this.counts.length) {
+        this.controlledPods[index]!.set(key, pod);
+        this.indexOfPod.set(key, index);
+        this.recount(index);
       }
     }
     this.notify();
+  }
+
+  /** Count controlled workload `index`'s pods again; log a change of its ready or held count. */
+  private recount(index: number): void {
+    const counts = this.counts[index]!;
+    const ready = counts.ready;
+    const held = heldOf(counts);
+    countPods(this.controlledPods[index]!.values(), counts);
+    if (counts.ready !== ready || heldOf(counts) !== held) {
+      this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), index, ready: counts.ready, held: heldOf(counts) });
+    }
   }
 
   private notify(): void {

@@ -1,5 +1,6 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { ConfigError } from '../../errors.js';
+import type { Workload } from '../../trace/trace-model.js';
 import type { BackendContext, KubeBackendFactory } from '../backend.js';
 import { KubeClient } from './kube-client.js';
 import { parseKubeOptions } from './kube-options.js';
@@ -19,8 +20,10 @@ import { SimKubeBackend } from './simkube-backend.js';
  */
 export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext, rawOptions: unknown) => {
   const options = parseKubeOptions(rawOptions);
+  const controlledAll = ctx.controlledAll ?? [ctx.controlled];
+  checkControlledAll(controlledAll, options.mode);
   const scope = resolveRunScope(options, ctx.model, ctx.controlled);
-  const plan = options.mode === 'replay' ? buildReplayPlan(ctx.model, ctx.controlled, { workloads: options.workloads }) : undefined;
+  const plan = options.mode === 'replay' ? buildReplayPlan(ctx.model, controlledAll, { workloads: options.workloads }) : undefined;
   const client = KubeClient.load({
     kubeconfig: options.kubeconfig,
     context: options.context,
@@ -51,6 +54,26 @@ export const createKubeBackend: KubeBackendFactory = async (ctx: BackendContext,
   ctx.log(`kube: ${backend.describe()}`);
   return backend;
 };
+
+/**
+ * Several controlled workloads: replay mode only (a SimKube driver replays the trace itself and
+ * knows of one agent-owned workload), all of the first one's kind (one scale subresource, one
+ * permission).
+ */
+function checkControlledAll(all: readonly Workload[], mode: 'replay' | 'simkube'): void {
+  if (all.length <= 1) return;
+  if (mode !== 'replay') {
+    throw new ConfigError('kube.mode', `expected kube mode "replay" with ${all.length} controlled deployments, got "${mode}"`, {
+      hint: 'use kube.mode "replay", or control one deployment (deployment instead of deployments)',
+    });
+  }
+  const other = all.find((w) => w.kind !== all[0]!.kind);
+  if (other) {
+    throw new ConfigError('deployments', `expected every controlled workload to be a ${all[0]!.kind} on the kube backend, got ${other.kind} ${other.key}`, {
+      hint: 'control workloads of one kind per env',
+    });
+  }
+}
 
 /** The controlled deployment's pod selector as recorded (its selector, else its template labels). */
 function controlledSelector(ctx: BackendContext): V1LabelSelector {

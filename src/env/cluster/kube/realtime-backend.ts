@@ -1,7 +1,7 @@
 import { EnvStateError } from '../../errors.js';
 import { versionAt, type Workload } from '../../trace/trace-model.js';
 import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
-import type { ClusterObserver } from './cluster-observer.js';
+import { heldOf, type ClusterObserver } from './cluster-observer.js';
 import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import type { RunScope } from './run-scope.js';
@@ -9,16 +9,17 @@ import { SegmentTracker } from './segment-tracker.js';
 
 /**
  * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
- * scaling through the scale subresource, observations from the watch caches, and segments
- * built from watched ready changes. Subclasses say how an episode's cluster comes to be
+ * scaling through the scale subresource (each controlled workload through its own), observations
+ * from the watch caches, and segments built from watched ready changes. Subclasses say how an episode's cluster comes to be
  * (replay applies the trace itself, SimKube mode creates a Simulation) and how it goes.
  */
 export abstract class RealtimeBackend implements ClusterBackend {
   readonly kind = 'kube' as const;
   readonly synchronous = false;
 
-  protected readonly tracker = new SegmentTracker();
-  protected desired = 0;
+  protected readonly tracker: SegmentTracker;
+  /** Desired replicas of each controlled workload, in action order. */
+  protected readonly desired: Int32Array;
   protected simNowS = 0;
   /** Wall time (ms, monotonic) at which simulated time was `originS`. */
   protected originMs = 0;
@@ -34,7 +35,11 @@ export abstract class RealtimeBackend implements ClusterBackend {
     protected readonly ctx: BackendContext,
     protected readonly observer: ClusterObserver,
     readonly runId: string,
-  ) {}
+  ) {
+    const n = ctx.controlledAll?.length ?? 1;
+    this.tracker = new SegmentTracker(n);
+    this.desired = new Int32Array(n);
+  }
 
   /** One line for logs and SimEnv.describe(): mode, server, namespace, run id. */
   describe(): string {
@@ -44,6 +49,11 @@ export abstract class RealtimeBackend implements ClusterBackend {
   /** Where the controlled workload lives in the cluster. */
   protected abstract get controlledNamespace(): string;
   protected abstract get controlledName(): string;
+  /** The cluster name of controlled workload `index` (one-workload modes: `controlledName`). */
+  protected controlledNameAt(index: number): string {
+    if (index !== 0) throw new EnvStateError(`expected controlled index 0 in kube ${this.scope.mode} mode, got ${index}`);
+    return this.controlledName;
+  }
   /** Bring the cluster to the episode's start; resolves once it is there. */
   protected abstract prepareEpisode(params: BackendResetParams): Promise<void>;
   /** Apply whatever the trace has due up to `timeS` (replay mode), sleeping until each is due. */
@@ -80,19 +90,27 @@ export abstract class RealtimeBackend implements ClusterBackend {
     this.ensureOpen('reset');
     this.episodeActive = false;
     await this.prepareEpisode(params);
-    this.desired = params.initialReplicas;
+    const n = this.desired.length;
+    for (let i = 0; i < n; i++) this.desired[i] = i === 0 ? params.initialReplicas : (params.initialReplicasOf?.[i] ?? params.initialReplicas);
     this.observer.drainReadyChanges();
     this.originMs = this.client.clock.nowMs();
     this.originS = params.startTimeS;
     this.simNowS = params.startTimeS;
-    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held);
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired[0]!, this.observer.held);
+    for (let i = 1; i < n; i++) {
+      const c = this.observer.controlledAt(i);
+      this.tracker.resetSlot(i, c.ready, this.desired[i]!, heldOf(c));
+    }
     this.episodeActive = true;
   }
 
-  async setDesiredReplicas(replicas: number): Promise<void> {
+  async setDesiredReplicas(replicas: number, index = 0): Promise<void> {
     this.ensureOpen('setDesiredReplicas');
+    if (!(index >= 0 && index < this.desired.length)) {
+      throw new EnvStateError(`expected a controlled index in [0, ${this.desired.length - 1}], got ${index}`);
+    }
     const namespace = this.controlledNamespace;
-    const name = this.controlledName;
+    const name = this.controlledNameAt(index);
     const resource = `${this.scope.controlled.resource}/scale`;
     await this.client.call({ verb: 'patch', resource, group: this.scope.controlled.group, namespace, name }, (a) => {
       const body = [{ op: 'replace', path: '/spec/replicas', value: replicas }];
@@ -105,9 +123,9 @@ export abstract class RealtimeBackend implements ClusterBackend {
           return a.apps.patchNamespacedDeploymentScale({ name, namespace, body });
       }
     });
-    this.desired = replicas;
+    this.desired[index] = replicas;
     // Effective "now" in the env's terms: the end of the last advance.
-    this.tracker.recordDesired(this.simNowS, replicas);
+    this.tracker.recordDesired(this.simNowS, replicas, index);
   }
 
   async advanceTo(timeS: number, onSegment?: SegmentSink): Promise<void> {
@@ -118,16 +136,24 @@ export abstract class RealtimeBackend implements ClusterBackend {
     await this.sleepUntil(timeS);
     const broken = this.observer.watchFailure(5);
     if (broken) throw broken;
-    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held);
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held, c.index);
     this.tracker.flush(timeS, onSegment);
     this.simNowS = timeS;
   }
 
-  snapshot(out: ClusterSnapshot): void {
+  snapshot(out: ClusterSnapshot, index = 0): void {
     out.timeS = this.simNowS;
-    out.desired = this.desired;
-    this.observer.fillSnapshot(out);
-    out.podCpu = podCpuAt(this.ctx.controlled, this.simNowS);
+    out.desired = this.desired[index]!;
+    this.observer.fillSnapshot(out, index);
+    out.podCpu = podCpuAt(index === 0 ? this.ctx.controlled : this.ctx.controlledAll![index]!, this.simNowS);
+  }
+
+  /**
+   * Each controlled workload's ready and held pods: inside a segment sink, as they held over
+   * that segment; otherwise as of the end of the last advance (what the segments reached).
+   */
+  readControlled(ready: Int32Array, held: Int32Array): void {
+    this.tracker.readState(ready, held);
   }
 
   close(): Promise<void> {

@@ -42,12 +42,13 @@ export class ReplayBackend extends RealtimeBackend {
     private readonly plan: ReplayPlan,
     runId: string,
   ) {
-    const controlledLabel = workloadLabelValue(plan.controlled.kind, plan.controlled.name);
+    const controlledLabels = new Map(plan.controlledAll.map((t, i) => [workloadLabelValue(t.kind, t.name), i]));
     const observer = new ClusterObserver({
       client,
       namespace: scope.namespace,
       podLabelSelector: runSelector(runId),
-      isControlled: (pod: V1Pod) => pod.metadata?.labels?.[WORKLOAD_LABEL] === controlledLabel,
+      controlledIndexOf: (pod: V1Pod) => controlledLabels.get(pod.metadata?.labels?.[WORKLOAD_LABEL] ?? '') ?? -1,
+      controlledCount: plan.controlledAll.length,
       nodeSelector: options.nodeSelector,
       syncTimeoutMs: options.timeouts.syncMs,
       log: ctx.log,
@@ -67,6 +68,11 @@ export class ReplayBackend extends RealtimeBackend {
     return this.plan.controlled.name;
   }
 
+  protected override controlledNameAt(index: number): string {
+    return this.plan.controlledAll[index]!.name;
+  }
+
+  /** The cluster manifest of a recorded object; a controlled one gets `replicas`, else its current desired count. */
   private manifestFor(target: ReplayTarget, recorded: KubeObject, replicas?: number): KubeObject {
     return clusterManifest(recorded, {
       namespace: this.scope.namespace,
@@ -74,7 +80,7 @@ export class ReplayBackend extends RealtimeBackend {
       nodeSelector: this.options.nodeSelector,
       kwokToleration: this.options.kwokToleration,
       readyDelay: readyDelayFor(this.options.podReadyDelayS, this.options.speed),
-      replicas: target.controlled ? (replicas ?? this.desired) : undefined,
+      replicas: target.controlled ? (replicas ?? this.desired[target.controlledIndex]!) : undefined,
     });
   }
 
@@ -114,7 +120,7 @@ export class ReplayBackend extends RealtimeBackend {
     this.ctx.log(`kube: created namespace ${name}`);
   }
 
-  protected async prepareEpisode({ startTimeS, initialReplicas }: BackendResetParams): Promise<void> {
+  protected async prepareEpisode({ startTimeS, initialReplicas, initialReplicasOf }: BackendResetParams): Promise<void> {
     if (!this.observerStarted) {
       await this.ensureNamespace();
       await this.observer.start();
@@ -122,10 +128,13 @@ export class ReplayBackend extends RealtimeBackend {
       this.ctx.log(`kube: replay run ${this.runId} in namespace ${this.scope.namespace} at ${this.client.server} (speed ${this.options.speed})`);
     }
     const state = stateAt(this.plan, startTimeS);
-    if (!state.some((s) => s.target.controlled)) {
-      const first = this.plan.ops.find((o) => o.target.controlled && o.type === 'apply')!;
+    // A controlled workload the trace creates later exists from the start: the agent owns it.
+    for (const c of this.plan.controlledAll) {
+      if (state.some((s) => s.target === c)) continue;
+      const first = this.plan.ops.find((o) => o.target === c && o.type === 'apply')!;
       state.push({ target: first.target, manifest: first.manifest });
     }
+    const initialOf = (t: ReplayTarget): number => (t.controlledIndex <= 0 ? initialReplicas : (initialReplicasOf?.[t.controlledIndex] ?? initialReplicas));
     const wanted = new Set(state.map((s) => `${s.target.info.group}/${s.target.info.resource}/${s.target.name}`));
     // Labelled leftovers (an earlier episode further into the trace, or a crashed run).
     for (const ref of this.kindRefs) {
@@ -138,7 +147,7 @@ export class ReplayBackend extends RealtimeBackend {
     }
     this.expected = new Map();
     await mapLimit(state, APPLY_CONCURRENCY, async ({ target, manifest }) => {
-      const m = this.manifestFor(target, manifest, initialReplicas);
+      const m = this.manifestFor(target, manifest, target.controlled ? initialOf(target) : undefined);
       const count = expectedPods(target, m);
       if (count !== undefined) this.expected.set(workloadLabelValue(target.kind, target.name), count);
       await this.apply(target, m);
@@ -149,7 +158,7 @@ export class ReplayBackend extends RealtimeBackend {
 
   /** Wait until every replayed workload has its pods ready and nothing else (bounded by timeouts.settleMs). */
   private async settle(): Promise<void> {
-    const controlled = workloadLabelValue(this.plan.controlled.kind, this.plan.controlled.name);
+    const controlled = new Set(this.plan.controlledAll.map((t) => workloadLabelValue(t.kind, t.name)));
     const unsettled = (): string[] => {
       const ready = new Map<string, number>();
       const other = new Map<string, number>();
@@ -175,7 +184,7 @@ export class ReplayBackend extends RealtimeBackend {
       this.ctx.log(`kube: episode start settled in ${Math.round(this.client.clock.nowMs() - start)} ms`);
     } catch {
       const left = unsettled();
-      const controlledLeft = left.filter((l) => l.startsWith(`${controlled}:`));
+      const controlledLeft = left.filter((l) => controlled.has(l.slice(0, l.indexOf(':'))));
       if (controlledLeft.length > 0) {
         throw new TimeoutError(`the controlled ${this.plan.controlled.kind} to be ready at the episode start (${controlledLeft[0]}; ${this.observer.schedulableNodeCount()} schedulable nodes)`, this.options.timeouts.settleMs, {
           hint: 'check that the KWOK nodes are up with enough CPU (kubectl get nodes -l type=virtual) and that the pods schedule (kubectl describe pod)',

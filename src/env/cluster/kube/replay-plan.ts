@@ -6,8 +6,8 @@ import { resourceInfo, type ResourceInfo } from './resources.js';
 /**
  * What replay mode does with a trace, computed once and without IO: which recorded objects
  * it recreates, the state they are in at an episode's start, and the timed create/patch/
- * delete operations that follow. The controlled deployment's replica changes are left out:
- * the agent owns its replicas.
+ * delete operations that follow. The controlled deployments' replica changes are left out:
+ * the agent owns their replicas.
  */
 
 /** One recorded object the run recreates. */
@@ -20,6 +20,8 @@ export interface ReplayTarget {
   traceNamespace: string;
   info: ResourceInfo;
   controlled: boolean;
+  /** Index among the controlled workloads (the agent's action component); -1 when not controlled. */
+  controlledIndex: number;
 }
 
 /** A timed operation of the replay. */
@@ -38,7 +40,10 @@ export interface ReplayPlan {
   ops: ReplayOp[];
   /** Recorded objects left out, with why (for the log). */
   skipped: string[];
+  /** The first controlled workload (`controlledAll[0]`). */
   controlled: ReplayTarget;
+  /** Every controlled workload, in action order. */
+  controlledAll: ReplayTarget[];
 }
 
 export interface PlanOptions {
@@ -57,26 +62,28 @@ function manifestWithoutReplicas(obj: KubeObject): string {
   return JSON.stringify({ ...obj, spec: rest });
 }
 
-/** Build the replay plan of `model` for the `controlled` workload. */
-export function buildReplayPlan(model: TraceModel, controlled: Workload, opts: PlanOptions): ReplayPlan {
+/** Build the replay plan of `model` for the `controlled` workload (or several, in action order). */
+export function buildReplayPlan(model: TraceModel, controlled: Workload | readonly Workload[], opts: PlanOptions): ReplayPlan {
+  const controlledList: readonly Workload[] = Array.isArray(controlled) ? controlled : [controlled as Workload];
   const wanted = opts.workloads === 'all' ? null : new Set(opts.workloads);
   const isWanted = (obj: KubeObject, info: ResourceInfo): boolean => {
     if (wanted === null) return true;
     if (!info.podTemplatePath) return false;
     return wanted.has(obj.metadata.name) || wanted.has(namespacedName(obj));
   };
-  const controlledKey = `${controlled.gvk}|${controlled.key}`;
+  const controlledKeys = new Map(controlledList.map((w, i) => [`${w.gvk}|${w.key}`, i]));
   const targets = new Map<string, ReplayTarget>();
   const skipped = new Set<string>();
   const ops: ReplayOp[] = [];
-  const lastControlledShape = { value: '' };
+  const lastControlledShape = new Map<string, string>();
 
   const targetOf = (obj: KubeObject): ReplayTarget | undefined => {
     const key = keyOf(obj);
     const known = targets.get(key);
     if (known) return known;
     const info = resourceInfo(obj.kind, obj.apiVersion);
-    const isControlled = key === controlledKey;
+    const controlledIndex = controlledKeys.get(key) ?? -1;
+    const isControlled = controlledIndex >= 0;
     if (!isControlled) {
       if (!info.namespaced) {
         skipped.add(`${obj.kind} ${obj.metadata.name}: cluster-scoped (the test cluster provides its own nodes and namespaces)`);
@@ -95,6 +102,7 @@ export function buildReplayPlan(model: TraceModel, controlled: Workload, opts: P
       traceNamespace: obj.metadata.namespace ?? '',
       info,
       controlled: isControlled,
+      controlledIndex,
     };
     targets.set(key, t);
     return t;
@@ -108,8 +116,8 @@ export function buildReplayPlan(model: TraceModel, controlled: Workload, opts: P
       if (target.controlled) {
         // Only template (non-replica) changes of the controlled deployment are replayed.
         const shape = manifestWithoutReplicas(obj);
-        if (shape === lastControlledShape.value) continue;
-        lastControlledShape.value = shape;
+        if (shape === lastControlledShape.get(target.key)) continue;
+        lastControlledShape.set(target.key, shape);
       }
       ops.push({ timeS, type: 'apply', target, manifest: obj });
     }
@@ -124,10 +132,11 @@ export function buildReplayPlan(model: TraceModel, controlled: Workload, opts: P
     }
   });
 
-  const controlledTarget = targets.get(controlledKey);
-  if (!controlledTarget) {
-    throw new ConfigError('deployment', `expected the controlled deployment ${controlled.key} among the trace's applied objects, got none`);
-  }
+  const controlledAll = controlledList.map((w) => {
+    const t = targets.get(`${w.gvk}|${w.key}`);
+    if (!t) throw new ConfigError('deployment', `expected the controlled deployment ${w.key} among the trace's applied objects, got none`);
+    return t;
+  });
   // All trace namespaces map into one cluster namespace: two objects of one kind and name
   // from different trace namespaces would overwrite each other.
   const seen = new Map<string, string>();
@@ -143,7 +152,7 @@ export function buildReplayPlan(model: TraceModel, controlled: Workload, opts: P
     }
     seen.set(k, t.traceNamespace);
   }
-  return { targets: [...targets.values()], ops, skipped: [...skipped], controlled: controlledTarget };
+  return { targets: [...targets.values()], ops, skipped: [...skipped], controlled: controlledAll[0]!, controlledAll };
 }
 
 /**

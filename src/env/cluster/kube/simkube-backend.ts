@@ -48,7 +48,7 @@ export class SimKubeBackend extends RealtimeBackend {
     const observer = new ClusterObserver({
       client,
       namespace: scope.virtualNamespace!,
-      isControlled: (pod: V1Pod) => labelSelectorMatches(selector, pod.metadata?.labels),
+      controlledIndexOf: (pod: V1Pod) => (labelSelectorMatches(selector, pod.metadata?.labels) ? 0 : -1),
       nodeSelector: options.nodeSelector,
       syncTimeoutMs: options.timeouts.syncMs,
       log: ctx.log,
@@ -159,7 +159,7 @@ export class SimKubeBackend extends RealtimeBackend {
       await this.client.clock.sleep((startTimeS / this.options.speed) * 1000);
     }
     await this.waitForControlled();
-    this.desired = initialReplicas;
+    this.desired[0] = initialReplicas;
     await this.setDesiredReplicas(initialReplicas);
   }
 
