@@ -61,6 +61,29 @@ describe('buildReplayPlan on dsb-scaling', () => {
   });
 });
 
+describe('buildReplayPlan with several controlled deployments', () => {
+  const names = ['nginx-thrift', 'compose-post-service', 'text-service'];
+  const plan = buildReplayPlan(model, names.map((n) => findWorkload(model, n)!), { workloads: 'all' });
+
+  it('marks each controlled one with its action index and leaves its replica changes to the agent', () => {
+    expect(plan.targets).toHaveLength(27);
+    expect(plan.controlled.name).toBe('nginx-thrift');
+    expect(plan.controlledAll.map((t) => [t.name, t.controlledIndex])).toEqual(names.map((n, i) => [n, i]));
+    expect(plan.targets.filter((t) => t.controlled)).toHaveLength(3);
+    expect(plan.targets.filter((t) => !t.controlled).every((t) => t.controlledIndex === -1)).toBe(true);
+    // compose-post-service's recorded 1 -> 4 -> 6 -> 2 are replica-only changes: only its creation is replayed.
+    const compose = plan.ops.filter((o) => o.target.name === 'compose-post-service');
+    expect(compose.map((o) => o.timeS)).toEqual([0]);
+  });
+
+  it('a single workload and a list of one plan the same', () => {
+    const one = buildReplayPlan(model, nginx, { workloads: 'all' });
+    const list = buildReplayPlan(model, [nginx], { workloads: 'all' });
+    expect(list.ops.length).toBe(one.ops.length);
+    expect(list.controlledAll.map((t) => t.name)).toEqual(['nginx-thrift']);
+  });
+});
+
 describe('buildReplayPlan edge cases', () => {
   const dep = (ns: string, name: string, replicas: number, image = 'i') => ({
     apiVersion: 'apps/v1',

@@ -80,3 +80,48 @@ describe('SegmentTracker merging', () => {
     ]);
   });
 });
+
+describe('SegmentTracker with several controlled deployments', () => {
+  it('splits a segment wherever any deployment changes; readState gives each one\'s counts over the segment being emitted', () => {
+    const t = new SegmentTracker(3);
+    t.reset(0, 2, 2);
+    t.resetSlot(1, 1, 1);
+    t.resetSlot(2, 4, 4, 5);
+    t.recordDesired(0, 3, 1);
+    t.recordReady(4, 3, 3, 1);
+    t.recordReady(6, 3, 3, 2);
+    t.recordReady(6, 3, 4, 2); // same slot, same time: the later report wins, no zero-length segment
+    t.recordReady(8, 3, 3, 0);
+    const ready = new Int32Array(3);
+    const held = new Int32Array(3);
+    const out: Array<[number, number, number, number, number | undefined, number[], number[]]> = [];
+    t.flush(10, (a, b, r, d, h) => {
+      t.readState(ready, held);
+      out.push([a, b, r, d, h, [...ready], [...held]]);
+    });
+    expect(out).toEqual([
+      [0, 4, 2, 2, 2, [2, 1, 4], [2, 1, 5]],
+      [4, 6, 2, 2, 2, [2, 3, 4], [2, 3, 5]],
+      [6, 8, 2, 2, 2, [2, 3, 3], [2, 3, 4]],
+      [8, 10, 3, 2, 3, [3, 3, 3], [3, 3, 4]],
+    ]);
+    // After the flush: the state at its end; deployment 0's latest ready ignores the others' changes.
+    t.recordReady(12, 7, 7, 1);
+    expect(t.latestReady).toBe(3);
+    t.readState(ready, held);
+    expect([...ready]).toEqual([3, 3, 3]);
+  });
+
+  it('a reset starts every deployment over', () => {
+    const t = new SegmentTracker(2);
+    t.reset(0, 1, 1);
+    t.resetSlot(1, 5, 5);
+    t.recordReady(1, 2, 2, 1);
+    t.reset(20, 4, 4);
+    const ready = new Int32Array(2);
+    const held = new Int32Array(2);
+    t.readState(ready, held);
+    expect([...ready]).toEqual([4, 0]);
+    expect(collect(t, 30)).toEqual([[20, 30, 4, 4, 4]]);
+  });
+});
