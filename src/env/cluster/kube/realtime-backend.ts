@@ -9,9 +9,10 @@ import { SegmentTracker } from './segment-tracker.js';
 
 /**
  * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
- * scaling through the scale subresource (each controlled workload through its own), observations
- * from the watch caches, and segments built from watched ready changes. Subclasses say how an episode's cluster comes to be
- * (replay applies the trace itself, SimKube mode creates a Simulation) and how it goes.
+ * scaling through the scale subresource (each controlled workload through its own),
+ * observations from the watch caches, and segments built from watched ready changes.
+ * Subclasses say how an episode's cluster comes to be (replay applies the trace itself,
+ * SimKube mode creates a Simulation) and how it goes.
  */
 export abstract class RealtimeBackend implements ClusterBackend {
   readonly kind = 'kube' as const;
