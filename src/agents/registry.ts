@@ -95,5 +95,11 @@ export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
   const { readPolicyMetadata, resolvePolicyDir } = await import('./learned/policy-metadata.js');
   const dir = resolvePolicyDir(policyDir);
   const m = await readPolicyMetadata(dir);
+  if (m.action.type !== 'Discrete') {
+    const { PolicyError } = await import('../env/errors.js');
+    throw new PolicyError(`policy ${dir} scales ${m.action.deployments.length} deployments (${m.action.deployments.join(', ')}), got a run of one deployment`, {
+      hint: `run it with --deploy ${m.action.deployments.join(',')}`,
+    });
+  }
   return { dir, agent: m.agent, envOptions: m.envOptions, action: { n: m.action.n, start: m.action.start, mode: m.action.mode }, observationShape: m.observation.shape };
 }
