@@ -1,4 +1,4 @@
-import { ConfigError } from '../env/errors.js';
+import { ConfigError, PolicyError } from '../env/errors.js';
 import type { Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
 import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
@@ -96,7 +96,6 @@ export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
   const dir = resolvePolicyDir(policyDir);
   const m = await readPolicyMetadata(dir);
   if (m.action.type !== 'Discrete') {
-    const { PolicyError } = await import('../env/errors.js');
     throw new PolicyError(`policy ${dir} scales ${m.action.deployments.length} deployments (${m.action.deployments.join(', ')}), got a run of one deployment`, {
       hint: `run it with --deploy ${m.action.deployments.join(',')}`,
     });
