@@ -1,4 +1,4 @@
-import { ConfigError } from '../env/errors.js';
+import { ConfigError, PolicyError } from '../env/errors.js';
 import type { Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
 import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
@@ -95,5 +95,10 @@ export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
   const { readPolicyMetadata, resolvePolicyDir } = await import('./learned/policy-metadata.js');
   const dir = resolvePolicyDir(policyDir);
   const m = await readPolicyMetadata(dir);
+  if (m.action.type !== 'Discrete') {
+    throw new PolicyError(`policy ${dir} scales ${m.action.deployments.length} deployments (${m.action.deployments.join(', ')}), got a run of one deployment`, {
+      hint: `run it with --deploy ${m.action.deployments.join(',')}`,
+    });
+  }
   return { dir, agent: m.agent, envOptions: m.envOptions, action: { n: m.action.n, start: m.action.start, mode: m.action.mode }, observationShape: m.observation.shape };
 }

@@ -3,6 +3,8 @@ import { parse as parseYaml } from 'yaml';
 import { join, resolve } from 'node:path';
 import { createApplicationAgent, type ApplicationAgent } from '../agents/application/application-agent.js';
 import { loadHpaManifests } from '../agents/application/hpa-manifests.js';
+import { loadApplicationPolicyAgent } from '../agents/learned/application-policy-agent.js';
+import { readPolicyMetadata, resolvePolicyDir } from '../agents/learned/policy-metadata.js';
 import type { ApplicationEnv } from '../env/application/application-env.js';
 import type { ApplicationOptionsInput } from '../env/application/application-options.js';
 import type { ApplicationStepInfo } from '../env/application/application-types.js';
@@ -85,18 +87,28 @@ export function applicationStepLine(run: string, info: ApplicationStepInfo, rewa
   return `${JSON.stringify(rec)}\n`;
 }
 
+/** The policy's actionMode and maxDelta, for the flags not given (policy.json only, no TensorFlow.js). */
+async function policyActionDefaults(plan: RunPlan): Promise<Record<string, unknown>> {
+  if (plan.agent.kind !== 'policy') return {};
+  const meta = await readPolicyMetadata(resolvePolicyDir(plan.agent.dir));
+  const out: Record<string, unknown> = {};
+  const trained = meta.envOptions;
+  if (plan.given.actionMode === undefined) out.actionMode = meta.action.mode;
+  if (plan.given.maxDelta === undefined && typeof trained.maxDelta === 'number') out.maxDelta = trained.maxDelta;
+  return out;
+}
+
 /** Run `plan` (whose deployment is `a,b,c`) and answer with the exit code. */
 export async function executeApplicationRun(plan: RunPlan, io: ApplicationRunIo, runId: string): Promise<number> {
-  if (plan.agent.kind === 'policy') {
-    throw new UsageError('--policy: expected a baseline agent with several deployments, got a trained policy (one deployment)', {
-      hint: 'use --agent static|random|trace|hpa, or --deploy one deployment for a policy',
-    });
-  }
   if (plan.scenario !== null) throw new UsageError('--deploy: several deployments do not combine with --scenario yet; pass --trace and --deploy a,b,c');
   if (plan.backend !== 'memory') throw new UsageError('--backend: several deployments run on the memory backend only for now', { hint: 'use --backend memory' });
   const { deployment, callGraph, ...rest } = plan.envOptions;
+  // A policy brings its action space (mode, max delta) unless a flag says otherwise; any other
+  // mismatch is refused when it loads (checkApplicationPolicyFits names both sides).
+  const trained = plan.agent.kind === 'policy' ? await policyActionDefaults(plan) : {};
   const envOptions = {
     ...rest,
+    ...trained,
     deployments: String(deployment).split(','),
     ...(typeof callGraph === 'string' ? { callGraph: readCallGraphFlag(callGraph) } : {}),
   } as ApplicationOptionsInput;
@@ -109,12 +121,16 @@ export async function executeApplicationRun(plan: RunPlan, io: ApplicationRunIo,
   let agent: ApplicationAgent | null = null;
   try {
     try {
-      const hpa = plan.agent.hpa !== undefined ? loadHpaManifests(plan.agent.hpa.file) : undefined;
-      agent = createApplicationAgent(plan.agent.name, env.agentContext, {
-        seed: plan.seed,
-        ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
-        ...(hpa !== undefined ? { hpaByDeployment: hpa } : {}),
-      });
+      if (plan.agent.kind === 'policy') {
+        agent = await loadApplicationPolicyAgent(plan.agent.dir, env.agentContext);
+      } else {
+        const hpa = plan.agent.hpa !== undefined ? loadHpaManifests(plan.agent.hpa.file) : undefined;
+        agent = createApplicationAgent(plan.agent.name, env.agentContext, {
+          seed: plan.seed,
+          ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
+          ...(hpa !== undefined ? { hpaByDeployment: hpa } : {}),
+        });
+      }
     } catch (err) {
       throw usage(err);
     }

@@ -121,7 +121,10 @@ export interface CreateApplicationAgentOptions extends CreateAgentOptions {
 export function createApplicationAgent(name: string, ctx: ApplicationContext, opts: CreateApplicationAgentOptions): ApplicationAgent {
   if (name === 'dqn' || name === 'ppo') {
     throw new ConfigError('agent', `expected an agent that acts on ${ctx.deployments.length} deployments, got "${name}", which has one categorical head (one deployment)`, {
-      hint: `${name} has no factorised (MultiDiscrete) head yet: use one of static, random, trace, hpa, or train ${name} on one deployment (--deploy NAME)`,
+      hint:
+        name === 'ppo'
+          ? 'a learned agent acts from a trained policy: simenv train --agent ppo --application --deploy a,b,c, then pass --policy DIR'
+          : 'dqn has no factorised (MultiDiscrete) head: use ppo (simenv train --agent ppo --application), one of static, random, trace, hpa, or train dqn on one deployment (--deploy NAME)',
     });
   }
   const byName = opts.hpaByDeployment;

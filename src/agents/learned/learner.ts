@@ -1,6 +1,6 @@
 import type { Tf } from '../tf-backend.js';
 import type { LayersModel } from './networks.js';
-import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
+import type { EpisodeStats, Rollouts } from './rollout-env.js';
 
 /**
  * What the training loop needs from a learning algorithm. One `iterate` collects experience
@@ -30,7 +30,7 @@ export interface Learner {
   readonly kind: 'dqn' | 'ppo';
   readonly tf: Tf;
   /** Collect experience and run the updates that are due; `totalSteps` drives schedules. */
-  iterate(env: RolloutEnv, totalSteps: number, onEpisode: (e: EpisodeStats) => void): UpdateStats;
+  iterate(env: Rollouts, totalSteps: number, onEpisode: (e: EpisodeStats) => void): UpdateStats;
   /** The network that acts (Q-network or actor); the saved policy. */
   readonly policyModel: LayersModel;
   /** Networks saved beside it in checkpoints (e.g. the critic), by subdirectory name. */

@@ -4,7 +4,7 @@ import type { Agent } from '../agent.js';
 import type { AgentContext } from '../../env/types.js';
 import { initTfBackend, type LogFn, type Tf, type TfBackendPreference } from '../tf-backend.js';
 import { argmax, type LayersModel } from './networks.js';
-import { checkPolicyFits, readPolicyMetadata, resolvePolicyDir, type PolicyMetadata } from './policy-metadata.js';
+import { checkPolicyFits, readPolicyMetadata, resolvePolicyDir, type DiscreteActionMetadata, type PolicyMetadata } from './policy-metadata.js';
 import { loadModel, writePolicyDir } from './policy-io.js';
 
 /**
@@ -15,6 +15,7 @@ export class PolicyAgent implements Agent {
   readonly name: string;
   private readonly input: Float32Array;
   private readonly nActions: number;
+  private readonly action: DiscreteActionMetadata;
 
   constructor(
     private readonly tf: Tf,
@@ -23,6 +24,10 @@ export class PolicyAgent implements Agent {
   ) {
     this.name = metadata.agent;
     this.input = new Float32Array(metadata.observation.shape[0]!);
+    if (metadata.action.type !== 'Discrete') {
+      throw new PolicyError(`expected a policy of one deployment, got one of ${metadata.action.deployments.length} deployments`, { hint: 'load it with loadApplicationPolicyAgent (simenv run --deploy a,b,c)' });
+    }
+    this.action = metadata.action;
     this.nActions = metadata.action.n;
   }
 
@@ -45,7 +50,7 @@ export class PolicyAgent implements Agent {
   /** Greedy action: start + argmax of the outputs. */
   act(observation: Float32Array, _info: StepInfo): Action {
     const out = this.outputs(observation);
-    return this.metadata.action.start + argmax(out, 0, this.nActions);
+    return this.action.start + argmax(out, 0, this.nActions);
   }
 
   async save(dir: string): Promise<void> {
@@ -72,16 +77,23 @@ export async function loadPolicyAgent(given: string, ctx: AgentContext, options:
   const dir = resolvePolicyDir(given);
   const meta = await readPolicyMetadata(dir);
   checkPolicyFits(meta, ctx, dir);
+  const { tf, model } = await loadPolicyNetwork(dir, meta, options);
+  return new PolicyAgent(tf, model, meta);
+}
+
+/** Load the acting network of policy `dir`, checking its shape against `meta` (outputs: n, or the sum of nvec). */
+export async function loadPolicyNetwork(dir: string, meta: PolicyMetadata, options: LoadPolicyOptions): Promise<{ tf: Tf; model: LayersModel }> {
   const { tf } = await initTfBackend({ prefer: options.tfBackend, log: options.log });
   const model = await loadModel(tf, dir);
   const inShape = (model.inputs[0]?.shape ?? []).slice(1);
   const outShape = (model.outputs[0]?.shape ?? []).slice(1);
-  if (inShape.join(',') !== meta.observation.shape.join(',') || outShape.join(',') !== String(meta.action.n)) {
+  const outputs = meta.action.type === 'Discrete' ? meta.action.n : meta.action.nvec.reduce((a, b) => a + b, 0);
+  if (inShape.join(',') !== meta.observation.shape.join(',') || outShape.join(',') !== String(outputs)) {
     model.dispose();
     throw new PolicyError(
-      `${dir}: expected a network from [${meta.observation.shape.join(', ')}] to [${meta.action.n}] as policy.json says, got [${inShape.join(', ')}] to [${outShape.join(', ')}]`,
+      `${dir}: expected a network from [${meta.observation.shape.join(', ')}] to [${outputs}] as policy.json says, got [${inShape.join(', ')}] to [${outShape.join(', ')}]`,
       { hint: 'model.json and policy.json do not belong together: use another checkpoint or retrain' },
     );
   }
-  return new PolicyAgent(tf, model, meta);
+  return { tf, model };
 }

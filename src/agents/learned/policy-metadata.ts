@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PolicyError } from '../../env/errors.js';
 import { OBSERVATION_FIELDS } from '../../env/types.js';
 import type { AgentContext } from '../../env/types.js';
+import type { ApplicationContext } from '../../env/application/application-types.js';
 import { issuePath, parse } from '../../env/parse.js';
 
 /**
@@ -33,12 +34,26 @@ export const PolicyMetadataSchema = z.looseObject({
     shape: z.array(z.number().int().positive()),
     fields: z.array(z.string()),
   }),
-  action: z.strictObject({
-    type: z.literal('Discrete'),
-    n: z.number().int().positive(),
-    start: z.number().int(),
-    mode: z.enum(['absolute', 'delta']),
-  }),
+  /**
+   * `Discrete`: one deployment, one categorical head. `MultiDiscrete`: an application, a
+   * factorised head (the logits of component i follow those of components before it).
+   */
+  action: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('Discrete'),
+      n: z.number().int().positive(),
+      start: z.number().int(),
+      mode: z.enum(['absolute', 'delta']),
+    }),
+    z.strictObject({
+      type: z.literal('MultiDiscrete'),
+      nvec: z.array(z.number().int().positive()).min(1),
+      start: z.array(z.number().int()).min(1),
+      mode: z.enum(['absolute', 'delta']),
+      /** `namespace/name` of the deployment each component scales. */
+      deployments: z.array(z.string()).min(1),
+    }),
+  ]),
   scaling: ObservationScalingSchema,
   /** The env options it was trained with (SimEnv's resolved options, JSON). */
   envOptions: z.record(z.string(), z.unknown()),
@@ -49,6 +64,10 @@ export const PolicyMetadataSchema = z.looseObject({
   tfBackend: z.string().optional(),
 });
 export type PolicyMetadata = z.infer<typeof PolicyMetadataSchema>;
+/** The action of a one-deployment policy. */
+export type DiscreteActionMetadata = Extract<PolicyMetadata['action'], { type: 'Discrete' }>;
+/** The action of an application policy (factorised head). */
+export type MultiDiscreteActionMetadata = Extract<PolicyMetadata['action'], { type: 'MultiDiscrete' }>;
 
 /**
  * The policy directory `dir` names: itself when it holds policy.json; for a training run
@@ -131,12 +150,47 @@ export function checkPolicyFits(meta: PolicyMetadata, ctx: AgentContext, dir: st
     });
   }
   const a = ctx.actionSpace;
+  if (meta.action.type !== 'Discrete') {
+    throw new PolicyError(`policy ${dir} scales ${meta.action.deployments.length} deployments (${meta.action.deployments.join(', ')}), got an env of one deployment`, {
+      hint: `run it with --deploy ${meta.action.deployments.join(',')}, or train a policy on one deployment`,
+    });
+  }
   if (meta.action.n !== a.n || meta.action.start !== a.start || meta.action.mode !== ctx.actionMode) {
     throw new PolicyError(
       `policy ${dir} acts in ${describeActions(meta.action.n, meta.action.start, meta.action.mode)}, got an env with ${describeActions(a.n, a.start, ctx.actionMode)}`,
       { hint: 'evaluate with the same --action-mode/--max-delta (or min/max replicas) it was trained with, or retrain' },
     );
   }
+}
+
+/** PolicyError naming both sides when an application policy does not fit the application env `ctx`. */
+export function checkApplicationPolicyFits(meta: PolicyMetadata, ctx: ApplicationContext, dir: string): MultiDiscreteActionMetadata {
+  const envObs = `[${ctx.observationSpace.shape.join(', ')}]`;
+  const polObs = `[${meta.observation.shape.join(', ')}]`;
+  if (meta.action.type !== 'MultiDiscrete') {
+    throw new PolicyError(`policy ${dir} scales one deployment, got an env of ${ctx.deployments.length} deployments`, {
+      hint: 'run it with --deploy NAME (one deployment), or train a policy with --deploy a,b,c',
+    });
+  }
+  const m = meta.action;
+  if (m.deployments.join(',') !== ctx.deployments.join(',')) {
+    throw new PolicyError(`policy ${dir} scales ${m.deployments.join(', ')}, got an env of ${ctx.deployments.join(', ')}`, {
+      hint: `pass --deploy ${m.deployments.join(',')} (same deployments, same order), or retrain`,
+    });
+  }
+  if (envObs !== polObs || meta.observation.fields.join(',') !== ctx.observationNames.join(',')) {
+    throw new PolicyError(`policy ${dir} expects observations ${polObs} (${meta.observation.fields.length} named fields), got an env with ${envObs}`, {
+      hint: 'run it with the env options it was trained with (see envOptions in policy.json), or retrain',
+    });
+  }
+  const a = ctx.actionSpace;
+  if (m.nvec.join(',') !== Array.from(a.nvec).join(',') || m.start.join(',') !== Array.from(a.start).join(',') || m.mode !== ctx.actionMode) {
+    throw new PolicyError(
+      `policy ${dir} acts in ${m.mode} MultiDiscrete(nvec=[${m.nvec.join(', ')}], start=[${m.start.join(', ')}]), got an env with ${ctx.actionMode} ${JSON.stringify(a.toJSON())}`,
+      { hint: 'run with the same --action-mode/--max-delta (or min/max replicas) it was trained with, or retrain' },
+    );
+  }
+  return m;
 }
 
 /** Identity scaling: SimEnv's observations are already normalised (see src/env/observation.ts). */
@@ -148,20 +202,25 @@ export function identityScaling(size: number): ObservationScaling {
 export function makePolicyMetadata(params: {
   agent: 'dqn' | 'ppo';
   head: 'q' | 'logits';
-  ctx: AgentContext;
+  ctx: AgentContext | ApplicationContext;
   envOptions: Record<string, unknown>;
   training: Record<string, unknown>;
   simenvVersion: string;
   tfBackend?: string;
   fields?: readonly string[];
 }): PolicyMetadata {
-  const size = params.ctx.observationSpace.shape[0]!;
+  const ctx = params.ctx;
+  const size = ctx.observationSpace.shape[0]!;
+  const multi = 'deployments' in ctx;
+  const fields = params.fields ?? (multi ? ctx.observationNames : size === OBSERVATION_FIELDS.length ? OBSERVATION_FIELDS : []);
   return {
     format: POLICY_FORMAT_VERSION,
     agent: params.agent,
     head: params.head,
-    observation: { shape: [...params.ctx.observationSpace.shape], fields: [...(params.fields ?? (size === OBSERVATION_FIELDS.length ? OBSERVATION_FIELDS : []))] },
-    action: { type: 'Discrete', n: params.ctx.actionSpace.n, start: params.ctx.actionSpace.start, mode: params.ctx.actionMode },
+    observation: { shape: [...ctx.observationSpace.shape], fields: [...fields] },
+    action: multi
+      ? { type: 'MultiDiscrete', nvec: Array.from(ctx.actionSpace.nvec), start: Array.from(ctx.actionSpace.start), mode: ctx.actionMode, deployments: [...ctx.deployments] }
+      : { type: 'Discrete', n: ctx.actionSpace.n, start: ctx.actionSpace.start, mode: ctx.actionMode },
     scaling: identityScaling(size),
     envOptions: params.envOptions,
     training: params.training,

@@ -9,6 +9,11 @@
  *   loss = mean(max(-A r, -A clip(r, 1-e, 1+e))) - entCoef mean(H) + vfCoef vLoss
  *   r = exp(logp(a) - oldLogp), H = -sum p log p,
  *   vLoss = 0.5 mean(max((v-R)^2, (oldV + clip(v-oldV, -e, e) - R)^2))   (or 0.5 mean((v-R)^2))
+ *
+ * Factorised head (MultiDiscrete, one categorical per component): the logits of a row are
+ * the components' logits side by side; logp(a) and H are sums over the components, so the
+ * gradient of component c's logits involves only its own probabilities and entropy. With one
+ * component the arithmetic is exactly the Discrete one.
  */
 
 export interface PpoLossConfig {
@@ -21,11 +26,15 @@ export interface PpoLossConfig {
 /** One minibatch: network outputs and rollout data, M rows. */
 export interface PpoLossBatch {
   rows: number;
+  /** Logits per row (the sum of `nvec`). */
   nActions: number;
+  /** Categories of each component (default: one component of nActions). */
+  nvec?: ArrayLike<number>;
   /** [rows x nActions] */
   logits: ArrayLike<number>;
   /** [rows] */
   values: ArrayLike<number>;
+  /** [rows x components]: the category index of each component. */
   actions: ArrayLike<number>;
   oldLogp: ArrayLike<number>;
   advantages: ArrayLike<number>;
@@ -47,6 +56,8 @@ export interface PpoLossStats {
  * Compute the loss of `b`, writing dLoss/dLogits into `dLogits` [rows x nActions] and
  * dLoss/dValues into `dValues` [rows]. `logp` is scratch of length nActions.
  */
+let componentEntropy = new Float64Array(8);
+
 export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float32Array, dValues: Float32Array, logp: Float64Array): PpoLossStats {
   const M = b.rows;
   const nA = b.nActions;
@@ -56,20 +67,30 @@ export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float
   let vSum = 0;
   let klSum = 0;
   let clipCount = 0;
+  const nvec = b.nvec ?? [nA];
+  const D = nvec.length;
+  if (componentEntropy.length < D) componentEntropy = new Float64Array(D);
   for (let i = 0; i < M; i++) {
     const off = i * nA;
-    let max = -Infinity;
-    for (let j = 0; j < nA; j++) max = Math.max(max, b.logits[off + j]!);
-    let sum = 0;
-    for (let j = 0; j < nA; j++) sum += Math.exp(b.logits[off + j]! - max);
-    const lse = max + Math.log(sum);
     let h = 0;
-    for (let j = 0; j < nA; j++) {
-      logp[j] = b.logits[off + j]! - lse;
-      h -= Math.exp(logp[j]!) * logp[j]!;
+    let logpA = 0;
+    for (let c = 0, co = 0; c < D; co += nvec[c]!, c++) {
+      const n = nvec[c]!;
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) max = Math.max(max, b.logits[off + co + j]!);
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += Math.exp(b.logits[off + co + j]! - max);
+      const lse = max + Math.log(sum);
+      let hc = 0;
+      for (let j = 0; j < n; j++) {
+        logp[co + j] = b.logits[off + co + j]! - lse;
+        hc -= Math.exp(logp[co + j]!) * logp[co + j]!;
+      }
+      componentEntropy[c] = hc;
+      h += hc;
+      logpA += logp[co + b.actions[i * D + c]!]!;
     }
-    const a = b.actions[i]!;
-    const logRatio = logp[a]! - b.oldLogp[i]!;
+    const logRatio = logpA - b.oldLogp[i]!;
     const r = Math.exp(logRatio);
     const adv = b.advantages[i]!;
     const rc = Math.min(Math.max(r, 1 - e), 1 + e);
@@ -84,10 +105,15 @@ export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float
     // d/dlogp(a) of the mean pg term, chained through r = exp(logRatio)
     const g = (dpgDr * r) / M;
     const entScale = c.entCoef / M;
-    for (let j = 0; j < nA; j++) {
-      const p = Math.exp(logp[j]!);
-      // dlogp(a)/dz_j = [j = a] - p_j ; d(-entCoef mean H)/dz_j = (entCoef / M) p_j (log p_j + H)
-      dLogits[off + j] = g * ((j === a ? 1 : 0) - p) + entScale * p * (logp[j]! + h);
+    for (let k = 0, co = 0; k < D; co += nvec[k]!, k++) {
+      const n = nvec[k]!;
+      const a = b.actions[i * D + k]!;
+      const hc = componentEntropy[k]!;
+      for (let j = 0; j < n; j++) {
+        const p = Math.exp(logp[co + j]!);
+        // dlogp(a)/dz_j = [j = a] - p_j ; d(-entCoef mean H)/dz_j = (entCoef / M) p_j (log p_j + H_k)
+        dLogits[off + co + j] = g * ((j === a ? 1 : 0) - p) + entScale * p * (logp[co + j]! + hc);
+      }
     }
     const v = b.values[i]!;
     const ret = b.returns[i]!;

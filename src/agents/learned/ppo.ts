@@ -6,10 +6,11 @@ import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
 import type { Learner, UpdateStats } from './learner.js';
 import { buildMlp, type LayersModel } from './networks.js';
 import { ppoLossAndGrad, type PpoLossStats } from './ppo-loss.js';
-import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
+import type { EpisodeStats, Rollouts } from './rollout-env.js';
 
 /**
- * Proximal Policy Optimisation (Schulman et al. 2017) for a Discrete action space, structured
+ * Proximal Policy Optimisation (Schulman et al. 2017) for a Discrete or MultiDiscrete action
+ * space (a factorised head: one categorical per component, see ppo-loss.ts), structured
  * like CleanRL's ppo.py: roll out `numSteps` vector steps, compute GAE advantages, then
  * `updateEpochs` passes over shuffled minibatches with the clipped surrogate objective, a
  * (clipped) value loss and an entropy bonus; separate actor and critic MLPs.
@@ -101,7 +102,7 @@ export function computeGae(g: GaeInput, advantages: Float32Array, returns: Float
   }
 }
 
-/** PPO learner over a RolloutEnv with a Discrete action space. */
+/** PPO learner over rollouts with a Discrete or MultiDiscrete action space. */
 export class PpoLearner implements Learner {
   readonly kind = 'ppo' as const;
   readonly head = 'logits' as const;
@@ -140,17 +141,29 @@ export class PpoLearner implements Learner {
   private readonly order: Int32Array;
   /** Done flags of the current observations (1: the env just auto-reset). */
   private readonly nextDone: Float32Array;
+  /** Categories of each action component ([n] for Discrete). */
+  private readonly nvec: readonly number[];
+  /** Logits of the actor: the sum of nvec. */
+  private readonly nActions: number;
 
+  /** `actions`: the category count of a Discrete space, or the nvec of a MultiDiscrete one. */
   constructor(
     readonly tf: Tf,
     private readonly obsSize: number,
-    private readonly nActions: number,
+    actions: number | readonly number[],
     private readonly numEnvs: number,
     seed: number,
     config: PpoConfigInput = {},
   ) {
     this.cfg = PpoConfigSchema.parse(config);
     const c = this.cfg;
+    this.nvec = typeof actions === 'number' ? [actions] : [...actions];
+    if (this.nvec.length < 1 || this.nvec.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new RangeError(`PpoLearner: expected action components of at least 1 category, got [${this.nvec.join(', ')}]`);
+    }
+    const nActions = this.nvec.reduce((a, b) => a + b, 0);
+    this.nActions = nActions;
+    const D = this.nvec.length;
     this.actor = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: nActions, activation: 'tanh', outputGain: 0.01, seed, name: 'actor' });
     this.critic = buildMlp(tf, { inputSize: obsSize, hidden: c.hidden, outputSize: 1, activation: 'tanh', outputGain: 1, seed: seed + 1000, name: 'critic' });
     this.flat = new FlatMlps(
@@ -168,17 +181,17 @@ export class PpoLearner implements Learner {
     this.batchSize = T * N;
     this.minibatchSize = Math.max(1, Math.floor(this.batchSize / c.numMinibatches));
     this.obsBuf = new Float32Array(T * N * obsSize);
-    this.actBuf = new Int32Array(T * N);
+    this.actBuf = new Int32Array(T * N * D);
     this.logpBuf = new Float32Array(T * N);
     this.rewBuf = new Float32Array(T * N);
     this.doneBuf = new Float32Array(T * N);
     this.valBuf = new Float32Array(T * N);
     this.advBuf = new Float32Array(T * N);
     this.retBuf = new Float32Array(T * N);
-    this.probs = new Float64Array(nActions);
-    this.actions = new Int32Array(N);
+    this.probs = new Float64Array(Math.max(...this.nvec));
+    this.actions = new Int32Array(N * D);
     this.mbObs = new Float32Array(this.minibatchSize * obsSize);
-    this.mbAct = new Int32Array(this.minibatchSize);
+    this.mbAct = new Int32Array(this.minibatchSize * D);
     this.dLogits = new Float32Array(this.minibatchSize * nActions);
     this.dValues = new Float32Array(this.minibatchSize);
     this.logpScratch = new Float64Array(nActions);
@@ -215,7 +228,7 @@ export class PpoLearner implements Learner {
   }
 
   /** One rollout of numSteps vector steps, then the PPO update. */
-  iterate(env: RolloutEnv, totalSteps: number, onEpisode: (e: EpisodeStats) => void): UpdateStats {
+  iterate(env: Rollouts, totalSteps: number, onEpisode: (e: EpisodeStats) => void): UpdateStats {
     const c = this.cfg;
     const N = this.numEnvs;
     const k = this.obsSize;
@@ -231,20 +244,27 @@ export class PpoLearner implements Learner {
       this.obsBuf.set(env.obs, row * k);
       this.doneBuf.set(this.nextDone, row);
       const { logits, values } = this.forward(w, env.obs, N);
+      const D = this.nvec.length;
       for (let i = 0; i < N; i++) {
-        softmaxInto(logits, i * this.nActions, this.nActions, this.probs);
-        let u = this.rng.next();
-        let a = this.nActions - 1;
-        for (let j = 0; j < this.nActions; j++) {
-          u -= this.probs[j]!;
-          if (u < 0) {
-            a = j;
-            break;
+        let logp = 0;
+        // One categorical per component, sampled in component order from the learner's stream.
+        for (let d = 0, co = 0; d < D; co += this.nvec[d]!, d++) {
+          const n = this.nvec[d]!;
+          softmaxInto(logits, i * this.nActions + co, n, this.probs);
+          let u = this.rng.next();
+          let a = n - 1;
+          for (let j = 0; j < n; j++) {
+            u -= this.probs[j]!;
+            if (u < 0) {
+              a = j;
+              break;
+            }
           }
+          this.actions[i * D + d] = a;
+          this.actBuf[(row + i) * D + d] = a;
+          logp += Math.log(Math.max(this.probs[a]!, 1e-12));
         }
-        this.actions[i] = a;
-        this.actBuf[row + i] = a;
-        this.logpBuf[row + i] = Math.log(Math.max(this.probs[a]!, 1e-12));
+        this.logpBuf[row + i] = logp;
         this.valBuf[row + i] = values[i]!;
       }
       env.step(this.actions, onEpisode);
@@ -318,7 +338,8 @@ export class PpoLearner implements Learner {
     for (let m = 0; m < M; m++) {
       const j = this.order[start + m]!;
       this.mbObs.set(this.obsBuf.subarray(j * k, j * k + k), m * k);
-      this.mbAct[m] = this.actBuf[j]!;
+      const D = this.nvec.length;
+      for (let d = 0; d < D; d++) this.mbAct[m * D + d] = this.actBuf[j * D + d]!;
       this.mbLogp[m] = this.logpBuf[j]!;
       this.mbAdv[m] = this.advBuf[j]!;
       this.mbRet[m] = this.retBuf[j]!;
@@ -355,6 +376,7 @@ export class PpoLearner implements Learner {
         {
           rows: M,
           nActions: nA,
+          nvec: this.nvec,
           logits: ta.out.dataSync(),
           values: tc.out.dataSync(),
           actions: this.mbAct,

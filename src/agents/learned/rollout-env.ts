@@ -17,12 +17,28 @@ export interface EpisodeStats extends EpisodeStatistics {
   env: number;
 }
 
+/** What a learner rolls out in: N envs in lockstep, stepped with category indices. */
+export interface Rollouts {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  /** Categories of each action component ([n] for a Discrete space); step takes numEnvs x nvec.length indices. */
+  readonly nvec: readonly number[];
+  readonly obs: Float32Array;
+  readonly finalObs: Float32Array;
+  readonly rewards: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  steps: number;
+  step(actionIndices: ArrayLike<number>, onEpisode?: (stats: EpisodeStats) => void): void;
+}
+
 /** Rollouts over N sync envs in lockstep: action indices, step counts, episode totals. */
-export class RolloutEnv {
+export class RolloutEnv implements Rollouts {
   readonly numEnvs: number;
   readonly obsSize: number;
   readonly nActions: number;
   readonly actionStart: number;
+  readonly nvec: readonly number[];
   /** The batch the rollouts step (its envs are the wrapped envs). */
   readonly vec: VectorEnv<RecordEpisodeStatistics<AgentEnv>>;
   /** Current observations, [numEnvs x obsSize] (after auto-reset). */
@@ -56,6 +72,7 @@ export class RolloutEnv {
     this.obsSize = this.vec.obsDim;
     this.nActions = this.vec.singleActionSpace.n;
     this.actionStart = this.vec.singleActionSpace.start;
+    this.nvec = [this.nActions];
     this.obs = this.vec.observations;
     this.finalObs = new Float32Array(this.numEnvs * this.obsSize);
     this.rewards = new Float32Array(this.numEnvs);

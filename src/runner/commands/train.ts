@@ -20,6 +20,7 @@ const TrainFlagsSchema = z.strictObject({
   agent: enumFlag(TrainOptionsSchema.shape.agent.options),
   trace: z.string().min(1).optional(),
   deploy: z.string().min(1).optional(),
+  application: z.boolean().optional(),
   ns: z.string().min(1).optional(),
   steps: intFlag(1),
   seed: intFlag(-2147483648, 2147483647),
@@ -93,6 +94,11 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   } else if (f.horizon !== undefined && f.scenario === undefined && f.episodeStart === undefined) {
     env.episodeStart = { type: 'random-window' };
   }
+  if (f.application === true && deployments.length < 2) {
+    throw new UsageError(`--application: expected --deploy with at least two deployments (a,b,c), got ${deployments.length === 0 ? 'none' : deployments[0]}`, {
+      hint: 'list the deployments one agent scales together, e.g. --deploy nginx-thrift,compose-post-service --ns dsb',
+    });
+  }
   let hyper: Record<string, unknown> = {};
   if (f.hyper !== undefined) {
     try {
@@ -106,7 +112,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   if (f.lr !== undefined) hyper.learningRate = f.lr;
   return {
     agent: f.agent,
-    env: deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
+    env: f.application === true ? { ...env, deployments } : deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
     steps: f.steps,
     seed: f.seed,
     numEnvs: f.envs,
@@ -128,6 +134,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2); required without --scenario')
     .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; a comma-separated list trains on several (env i gets entry i mod N); required without --scenario')
     .option('--ns <namespace>', "the deployment's namespace")
+    .option('--application', 'with --deploy a,b,c: one agent scales them all (an application, MultiDiscrete actions; PPO only, a factorised head) instead of one deployment per env')
     .option('--steps <n>', 'env steps to train for (summed over --envs)', '100000')
     .option('--seed <n>', 'seed of the networks, exploration and episodes', '0')
     .requiredOption('--out <dir>', 'run directory to create (train.json, train.jsonl, checkpoints/, policy/)')

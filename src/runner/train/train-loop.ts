@@ -3,6 +3,11 @@ import { writeError } from '../write-error.js';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AgentContext } from '../../env/types.js';
+import type { ApplicationEnv } from '../../env/application/application-env.js';
+import { isApplicationInput, type ApplicationOptionsInput } from '../../env/application/application-options.js';
+import type { ApplicationContext } from '../../env/application/application-types.js';
+import { MultiRolloutEnv } from '../../agents/learned/multi-rollout-env.js';
+import { SimEnv } from '../../env/sim-env.js';
 import { DqnConfigSchema, DqnLearner } from '../../agents/learned/dqn.js';
 import type { Learner, UpdateStats } from '../../agents/learned/learner.js';
 import { writePolicyDir } from '../../agents/learned/policy-io.js';
@@ -32,7 +37,8 @@ export const TrainOptionsSchema = z.strictObject({
   agent: z.enum(['dqn', 'ppo']),
   /**
    * SimEnv options (validated by SimEnv.create; `actionMode` defaults to `delta` here), or a
-   * list of them (e.g. several deployments): env i gets entry i mod length.
+   * list of them (e.g. several deployments): env i gets entry i mod length. Options with
+   * `deployments` (an application, MultiDiscrete actions) train PPO's factorised head.
    */
   env: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown())).min(1)]),
   /** Env steps to train for (summed over the envs). */
@@ -171,6 +177,18 @@ function errorRecord(err: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: String(err) };
 }
 
+/** One ApplicationEnv per options object, env i with seed `seed + i`; on a failure the envs made are closed. */
+async function createApplicationEnvs(list: readonly ApplicationOptionsInput[]): Promise<ApplicationEnv[]> {
+  const envs: ApplicationEnv[] = [];
+  try {
+    for (let i = 0; i < list.length; i++) envs.push(await SimEnv.create({ ...list[i]!, seed: (list[i]!.seed ?? 0) + i }));
+  } catch (err) {
+    await Promise.all(envs.map((e) => e.close()));
+    throw err;
+  }
+  return envs;
+}
+
 /** Train a DQN or PPO agent; never throws after the run directory exists (the error is in the result). */
 export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const opts = parseTrainOptions(input);
@@ -181,10 +199,19 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   if (envList.length > opts.numEnvs) {
     throw new ConfigError('numEnvs', `expected at least one env per env option set (${envList.length}), got ${opts.numEnvs}`, { hint: `pass --envs ${envList.length} or more` });
   }
+  const application = envList.some((e) => isApplicationInput(e));
+  if (application && !envList.every((e) => isApplicationInput(e))) {
+    throw new ConfigError('env', 'expected every env option set to have deployments (an application) or none to, got a mix', { hint: 'train on applications or on single deployments, not both' });
+  }
+  if (application && opts.agent !== 'ppo') {
+    throw new ConfigError('agent', `expected ppo to train on several deployments, got ${opts.agent}, which has one categorical head (one deployment)`, {
+      hint: 'use --agent ppo (a factorised head: one categorical per deployment), or train dqn on one deployment (--deploy NAME)',
+    });
+  }
   const envInputs = Array.from({ length: opts.numEnvs }, (_, i) => ({ actionMode: 'delta', ...envList[i % envList.length] }) as SimEnvOptionsInput);
 
   // Everything that can fail on bad input fails here, before the run directory is touched.
-  const envs = await createSimEnvs(envInputs);
+  const envs: Array<SimEnv | ApplicationEnv> = application ? await createApplicationEnvs(envInputs as unknown as ApplicationOptionsInput[]) : await createSimEnvs(envInputs);
   if (envs[0]!.isAsync) {
     await Promise.all(envs.map((e) => e.close()));
     throw new ConfigError('backend', `expected the memory backend for training, got ${envs[0]!.backendKind}`, {
@@ -197,15 +224,15 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   // replay buffer too large to allocate) leaves nothing that would block the rerun.
   const choice = await initTfBackend({ prefer: opts.tfBackend as TfBackendPreference, log });
   const tf = choice.tf;
-  const ctx: AgentContext = envs[0]!.agentContext;
-  const rollout = new RolloutEnv(envs, opts.seed);
+  const ctx: AgentContext | ApplicationContext = envs[0]!.agentContext;
+  const rollout = application ? new MultiRolloutEnv(envs as ApplicationEnv[], opts.seed) : new RolloutEnv(envs as SimEnv[], opts.seed);
   const obsSize = rollout.obsSize;
   let learner: Learner;
   try {
     learner =
       opts.agent === 'dqn'
-        ? new DqnLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper)
-        : new PpoLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper);
+        ? new DqnLearner(tf, obsSize, (rollout as RolloutEnv).nActions, opts.numEnvs, opts.seed, hyper)
+        : new PpoLearner(tf, obsSize, rollout.nvec.length === 1 ? rollout.nvec[0]! : rollout.nvec, opts.numEnvs, opts.seed, hyper);
   } catch (err) {
     await rollout.close();
     if (err instanceof SimEnvError) throw err;
@@ -255,7 +282,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
         steps,
         updates,
         totalSteps: opts.steps,
-        deployments: [...new Set(envs.map((e) => e.options.deployment))],
+        deployments: [...new Set(envs.flatMap((e) => ('deployments' in e.options ? e.options.deployments : [e.options.deployment])))],
       },
       simenvVersion: SIMENV_VERSION,
       tfBackend: choice.backend,
