@@ -1,4 +1,5 @@
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
+import { assertOpen, assertStarted, assertSync } from './env-guards.js';
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
 import { ApplicationEnv } from './application/application-env.js';
@@ -208,7 +209,7 @@ export class SimEnv implements DualEnv {
   /** The current observation (the env's reused buffer), without advancing time. */
   observe(): Float32Array {
     this.guardOpen('observe');
-    if (!this.started) throw new EnvStateError('expected reset() before observe(), got no episode yet', { hint: 'call reset() first' });
+    assertStarted(this.started);
     return this.obs;
   }
 
@@ -237,16 +238,11 @@ export class SimEnv implements DualEnv {
   // --- internals ---
 
   private guardOpen(what: string): void {
-    if (this.closed) throw new EnvStateError(`expected an open env, got ${what}() after close()`, { hint: 'create a new env with SimEnv.create()' });
+    assertOpen(this.closed, what);
   }
 
   private guardSync(what: 'reset' | 'step'): void {
-    this.guardOpen(what);
-    if (this.isAsync) {
-      throw new EnvStateError(`expected ${what}Async() on the ${this.backendKind} backend, got ${what}()`, {
-        hint: `the ${this.backendKind} backend does network IO: await env.${what}Async(...)`,
-      });
-    }
+    assertSync(this.closed, this.isAsync, this.backendKind, what);
   }
 
   private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; rng: Rng } {
