@@ -85,16 +85,17 @@ export class SimEnv {
   static async create(options: SimEnvOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<SimEnv> {
     const setup = await setupEnv(options, internal?.preloadedTrace);
     const log = internal?.log ?? ((_message: string): void => {});
-    const backend = await createBackend(
-      { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
-      setup.options,
-    );
     const demand = await loadDemand(
       setup.options.demand,
       setup.model,
       setup.controlled,
       setup.options.service.perReplicaRps,
       setup.findDeployment,
+    );
+    const load = { demand, perReplicaRps: setup.options.service.perReplicaRps };
+    const backend = await createBackend(
+      { model: setup.model, controlled: setup.controlled, log, load, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
+      setup.options,
     );
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
   }

@@ -1,3 +1,4 @@
+import type { DemandSeries } from '../demand.js';
 import type { Rng } from '../rng.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
 
@@ -99,6 +100,14 @@ export interface BackendContext {
   tracePath?: string;
   /** Where a backend reports the choices it made and its progress; never the console directly. */
   log: (message: string) => void;
+  /** The demand model, for a backend that publishes pod resource usage (kube: KWOK's usage annotation). */
+  load?: ServiceLoad;
+}
+
+/** The demand on the controlled workload and what one ready replica serves at 100% utilisation. */
+export interface ServiceLoad {
+  demand: DemandSeries;
+  perReplicaRps: number;
 }
 
 /**

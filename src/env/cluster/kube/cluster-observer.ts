@@ -38,7 +38,7 @@ export interface ReadyChange {
 export class ClusterObserver {
   readonly pods: WatchCache<V1Pod>;
   readonly nodes: WatchCache<V1Node>;
-  private readonly controlledPods = new Map<string, V1Pod>();
+  private readonly controlledByKey = new Map<string, V1Pod>();
   private readonly counts: PodCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
   private readyLog: ReadyChange[] = [];
   private listeners: Array<() => void> = [];
@@ -96,6 +96,11 @@ export class ClusterObserver {
   /** The controlled workload's pods by phase (live object: copy what you keep). */
   get controlled(): Readonly<PodCounts> {
     return this.counts;
+  }
+
+  /** The controlled workload's pods as last watched (live objects: do not modify). */
+  controlledPods(): IterableIterator<V1Pod> {
+    return this.controlledByKey.values();
   }
 
   /** Pods of the controlled workload holding CPU on a node now. */
@@ -162,11 +167,11 @@ export class ClusterObserver {
   private onPod(type: string, pod: V1Pod | null): void {
     if (pod) {
       const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledPods.delete(key);
-      else this.controlledPods.set(key, pod);
+      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledByKey.delete(key);
+      else this.controlledByKey.set(key, pod);
       const ready = this.counts.ready;
       const held = heldOf(this.counts);
-      countPods(this.controlledPods.values(), this.counts);
+      countPods(this.controlledByKey.values(), this.counts);
       if (this.counts.ready !== ready || heldOf(this.counts) !== held) {
         this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts) });
       }

@@ -86,6 +86,20 @@ export const KubeOptionsSchema = z.strictObject({
   kwokToleration: z.boolean().default(true),
   /** Simulated seconds before a started pod reports Ready (KWOK's ready-delay annotation, scaled by speed). */
   podReadyDelayS: z.number().min(0).default(0),
+  /**
+   * Publish each controlled pod's CPU usage from the demand model as the pod annotation
+   * `kwok.x-k8s.io/usage-cpu` (KWOK's resource-usage emulation; metrics-server and the HPA read
+   * it). Needs `patch pods`.
+   */
+  publishUsage: z.boolean().default(true),
+  /** How often (real milliseconds) the published usage is brought up to date. */
+  usageIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /**
+   * An autoscaling/v2 HorizontalPodAutoscaler manifest: the run applies it to the controlled
+   * workload at each reset and kube-controller-manager's HPA controller scales it; the agent's
+   * actions are then not applied. Only at speed 1 (the controller runs on the wall clock).
+   */
+  hpa: z.looseObject({ apiVersion: z.literal('autoscaling/v2'), kind: z.literal('HorizontalPodAutoscaler') }).optional(),
   /** SimKube mode: the driver image. */
   driverImage: z.string().min(1).default(DEFAULT_DRIVER_IMAGE),
   /** SimKube mode: the driver's port. */
@@ -110,7 +124,18 @@ export type KubeOptions = z.infer<typeof KubeOptionsSchema>;
 /** Validate kube options; ConfigError names the offending field as `kube.<path>`. */
 export function parseKubeOptions(input: unknown): KubeOptions {
   const parsed = KubeOptionsSchema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // The HPA controller, metrics-server (10 s minimum resolution) and the stabilisation windows
+    // all run on the wall clock; at another speed they would act on a stretched or squeezed
+    // simulated time, so the comparison with the memory HPA would be false.
+    if (parsed.data.hpa && parsed.data.mode !== 'replay') {
+      fail('kube.hpa', "expected replay mode with an HPA manifest, got mode simkube (SimKube's driver replays the recorded replica changes, which would fight the HPA controller)");
+    }
+    if (parsed.data.hpa && parsed.data.speed !== 1) {
+      fail('kube.speed', `expected speed 1 with an HPA manifest (kube-controller-manager's 15 s sync, the 300 s stabilisation and metrics-server's 15 s resolution run on the wall clock), got ${parsed.data.speed}`);
+    }
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0]!;
   const path = issue.path.map(String).join('.');
   let message = issue.message;

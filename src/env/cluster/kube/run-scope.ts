@@ -23,6 +23,10 @@ export interface RunScope {
   serviceAccount?: string;
   secrets: string[];
   createNamespace: boolean;
+  /** The run patches the controlled pods' usage annotation (kube.publishUsage). */
+  publishUsage: boolean;
+  /** The run applies an HPA to the controlled workload (kube.hpa). */
+  hpa: boolean;
 }
 
 function traceNamespaces(model: TraceModel): string[] {
@@ -73,6 +77,8 @@ export function resolveRunScope(options: KubeOptions, model?: TraceModel, contro
     serviceAccount,
     secrets: options.secrets,
     createNamespace: options.createNamespace,
+    publishUsage: options.publishUsage,
+    hpa: options.hpa !== undefined,
   };
 }
 
@@ -87,5 +93,7 @@ export function permissionInput(scope: RunScope): PermissionInput {
     secrets: scope.secrets,
     serviceAccount: scope.serviceAccount,
     createNamespace: scope.createNamespace,
+    publishUsage: scope.publishUsage,
+    hpa: scope.hpa,
   };
 }
