@@ -103,7 +103,11 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     try {
       agent =
         plan.agent.kind === 'baseline'
-          ? createAgent(plan.agent.name, env.agentContext, { seed: plan.seed, ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}) })
+          ? createAgent(plan.agent.name, env.agentContext, {
+              seed: plan.seed,
+              ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
+              ...(plan.agent.hpaManifest !== undefined ? { hpaManifest: plan.agent.hpaManifest } : {}),
+            })
           : await loadAgent(plan.agent.dir, env.agentContext);
     } catch (err) {
       throw asUsage(err);

@@ -101,7 +101,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   if (seeds.length < episodes) throw new RangeError(`runAgent: expected ${episodes} seeds, got ${seeds.length}`);
   const clock = opts.clock ?? (() => performance.now());
   const yieldMs = opts.yieldEveryMs ?? 25;
-  const encoder = new StepLineEncoder(opts.meta.run);
+  const encoder = new StepLineEncoder(opts.meta.run, agent.actor);
   const stats = new RunStats();
   const startedAt = new Date();
   const t0 = clock();

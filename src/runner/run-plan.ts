@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PolicyError, UsageError } from '../env/errors.js';
-import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
+import { readHpaManifestFile } from '../agents/hpa/hpa-manifest-lite.js';
+import { BASELINE_AGENT_NAMES, CLUSTER_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush } from './run-dir.js';
 import { episodeSeeds } from './run-loop.js';
@@ -16,12 +17,12 @@ export const DEFAULT_ONE_STEP_SECONDS = 120;
 export const DEFAULT_RUNS_DIR = 'runs';
 
 const agentName = z.string().superRefine((name, ctx) => {
-  if ((BASELINE_AGENT_NAMES as readonly string[]).includes(name)) return;
+  if ((BASELINE_AGENT_NAMES as readonly string[]).includes(name) || (CLUSTER_AGENT_NAMES as readonly string[]).includes(name)) return;
   if ((LEARNED_AGENT_NAMES as readonly string[]).includes(name)) {
     ctx.addIssue({ code: 'custom', message: `"${name}" is a learned agent: pass its trained policy with --policy DIR instead` });
     return;
   }
-  ctx.addIssue({ code: 'custom', message: `expected one of ${BASELINE_AGENT_NAMES.join(', ')}, got "${name}" (learned agents load with --policy DIR)` });
+  ctx.addIssue({ code: 'custom', message: `expected one of ${[...BASELINE_AGENT_NAMES, ...CLUSTER_AGENT_NAMES].join(', ')}, got "${name}" (learned agents load with --policy DIR)` });
 });
 
 // RFC 1123 label: what the kube backend accepts as `kube.namespace` (kube-options.ts). Checked
@@ -38,6 +39,7 @@ export const RunFlagsSchema = z.strictObject({
   ns: z.string().min(1, 'expected a namespace').optional(),
   target: intFlag(0).optional(),
   agent: agentName.optional(),
+  hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
   policy: z.string().min(1, 'expected a policy directory').optional(),
   duration: positiveNumberFlag().optional(),
   step: positiveNumberFlag().optional(),
@@ -66,7 +68,7 @@ export type RunFlags = z.output<typeof RunFlagsSchema>;
 
 /** How the agent comes to be. */
 export type AgentSpec =
-  | { kind: 'baseline'; name: string; target?: number }
+  | { kind: 'baseline'; name: string; target?: number; hpaManifest?: Record<string, unknown> }
   | { kind: 'policy'; dir: string };
 
 /** Flags the user gave explicitly (undefined: not given), which a policy's defaults must not replace. */
@@ -158,6 +160,19 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
     agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
+    if (f.hpa !== undefined) {
+      if (f.agent !== 'hpa' && f.agent !== 'k8s-hpa') throw new UsageError(`--hpa: only applies with --agent hpa or --agent k8s-hpa, got --agent ${f.agent}`);
+      agent.hpaManifest = readHpaManifest(f.hpa);
+    } else if (f.agent === 'k8s-hpa') {
+      throw new UsageError('--hpa: expected an HPA manifest for --agent k8s-hpa (the real HPA controller scales with it), got none', {
+        hint: 'pass --hpa FILE, an autoscaling/v2 HorizontalPodAutoscaler (e.g. examples/hpa/cpu-60.yaml)',
+      });
+    }
+    if (f.agent === 'k8s-hpa' && f.backend !== 'kube') {
+      throw new UsageError('--agent k8s-hpa: expected --backend kube (the HPA controller of a real cluster scales), got --backend memory', {
+        hint: 'in memory, run the same manifest with --agent hpa --hpa FILE',
+      });
+    }
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
   } else {
@@ -193,6 +208,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     // backend's own default when --deploy NS/NAME carries it instead of --ns).
     const namespace = f.kubeNs ?? f.ns;
     if (namespace !== undefined) kube.namespace = namespace;
+    if (agent.kind === 'baseline' && agent.name === 'k8s-hpa') kube.hpa = agent.hpaManifest;
     envOptions.kube = kube;
   }
 
@@ -231,6 +247,15 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
       durationSeconds: f.duration,
     },
   };
+}
+
+/** --hpa FILE, read and checked now so a bad manifest is a usage error before anything starts. */
+function readHpaManifest(path: string): Record<string, unknown> {
+  try {
+    return readHpaManifestFile(path);
+  } catch (err) {
+    throw new UsageError(`--hpa: ${(err as Error).message.replace(/^hpa: /, '')}`, { hint: (err as { hint?: string }).hint });
+  }
 }
 
 /** What `applyPolicyDefaults` reads from a policy's `envOptions` (the SimEnv options it was trained with). */
