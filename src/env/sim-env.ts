@@ -17,6 +17,9 @@ import type { ResetResult, StepInfo, StepResult } from './types.js';
 
 export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 
+/** See `SimEnv.onSegment`. */
+export type SegmentListener = (t0: number, t1: number, ready: number, desired: number, held: number, pending: number) => void;
+
 /**
  * The Gym-style environment: one controlled deployment in a trace-replay cluster.
  *
@@ -54,7 +57,8 @@ export class SimEnv {
   private readonly info: StepInfo;
   private readonly stepResult: StepResult;
   private readonly resetResult: ResetResult;
-  private readonly sink: (t0: number, t1: number, ready: number, desired: number, held?: number) => void;
+  private readonly sink: (t0: number, t1: number, ready: number, desired: number, held?: number, pending?: number) => void;
+  private segmentListener: SegmentListener | undefined;
   private readonly minReplicas: number;
   private readonly maxReplicas: number;
   private readonly absolute: boolean;
@@ -131,7 +135,11 @@ export class SimEnv {
     this.seeder = new Rng(options.seed);
     this.rng = new Rng(options.seed);
     const service = this.service;
-    this.sink = (t0, t1, ready, _desired, held) => service.add(t0, t1, ready, held ?? ready);
+    this.sink = (t0, t1, ready, desired, held, pending) => {
+      service.add(t0, t1, ready, held ?? ready);
+      const listener = this.segmentListener;
+      if (listener !== undefined) listener(t0, t1, ready, desired, held ?? ready, pending ?? 0);
+    };
     this.info = {
       episode: 0,
       step: 0,
@@ -188,6 +196,15 @@ export class SimEnv {
     if (applied !== this.desired) await this.backend.setDesiredReplicas(applied);
     await this.backend.advanceTo(this.pendingEnd, this.sink);
     return this.finishStep(applied);
+  }
+
+  /**
+   * Receive every interval [t0, t1) over which the controlled deployment's ready, desired,
+   * held and pending counts were constant, as the backend reports them (exact times, between
+   * step ends too); `undefined` stops. For timelines (`simenv run --timeline`, compare).
+   */
+  onSegment(listener: SegmentListener | undefined): void {
+    this.segmentListener = listener;
   }
 
   /** The current observation (the env's reused buffer), without advancing time. */

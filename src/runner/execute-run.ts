@@ -4,6 +4,7 @@ import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '..
 import { SimEnv } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
+import { TimelineWriter } from './timeline.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
@@ -129,6 +130,8 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     const agentRec = agentRecord(agent);
     const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, command: io.argv });
     const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush });
+    const timeline = plan.timeline ? new TimelineWriter(writer.dir) : null;
+    if (timeline) env.onSegment(timeline.add);
 
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -171,11 +174,18 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
       signal: controller.signal,
       episodeHorizon: plan.mode === 'one-step' ? 1 : env.options.horizon,
       onProgress: bar.enabled ? (u) => bar.update(u) : undefined,
-      onReset: human ? (ep, seed, info) => printer.observe(ep, seed, info) : undefined,
+      onReset:
+        human || timeline
+          ? (ep, seed, info) => {
+              if (timeline) timeline.episode = ep;
+              if (human) printer.observe(ep, seed, info);
+            }
+          : undefined,
       onStep: human ? (ep, step, action, r) => printer.step(ep, step, action, r, a.name) : undefined,
       onEpisodeEnd: human ? (e) => printer.episodeEnd(e, a.name) : undefined,
     });
     bar.done();
+    timeline?.flush();
     const s = outcome.summary;
     if (plan.json) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
     else if (human) printer.summary(s, shown(writer.dir));

@@ -60,6 +60,7 @@ export const RunFlagsSchema = z.strictObject({
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
   logFlush: z.enum(['step', 'batched'], { error: (i) => `expected step or batched, got "${String(i.input)}"` }).default('step'),
   runId: z.string().optional(),
+  timeline: z.boolean().default(false),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
   progress: z.boolean().default(true),
@@ -100,6 +101,8 @@ export interface RunPlan {
   runId: string | null;
   /** How step.jsonl lines are written (RunWriter `flush`). */
   logFlush: LogFlush;
+  /** Also write timeline.jsonl (every constant-state interval, between step ends too). */
+  timeline: boolean;
   json: boolean;
   quiet: boolean;
   progress: boolean;
@@ -235,6 +238,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     out: f.out,
     runId: f.runId ?? null,
     logFlush: f.logFlush,
+    timeline: f.timeline,
     json: f.json,
     quiet: f.quiet,
     progress: f.progress,

@@ -48,8 +48,9 @@ export interface BackendResetParams {
  * Called for each constant interval [t0, t1) of the controlled deployment's state. `held` is
  * the number of its pods holding CPU on a node (scheduled: starting, ready or terminating),
  * for the cost model; a backend that cannot tell may omit it (the env then uses `ready`).
+ * `pending` is the number of its pods not yet scheduled, for timelines (compare).
  */
-export type SegmentSink = (t0: number, t1: number, ready: number, desired: number, held?: number) => void;
+export type SegmentSink = (t0: number, t1: number, ready: number, desired: number, held?: number, pending?: number) => void;
 
 /** The cluster as the env observes it; a plain mutable record reused across steps. */
 export interface ClusterSnapshot {

@@ -39,6 +39,7 @@ export function addRunOptions(cmd: Command): Command {
         .choices(['step', 'batched'])
         .default('step'),
     )
+    .option('--timeline', 'also write timeline.jsonl: every interval of constant ready/desired/pending replicas, with exact simulated times (for simenv compare --grid)')
     .option('--json', 'print one JSON summary instead of the phases')
     .option('--quiet', "print only errors (also hides the backend's [backend] lines on stderr)")
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)');

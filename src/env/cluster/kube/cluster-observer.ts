@@ -32,6 +32,8 @@ export interface ReadyChange {
   ready: number;
   /** Pods holding CPU on a node: starting, ready or terminating. */
   held: number;
+  /** Pods not yet scheduled. */
+  pending: number;
 }
 
 /** See the module comment. */
@@ -171,9 +173,10 @@ export class ClusterObserver {
       else this.controlledByKey.set(key, pod);
       const ready = this.counts.ready;
       const held = heldOf(this.counts);
+      const pending = this.counts.pending;
       countPods(this.controlledByKey.values(), this.counts);
-      if (this.counts.ready !== ready || heldOf(this.counts) !== held) {
-        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts) });
+      if (this.counts.ready !== ready || heldOf(this.counts) !== held || this.counts.pending !== pending) {
+        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts), pending: this.counts.pending });
       }
     }
     this.notify();

@@ -107,7 +107,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     this.originMs = this.client.clock.nowMs();
     this.originS = params.startTimeS;
     this.simNowS = params.startTimeS;
-    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held);
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held, this.observer.controlled.pending);
     this.episodeActive = true;
     this.usage?.start();
     await this.startExternalScaler();
@@ -153,7 +153,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     await this.sleepUntil(timeS);
     const broken = this.observer.watchFailure(5);
     if (broken) throw broken;
-    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held);
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held, c.pending);
     if (this.desiredFollower) {
       for (const c of this.desiredFollower.drain()) {
         this.tracker.recordDesired(this.simTimeAt(c.atMs), c.replicas);
