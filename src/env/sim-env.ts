@@ -98,7 +98,7 @@ export class SimEnv {
     );
     const load = { demand, perReplicaRps: setup.options.service.perReplicaRps };
     const backend = await createBackend(
-      { model: setup.model, controlled: setup.controlled, log, load, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
+      { model: setup.model, controlled: setup.controlled, log, load, startupLatency: setup.options.startupLatency, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
       setup.options,
     );
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);

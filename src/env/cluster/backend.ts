@@ -1,4 +1,5 @@
 import type { DemandSeries } from '../demand.js';
+import type { StartupLatency } from '../options.js';
 import type { Rng } from '../rng.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
 
@@ -103,6 +104,8 @@ export interface BackendContext {
   log: (message: string) => void;
   /** The demand model, for a backend that publishes pod resource usage (kube: KWOK's usage annotation). */
   load?: ServiceLoad;
+  /** The env's start-up latency distribution (memory draws it itself; kube through KWOK stage delays). */
+  startupLatency?: StartupLatency;
 }
 
 /** The demand on the controlled workload and what one ready replica serves at 100% utilisation. */

@@ -117,6 +117,14 @@ export class ClusterObserver {
     return out;
   }
 
+  /** Call `listener` after every watch event (pods and nodes); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
   /** Resolve when `predicate()` holds (checked after every watch event), or reject after `timeoutMs`. */
   waitUntil(predicate: () => boolean, timeoutMs: number, onTimeout: () => Error): Promise<void> {
     if (predicate()) return Promise.resolve();

@@ -87,6 +87,12 @@ export const KubeOptionsSchema = z.strictObject({
   /** Simulated seconds before a started pod reports Ready (KWOK's ready-delay annotation, scaled by speed). */
   podReadyDelayS: z.number().min(0).default(0),
   /**
+   * Replay mode: `drawn` gives each controlled pod a bind-to-Ready delay drawn from the env's
+   * `startupLatency` (as the memory backend does), through simenv's KWOK stage `pod-ready-drawn`;
+   * `none`: KWOK's own timing (about a second). A `podReadyDelayS` above 0 replaces it.
+   */
+  startupLatency: z.enum(['drawn', 'none']).default('drawn'),
+  /**
    * Publish each controlled pod's CPU usage from the demand model as the pod annotation
    * `kwok.x-k8s.io/usage-cpu` (KWOK's resource-usage emulation; metrics-server and the HPA read
    * it). Needs `patch pods`.

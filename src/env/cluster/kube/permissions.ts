@@ -37,8 +37,8 @@ export interface PermissionInput {
   /** A ServiceAccount preflight must read. */
   serviceAccount?: string;
   createNamespace: boolean;
-  /** The run writes the controlled pods' CPU usage annotation (KWOK's resource-usage emulation). */
-  publishUsage?: boolean;
+  /** The run annotates the controlled pods: CPU usage (KWOK's resource-usage emulation), drawn start-up delays. */
+  patchPods?: boolean;
   /** Replay: the run applies an HPA to the controlled workload and follows its spec.replicas. */
   hpa?: boolean;
 }
@@ -71,7 +71,7 @@ export function runPermissions(p: PermissionInput): Permission[] {
     }
     add(out, ['patch'], p.controlled.group, `${p.controlled.resource}/scale`, ns, `scale the controlled ${p.controlled.kind} (the agent's action)`);
     add(out, ['list', 'watch', 'deletecollection'], '', 'pods', ns, 'observe the replayed pods and remove them at teardown');
-    if (p.publishUsage) add(out, ['patch'], '', 'pods', ns, "publish the controlled pods' CPU usage (annotation kwok.x-k8s.io/usage-cpu)");
+    if (p.patchPods) add(out, ['patch'], '', 'pods', ns, "annotate the controlled pods with their CPU usage (kwok.x-k8s.io/usage-cpu) and start-up delay (simenv.io/ready-at)");
     if (p.hpa) {
       add(out, WRITE_VERBS, 'autoscaling', 'horizontalpodautoscalers', ns, 'apply the HPA manifest to the controlled workload and delete it at teardown');
       add(out, ['watch'], p.controlled.group, p.controlled.resource, ns, `follow the replicas the HPA controller sets on the controlled ${p.controlled.kind}`);
@@ -81,7 +81,7 @@ export function runPermissions(p: PermissionInput): Permission[] {
     const vns = p.virtualNamespace ?? ns;
     add(out, ['get', 'list', 'watch', 'create', 'delete', 'deletecollection'], 'simkube.io', 'simulations', undefined, 'create the Simulation and follow its status');
     add(out, ['list', 'watch'], '', 'pods', vns, `observe the simulated pods in ${vns}`);
-    if (p.publishUsage) add(out, ['patch'], '', 'pods', vns, "publish the controlled pods' CPU usage (annotation kwok.x-k8s.io/usage-cpu)");
+    if (p.patchPods) add(out, ['patch'], '', 'pods', vns, "annotate the controlled pods with their CPU usage (kwok.x-k8s.io/usage-cpu)");
     add(out, ['patch'], p.controlled.group, `${p.controlled.resource}/scale`, vns, `scale the controlled ${p.controlled.kind} in ${vns} (the agent's action)`);
   }
   return out;

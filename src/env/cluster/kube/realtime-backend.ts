@@ -7,6 +7,7 @@ import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import type { RunScope } from './run-scope.js';
 import { SegmentTracker } from './segment-tracker.js';
+import { StartupGate } from './startup-gate.js';
 import { UsagePublisher } from './usage-publisher.js';
 
 /**
@@ -30,6 +31,8 @@ export abstract class RealtimeBackend implements ClusterBackend {
   private lateWarnedAt = -Infinity;
   /** Publishes the controlled pods' CPU usage for KWOK (kube.publishUsage, given a demand model). */
   protected readonly usage: UsagePublisher | undefined;
+  /** Draws the controlled pods' start-up delays (replay mode, kube.startupLatency `drawn`). */
+  protected readonly startupGate: StartupGate | undefined;
   /** Set when a controller in the cluster (the real HPA) owns spec.replicas instead of the agent. */
   protected desiredFollower: DesiredFollower | undefined;
   private ignoredActionLogged = false;
@@ -42,6 +45,9 @@ export abstract class RealtimeBackend implements ClusterBackend {
     protected readonly observer: ClusterObserver,
     readonly runId: string,
   ) {
+    if (startupGateWanted(options, ctx)) {
+      this.startupGate = new StartupGate({ client, observer, latency: ctx.startupLatency!, speed: options.speed, log: ctx.log });
+    }
     const load = ctx.load;
     if (options.publishUsage && load) {
       this.usage = new UsagePublisher({
@@ -100,6 +106,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     this.ensureOpen('reset');
     this.episodeActive = false;
     await this.usage?.stop();
+    this.startupGate?.beginReset();
     await this.prepareEpisode(params);
     this.desired = params.initialReplicas;
     this.observer.drainReadyChanges();
@@ -109,6 +116,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
     this.simNowS = params.startTimeS;
     this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held, this.observer.controlled.pending);
     this.episodeActive = true;
+    this.startupGate?.beginEpisode(params.rng);
     this.usage?.start();
     await this.startExternalScaler();
   }
@@ -181,11 +189,17 @@ export abstract class RealtimeBackend implements ClusterBackend {
         } finally {
           this.observer.stop();
           this.desiredFollower?.stop();
+          this.startupGate?.stop();
         }
       })();
     }
     return this.closing;
   }
+}
+
+/** Whether the run draws start-up delays on the cluster: replay mode, `drawn`, no fixed podReadyDelayS, and a distribution from the env. */
+export function startupGateWanted(options: KubeOptions, ctx: Pick<BackendContext, 'startupLatency'>): boolean {
+  return options.mode === 'replay' && options.startupLatency === 'drawn' && options.podReadyDelayS === 0 && ctx.startupLatency !== undefined;
 }
 
 /** CPU request of one pod of the controlled workload at `timeS`, cores. */

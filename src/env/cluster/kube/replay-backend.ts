@@ -90,6 +90,7 @@ export class ReplayBackend extends RealtimeBackend {
       kwokToleration: this.options.kwokToleration,
       readyDelay: readyDelayFor(this.options.podReadyDelayS, this.options.speed),
       replicas: target.controlled ? (replicas ?? this.desired) : undefined,
+      drawnStartup: target.controlled && this.startupGate !== undefined,
     });
   }
 
@@ -134,6 +135,8 @@ export class ReplayBackend extends RealtimeBackend {
       await this.ensureNamespace();
       await this.observer.start();
       await this.desiredFollower?.start();
+      // Before the settle wait: the episode's initial pods wait for their (zero) delay too.
+      this.startupGate?.start();
       this.observerStarted = true;
       this.ctx.log(`kube: replay run ${this.runId} in namespace ${this.scope.namespace} at ${this.client.server} (speed ${this.options.speed})`);
     }

@@ -23,8 +23,8 @@ export interface RunScope {
   serviceAccount?: string;
   secrets: string[];
   createNamespace: boolean;
-  /** The run patches the controlled pods' usage annotation (kube.publishUsage). */
-  publishUsage: boolean;
+  /** The run annotates the controlled pods: CPU usage (kube.publishUsage), start-up delays (kube.startupLatency `drawn`). */
+  patchPods: boolean;
   /** The run applies an HPA to the controlled workload (kube.hpa). */
   hpa: boolean;
 }
@@ -77,7 +77,7 @@ export function resolveRunScope(options: KubeOptions, model?: TraceModel, contro
     serviceAccount,
     secrets: options.secrets,
     createNamespace: options.createNamespace,
-    publishUsage: options.publishUsage,
+    patchPods: options.publishUsage || (options.mode === 'replay' && options.startupLatency === 'drawn' && options.podReadyDelayS === 0),
     hpa: options.hpa !== undefined,
   };
 }
@@ -93,7 +93,7 @@ export function permissionInput(scope: RunScope): PermissionInput {
     secrets: scope.secrets,
     serviceAccount: scope.serviceAccount,
     createNamespace: scope.createNamespace,
-    publishUsage: scope.publishUsage,
+    patchPods: scope.patchPods,
     hpa: scope.hpa,
   };
 }

@@ -89,7 +89,7 @@ describe('the run HPA manifest', () => {
     };
     const has = (p: PermissionInput, verb: string, resource: string) => runPermissions(p).some((x) => x.verb === verb && x.resource === resource && x.namespace === 'dsb');
     expect(has(base, 'patch', 'pods')).toBe(false);
-    expect(has({ ...base, publishUsage: true }, 'patch', 'pods')).toBe(true);
+    expect(has({ ...base, patchPods: true }, 'patch', 'pods')).toBe(true);
     expect(has(base, 'create', 'horizontalpodautoscalers')).toBe(false);
     expect(has({ ...base, hpa: true }, 'create', 'horizontalpodautoscalers')).toBe(true);
     expect(has({ ...base, hpa: true }, 'deletecollection', 'horizontalpodautoscalers')).toBe(true);
