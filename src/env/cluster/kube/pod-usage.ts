@@ -10,8 +10,16 @@ import type { ServiceLoad } from '../backend.js';
  * model's utilisation of the ready replicas at that instant, min(1, demand / (ready x mu)). It
  * is the quantity the memory backend's `hpa` agent reads (`observation.utilisation`, the same
  * rho averaged over the last step), so both HPAs see the same CPU utilisation of their pods.
- * Pods that are not Ready serve nothing and publish 0.
+ * Pods that are not Ready serve nothing and publish STARTING_POD_CPU.
  */
+
+/**
+ * CPU (cores) of a pod that is not Ready: a starting container burns a little, and KWOK's
+ * counter must grow from the start, because metrics-server drops a container whose cumulative
+ * CPU is 0 as incomplete, and a pod would then get metrics only two scrapes (15-30 s) after it
+ * started serving instead of right away. 1m is also KWOK's default without the annotation.
+ */
+export const STARTING_POD_CPU = 0.001;
 
 /** The annotation KWOK's usage-from-annotation ClusterResourceUsage reads (per container). */
 export const USAGE_CPU_ANNOTATION = 'kwok.x-k8s.io/usage-cpu';

@@ -5,7 +5,7 @@ import { mapLimit } from './concurrency.js';
 import type { KubeClient } from './kube-client.js';
 import { FIELD_MANAGER } from './labels.js';
 import { podPhase } from './pod-state.js';
-import { readyPodCpu, USAGE_CPU_ANNOTATION, usageAnnotationValue } from './pod-usage.js';
+import { readyPodCpu, STARTING_POD_CPU, USAGE_CPU_ANNOTATION, usageAnnotationValue } from './pod-usage.js';
 
 /**
  * Keeps the controlled pods' `kwok.x-k8s.io/usage-cpu` annotation equal to what the demand
@@ -76,7 +76,7 @@ export class UsagePublisher {
       seen.add(key);
       const phase = podPhase(pod);
       if (phase === 'terminating' || phase === 'finished') continue;
-      const value = usageAnnotationValue(phase === 'ready' ? cores : 0, pod.spec?.containers?.length ?? 1);
+      const value = usageAnnotationValue(phase === 'ready' ? cores : STARTING_POD_CPU, pod.spec?.containers?.length ?? 1);
       const current = this.written.get(key) ?? pod.metadata?.annotations?.[USAGE_CPU_ANNOTATION];
       if (current !== value) due.push({ pod, key, value });
     }

@@ -53,7 +53,7 @@ function setup(pods: FakePod[], demandRps: number) {
 }
 
 describe('UsagePublisher', () => {
-  it('writes utilisation x request on Ready pods, 0 on starting ones, nothing on terminating ones', async () => {
+  it('writes utilisation x request on Ready pods, 1m on starting ones, nothing on terminating ones', async () => {
     // 15 rps over 2 ready pods of 10 rps: rho 0.75, x 0.5 cores = 375m.
     const pods = [pod('a', true), pod('b', true), pod('c', false), pod('d', true, { deletionTimestamp: 'x' })];
     const { publisher, patches } = setup(pods, 15);
@@ -61,7 +61,7 @@ describe('UsagePublisher', () => {
     expect(patches.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
       { name: 'a', value: '375m' },
       { name: 'b', value: '375m' },
-      { name: 'c', value: '0m' },
+      { name: 'c', value: '1m' },
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('UsagePublisher', () => {
     await publisher.tick();
     expect(patches).toEqual([
       { name: 'a', value: '250m' },
-      { name: 'b', value: '0m' },
+      { name: 'b', value: '1m' },
     ]);
     await publisher.tick();
     expect(patches).toHaveLength(2);
@@ -82,7 +82,7 @@ describe('UsagePublisher', () => {
       { name: 'b', value: '125m' },
     ]);
     // A pod that already carries the right value (e.g. after a restart) is not patched.
-    pods.push(pod('c', false, { annotations: { [USAGE_CPU_ANNOTATION]: '0m' } }));
+    pods.push(pod('c', false, { annotations: { [USAGE_CPU_ANNOTATION]: '1m' } }));
     await publisher.tick();
     expect(patches).toHaveLength(4);
   });
