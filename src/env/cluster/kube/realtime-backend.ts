@@ -10,6 +10,9 @@ import { SegmentTracker } from './segment-tracker.js';
 import { StartupGate } from './startup-gate.js';
 import { UsagePublisher } from './usage-publisher.js';
 
+/** metrics-server's resolution on the loopback control plane (up.sh --metric-resolution), simulated seconds at speed 1. */
+const METRICS_WINDOW_S = 15;
+
 /**
  * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
  * scaling through the scale subresource, observations from the watch caches, and segments
@@ -57,6 +60,7 @@ export abstract class RealtimeBackend implements ClusterBackend {
         simNow: () => this.simTimeAt(this.client.clock.nowMs()),
         podCpuAt: (t) => podCpuAt(ctx.controlled, t),
         intervalMs: options.usageIntervalMs,
+        windowS: METRICS_WINDOW_S,
         log: ctx.log,
       });
     }

@@ -12,6 +12,12 @@ import { readyPodCpu, STARTING_POD_CPU, USAGE_CPU_ANNOTATION, usageAnnotationVal
  * model says they use (pod-usage.ts), on a real-time tick while an episode runs: KWOK turns it
  * into a kubelet-style CPU counter, metrics-server into `kubectl top` and the metrics API, and
  * the HPA controller into replicas. Only pods whose value changed are patched.
+ *
+ * The value is the mean over the last `windowS` simulated seconds (metrics-server's resolution)
+ * of the instantaneous per-pod CPU, not the instantaneous value: KWOK adds (time since its last
+ * scrape) x (the value at the scrape) to its counter, so what a scrape sees is held over the
+ * whole window, where a kubelet's counter would integrate the real usage. Publishing the
+ * trailing mean makes the rate metrics-server computes the window's mean, as on a real node.
  */
 
 const PATCH_CONCURRENCY = 8;
@@ -25,6 +31,8 @@ export interface UsagePublisherOptions {
   /** CPU request of one controlled pod at a simulated time, cores. */
   podCpuAt: (timeS: number) => number;
   intervalMs: number;
+  /** Averaging window of the published usage, simulated seconds (metrics-server's resolution). */
+  windowS: number;
   log: (message: string) => void;
 }
 
@@ -35,6 +43,8 @@ export class UsagePublisher {
   /** Last value written per pod (namespace/name). */
   private readonly written = new Map<string, string>();
   private failures = 0;
+  /** Instantaneous per-ready-pod CPU at each update, for the trailing mean. */
+  private samples: Array<{ t: number; cores: number }> = [];
   /** Patches sent since start (for logs and tests). */
   patches = 0;
 
@@ -52,6 +62,19 @@ export class UsagePublisher {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    this.samples = [];
+  }
+
+  /** Time-weighted mean of the samples over [t - windowS, t], each held until the next. */
+  private trailingMean(t: number, cores: number): number {
+    const s = this.samples;
+    s.push({ t, cores });
+    const from = t - this.opts.windowS;
+    while (s.length > 1 && s[1]!.t <= from) s.shift();
+    if (s.length === 1 || !(t > s[0]!.t)) return cores;
+    let sum = 0;
+    for (let i = 0; i + 1 < s.length; i++) sum += s[i]!.cores * (s[i + 1]!.t - Math.max(from, s[i]!.t));
+    return sum / (t - Math.max(from, s[0]!.t));
   }
 
   /** One update (skipped while the previous one is still in flight). */
@@ -68,7 +91,7 @@ export class UsagePublisher {
     const { observer, load } = this.opts;
     const t = this.opts.simNow();
     const ready = observer.controlled.ready;
-    const cores = readyPodCpu(load, t, ready, this.opts.podCpuAt(t));
+    const cores = this.trailingMean(t, readyPodCpu(load, t, ready, this.opts.podCpuAt(t)));
     const due: Array<{ pod: V1Pod; key: string; value: string }> = [];
     const seen = new Set<string>();
     for (const pod of observer.controlledPods()) {

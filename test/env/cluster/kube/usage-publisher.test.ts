@@ -19,7 +19,10 @@ function pod(name: string, ready: boolean, extra: Partial<FakePod['metadata']> =
   };
 }
 
+const now = { t: 100 };
+
 function setup(pods: FakePod[], demandRps: number) {
+  now.t = 100;
   const patches: Array<{ name: string; value: string }> = [];
   let fail: Error | undefined;
   const client = {
@@ -44,9 +47,10 @@ function setup(pods: FakePod[], demandRps: number) {
     client,
     observer,
     load: { demand: new DemandSeries(Float64Array.from([0]), Float64Array.from([demandRps])), perReplicaRps: 10 },
-    simNow: () => 100,
+    simNow: () => now.t,
     podCpuAt: () => 0.5,
     intervalMs: 1000,
+    windowS: 15,
     log: (m) => logs.push(m),
   });
   return { publisher, patches, logs, setFail: (e: Error | undefined) => (fail = e) };
@@ -65,7 +69,7 @@ describe('UsagePublisher', () => {
     ]);
   });
 
-  it('patches only what changed, and again once the ready count changes the per-pod share', async () => {
+  it('patches only what changed; a change of the per-pod share is averaged over the metrics window', async () => {
     const pods = [pod('a', true), pod('b', false)];
     const { publisher, patches } = setup(pods, 5);
     await publisher.tick();
@@ -76,15 +80,25 @@ describe('UsagePublisher', () => {
     await publisher.tick();
     expect(patches).toHaveLength(2);
     pods[1]!.status.conditions[0]!.status = 'True';
+    // 5 s later the share halves (250m -> 125m): the 15-s mean is (5 x 250 + 0 x 125) / 5 at
+    // the change, then (5 x 250 + 10 x 125) / 15 = 167m after 10 s more, 125m once it is all new.
+    now.t = 105;
     await publisher.tick();
-    expect(patches.slice(2).sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+    expect(patches.at(-1)!.value).toBe('250m');
+    now.t = 115;
+    await publisher.tick();
+    expect(patches.slice(-2).map((p) => p.value)).toEqual(['167m', '167m']);
+    now.t = 121;
+    await publisher.tick();
+    expect(patches.slice(-2).sort((x, y) => x.name.localeCompare(y.name))).toEqual([
       { name: 'a', value: '125m' },
       { name: 'b', value: '125m' },
     ]);
     // A pod that already carries the right value (e.g. after a restart) is not patched.
+    const sent = patches.length;
     pods.push(pod('c', false, { annotations: { [USAGE_CPU_ANNOTATION]: '1m' } }));
     await publisher.tick();
-    expect(patches).toHaveLength(4);
+    expect(patches).toHaveLength(sent);
   });
 
   it('logs a failing patch and retries it on the next tick; a vanished pod is not an error', async () => {
