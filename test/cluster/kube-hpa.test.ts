@@ -198,7 +198,18 @@ describe('the real HPA controller and the port, memory vs a real control plane',
 /** (b) runs at speed 2: the port acts at step ends, so only KWOK's and the scheduler's latencies stretch. */
 const B_SPEED = 2;
 
-/** Measured (a): see docs/kube.md; limits = measured + margin. Filled in from the first measured runs. */
-const A_LIMITS = { desiredMeanAbs: 3, readyMeanAbs: 3, readyCorrelation: 0.5, desiredDelayS: 60 };
-/** Measured (b): see docs/kube.md. */
-const B_LIMITS = { readyMeanAbs: 2, pendingMeanAbs: 2, desiredMeanAbs: 2 };
+/**
+ * (a) measured on the 2-core VM (docs/kube.md): desired mean |diff| 1.05, ready 1.03, ready
+ * correlation 0.976, time to the scale-up target 2 s apart. The first scale-up is 2 -> 3 or
+ * 2 -> 4 depending on where metrics-server's 15 s scrapes fall against the burst, and a stage can
+ * move by one 15 s sync: the limits allow one replica more on average, a correlation 0.12 lower
+ * and one sync (plus 5 s) of delay.
+ */
+const A_LIMITS = { desiredMeanAbs: 2, readyMeanAbs: 2, readyCorrelation: 0.85, desiredDelayS: 20 };
+/**
+ * (b) measured (two runs): ready mean |diff| 0.013, pending 0.017, desired 0 (the port decides
+ * from the same observations at step ends; only the per-pod start-up draws and KWOK's latency at
+ * speed 2 differ, for a second or two). Limits: 0.25 on ready and pending (15 s of a 2-replica
+ * difference in 240 s), 0.5 on desired (one decision of one replica differing for 2 minutes).
+ */
+const B_LIMITS = { readyMeanAbs: 0.25, pendingMeanAbs: 0.25, desiredMeanAbs: 0.5 };
