@@ -18,6 +18,7 @@ import { readTimeline } from '../../src/runner/timeline.js';
 import { compareTimelines, formatTimelineComparison, type TimelineComparison } from '../../src/runner/timeline-compare.js';
 import { recordRun } from '../../src/runner/record-run.js';
 import { loadRun } from '../../src/runner/report/load-run.js';
+import { main } from '../../src/runner/cli.js';
 import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, testKubeconfigPath, waitFor } from './helpers.js';
 import { DSB_TRACE, memoryLog, scratchDir } from './kube-helpers.js';
 import { milliCores } from './metrics-helpers.js';
@@ -192,6 +193,36 @@ describe('the real HPA controller and the port, memory vs a real control plane',
     expect(c.series.ready.meanAbsDiff).toBeLessThan(B_LIMITS.readyMeanAbs);
     expect(c.series.pending.meanAbsDiff).toBeLessThan(B_LIMITS.pendingMeanAbs);
     expect(c.series.desired.meanAbsDiff).toBeLessThan(B_LIMITS.desiredMeanAbs);
+  });
+
+  it('`simenv run --backend kube --agent k8s-hpa --hpa FILE` through the CLI: the HPA is applied, the steps say the controller acted, nothing is left', async () => {
+    const ns = await createTestNamespace(kc, 'hpa-cli');
+    namespaces.push(ns);
+    const out = join(dir, 'cli-runs');
+    let printed = '';
+    let errors = '';
+    const write = process.stdout.write;
+    const ewrite = process.stderr.write;
+    process.stdout.write = ((t: string) => ((printed += String(t)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((t: string) => ((errors += String(t)), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(['node', 'simenv', 'run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--backend', 'kube', '--kube-ns', ns, '--kubeconfig', testKubeconfigPath(),
+        '--speed', '1', '--step', '15', '--duration', '45', '--agent', 'k8s-hpa', '--hpa', MANIFEST, '--timeline', '--out', out, '--run-id', 'cli-hpa', '--json']);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = ewrite;
+    }
+    expect(code, `${printed}\n${errors}`).toBe(0);
+    expect(errors).toMatch(/\[backend\] kube: applied HorizontalPodAutoscaler nginx-thrift to Deployment nginx-thrift/);
+    const run = loadRun(join(out, 'cli-hpa'), { withSteps: true });
+    expect(run.summary.status).toBe('completed');
+    expect(run.config?.agent).toMatchObject({ name: 'k8s-hpa', params: { actor: 'hpa-controller', hpa: 'nginx-thrift' } });
+    expect(run.steps).toHaveLength(4);
+    expect(run.steps!.every((st) => st.actor === 'hpa-controller')).toBe(true);
+    expect(readTimeline(join(out, 'cli-hpa'))!.length).toBeGreaterThan(0);
+    const hpas = await kc.makeApiClient(AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace: ns });
+    expect(hpas.items).toHaveLength(0);
   });
 });
 
