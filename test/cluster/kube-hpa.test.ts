@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHpaManifestFile } from '../../src/agents/hpa/hpa-manifest-lite.js';
 import { createAgent } from '../../src/agents/registry.js';
 import { WORKLOAD_LABEL } from '../../src/env/cluster/kube/labels.js';
+import { READY_AT_ANNOTATION } from '../../src/env/cluster/kube/startup-gate.js';
 import { SimEnv, type SimEnvOptionsInput } from '../../src/env/sim-env.js';
 import { readTimeline } from '../../src/runner/timeline.js';
 import { compareTimelines, formatTimelineComparison, type TimelineComparison } from '../../src/runner/timeline-compare.js';
@@ -122,7 +123,8 @@ describe('the real HPA controller and the port, memory vs a real control plane',
     namespaces.push(ns);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const hpaApi = kc.makeApiClient(AutoscalingV2Api);
-    const seen = { metricsSteps: 0, maxCpuM: 0, hpaUtilisation: [] as number[] };
+    const seen = { metricsSteps: 0, maxCpuM: 0, hpaUtilisation: [] as number[], startups: [] as Array<{ drawnS: number; readyLateS: number }> };
+    const core = kc.makeApiClient(CoreV1Api);
     const m = await runBoth({
       dir,
       name: 'a',
@@ -140,9 +142,28 @@ describe('the real HPA controller and the port, memory vs a real control plane',
         const hpa = await hpaApi.readNamespacedHorizontalPodAutoscaler({ name: 'nginx-thrift', namespace: ns });
         const u = hpa.status?.currentMetrics?.[0]?.resource?.current?.averageUtilization;
         if (typeof u === 'number') seen.hpaUtilisation.push(u);
+        if (step !== STEPS) return;
+        // Drawn start-up latency: each pod of the episode carries its Ready time, and KWOK made it
+        // Ready then (the condition's time has 1 s resolution).
+        const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `${WORKLOAD_LABEL}=deployment.nginx-thrift` })).items;
+        for (const p of pods) {
+          const at = p.metadata?.annotations?.[READY_AT_ANNOTATION];
+          const ready = p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+          const created = p.metadata?.creationTimestamp;
+          if (!at || !ready || !created) continue;
+          seen.startups.push({ drawnS: (Date.parse(at) - new Date(created).getTime()) / 1000, readyLateS: (new Date(ready).getTime() - Date.parse(at)) / 1000 });
+        }
       },
     });
     console.log(`[kube hpa a] metrics seen at ${seen.metricsSteps} of 4 checks, max pod CPU ${seen.maxCpuM.toFixed(0)}m, HPA utilisation ${seen.hpaUtilisation.join(', ')}%`);
+    console.log(`[kube hpa a] start-up: creation -> ready-at ${seen.startups.map((x) => x.drawnS.toFixed(1)).join(', ')} s; Ready - ready-at ${seen.startups.map((x) => x.readyLateS.toFixed(1)).join(', ')} s`);
+    // The 2 reset pods are released at once; every pod of the scale-ups got a drawn latency and
+    // turned Ready at it (-1 s: the condition time is truncated to the second; +2 s: KWOK's queue).
+    const drawn = seen.startups.filter((x) => x.drawnS > 0.3);
+    expect(drawn.length).toBeGreaterThanOrEqual(4);
+    for (const x of seen.startups) expect(x.readyLateS).toBeGreaterThanOrEqual(-1);
+    for (const x of seen.startups) expect(x.readyLateS).toBeLessThanOrEqual(2);
+    expect(new Set(drawn.map((x) => x.drawnS.toFixed(1))).size).toBeGreaterThan(1);
     // The pipeline works: pod metrics during the run, the HPA read a utilisation, a pod at most 1000m (its request).
     expect(seen.metricsSteps).toBeGreaterThanOrEqual(3);
     expect(seen.maxCpuM).toBeGreaterThan(500);

@@ -1,12 +1,12 @@
-import { PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { StartupLatency } from '../../options.js';
 import { Rng } from '../../rng.js';
 import { StartupLatencyDraw } from '../memory/startup-latency.js';
 import type { ClusterObserver } from './cluster-observer.js';
 import { mapLimit } from './concurrency.js';
 import type { KubeClient } from './kube-client.js';
-import { FIELD_MANAGER } from './labels.js';
 import { STARTUP_LATENCY_ANNOTATION } from './manifests.js';
+import { isGone, patchPodAnnotations } from './pod-annotations.js';
 import { podPhase } from './pod-state.js';
 
 /**
@@ -119,23 +119,13 @@ export class StartupGate {
       // KWOK compares with its own wall clock (same machine), so the wall clock is the right one here.
       const value = new Date(seenMs + (delayS / this.opts.speed) * 1000).toISOString();
       try {
-        await this.opts.client.call({ verb: 'patch', resource: 'pods', namespace, name }, (a) =>
-          a.objects.patch(
-            { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, annotations: { [READY_AT_ANNOTATION]: value } } } as KubernetesObject,
-            undefined,
-            undefined,
-            FIELD_MANAGER,
-            undefined,
-            PatchStrategy.MergePatch,
-          ),
-        );
+        await patchPodAnnotations(this.opts.client, namespace, name, { [READY_AT_ANNOTATION]: value });
         this.failures = 0;
       } catch (err) {
-        const msg = (err as Error).message ?? String(err);
-        if (/not found|404/i.test(msg)) return;
+        if (isGone(err)) return;
         // Without the annotation the pod never turns Ready: forget it so the next event retries.
         this.released.delete(key);
-        if (this.failures++ % 20 === 0) this.opts.log(`kube: setting the start-up delay of pod ${namespace}/${name} failed (${this.failures} in a row): ${msg}`);
+        if (this.failures++ % 20 === 0) this.opts.log(`kube: setting the start-up delay of pod ${namespace}/${name} failed (${this.failures} in a row): ${(err as Error).message ?? String(err)}`);
       }
     });
   }

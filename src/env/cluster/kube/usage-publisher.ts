@@ -1,9 +1,9 @@
-import { PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { ServiceLoad } from '../backend.js';
 import type { ClusterObserver } from './cluster-observer.js';
 import { mapLimit } from './concurrency.js';
 import type { KubeClient } from './kube-client.js';
-import { FIELD_MANAGER } from './labels.js';
+import { isGone, patchPodAnnotations } from './pod-annotations.js';
 import { podPhase } from './pod-state.js';
 import { readyPodCpu, STARTING_POD_CPU, USAGE_CPU_ANNOTATION, usageAnnotationValue } from './pod-usage.js';
 
@@ -109,25 +109,15 @@ export class UsagePublisher {
       const name = pod.metadata?.name ?? '';
       const namespace = pod.metadata?.namespace ?? '';
       try {
-        await this.opts.client.call({ verb: 'patch', resource: 'pods', namespace, name }, (a) =>
-          a.objects.patch(
-            { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, annotations: { [USAGE_CPU_ANNOTATION]: value } } } as KubernetesObject,
-            undefined,
-            undefined,
-            FIELD_MANAGER,
-            undefined,
-            PatchStrategy.MergePatch,
-          ),
-        { retry: false });
+        await patchPodAnnotations(this.opts.client, namespace, name, { [USAGE_CPU_ANNOTATION]: value }, { retry: false });
         this.written.set(key, value);
         this.patches++;
         this.failures = 0;
       } catch (err) {
         // A pod deleted between the watch event and the patch is normal; anything else is
         // logged (the first, then every 20th in a row) and retried on the next tick.
-        const msg = (err as Error).message ?? String(err);
-        if (/not found|404/i.test(msg)) return;
-        if (this.failures++ % 20 === 0) this.opts.log(`kube: publishing CPU usage on pod ${namespace}/${name} failed (${this.failures} in a row): ${msg}`);
+        if (isGone(err)) return;
+        if (this.failures++ % 20 === 0) this.opts.log(`kube: publishing CPU usage on pod ${namespace}/${name} failed (${this.failures} in a row): ${(err as Error).message ?? String(err)}`);
       }
     });
   }
