@@ -33,13 +33,15 @@ export interface ReadyChange {
   ready: number;
   /** Pods holding CPU on a node: starting, ready or terminating. */
   held: number;
+  /** Pods not yet scheduled. */
+  pending: number;
 }
 
 /** See the module comment. */
 export class ClusterObserver {
   readonly pods: WatchCache<V1Pod>;
   readonly nodes: WatchCache<V1Node>;
-  private readonly controlledPods = new Map<string, V1Pod>();
+  private readonly controlledByKey = new Map<string, V1Pod>();
   private readonly counts: PodPhaseCounts = { pending: 0, starting: 0, ready: 0, terminating: 0 };
   private readyLog: ReadyChange[] = [];
   private listeners: Array<() => void> = [];
@@ -99,6 +101,11 @@ export class ClusterObserver {
     return this.counts;
   }
 
+  /** The controlled workload's pods as last watched (live objects: do not modify). */
+  controlledPods(): IterableIterator<V1Pod> {
+    return this.controlledByKey.values();
+  }
+
   /** Pods of the controlled workload holding CPU on a node now. */
   get held(): number {
     return heldOf(this.counts);
@@ -109,6 +116,14 @@ export class ClusterObserver {
     const out = this.readyLog;
     this.readyLog = [];
     return out;
+  }
+
+  /** Call `listener` after every watch event (pods and nodes); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** Resolve when `predicate()` holds (checked after every watch event), or reject after `timeoutMs`. */
@@ -163,13 +178,14 @@ export class ClusterObserver {
   private onPod(type: string, pod: V1Pod | null): void {
     if (pod) {
       const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledPods.delete(key);
-      else this.controlledPods.set(key, pod);
+      if (type === 'DELETED' || !this.opts.isControlled(pod)) this.controlledByKey.delete(key);
+      else this.controlledByKey.set(key, pod);
       const ready = this.counts.ready;
       const held = heldOf(this.counts);
-      countPods(this.controlledPods.values(), this.counts);
-      if (this.counts.ready !== ready || heldOf(this.counts) !== held) {
-        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts) });
+      const pending = this.counts.pending;
+      countPods(this.controlledByKey.values(), this.counts);
+      if (this.counts.ready !== ready || heldOf(this.counts) !== held || this.counts.pending !== pending) {
+        this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), ready: this.counts.ready, held: heldOf(this.counts), pending: this.counts.pending });
       }
     }
     this.notify();

@@ -2,10 +2,16 @@ import { EnvStateError } from '../../errors.js';
 import { versionAt, type Workload } from '../../trace/trace-model.js';
 import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
 import type { ClusterObserver } from './cluster-observer.js';
+import type { DesiredFollower } from './desired-follower.js';
 import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import type { RunScope } from './run-scope.js';
 import { SegmentTracker } from './segment-tracker.js';
+import { StartupGate } from './startup-gate.js';
+import { UsagePublisher } from './usage-publisher.js';
+
+/** metrics-server's resolution on the loopback control plane (up.sh --metric-resolution), simulated seconds at speed 1. */
+const METRICS_WINDOW_S = 15;
 
 /**
  * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
@@ -26,6 +32,13 @@ export abstract class RealtimeBackend implements ClusterBackend {
   protected episodeActive = false;
   private closing: Promise<void> | undefined;
   private lateWarnedAt = -Infinity;
+  /** Publishes the controlled pods' CPU usage for KWOK (kube.publishUsage, given a demand model). */
+  protected readonly usage: UsagePublisher | undefined;
+  /** Draws the controlled pods' start-up delays (replay mode, kube.startupLatency `drawn`). */
+  protected readonly startupGate: StartupGate | undefined;
+  /** Set when a controller in the cluster (the real HPA) owns spec.replicas instead of the agent. */
+  protected desiredFollower: DesiredFollower | undefined;
+  private ignoredActionLogged = false;
 
   protected constructor(
     protected readonly client: KubeClient,
@@ -34,7 +47,24 @@ export abstract class RealtimeBackend implements ClusterBackend {
     protected readonly ctx: BackendContext,
     protected readonly observer: ClusterObserver,
     readonly runId: string,
-  ) {}
+  ) {
+    if (startupGateWanted(options, ctx)) {
+      this.startupGate = new StartupGate({ client, observer, latency: ctx.startupLatency!, speed: options.speed, log: ctx.log });
+    }
+    const load = ctx.load;
+    if (options.publishUsage && load) {
+      this.usage = new UsagePublisher({
+        client,
+        observer,
+        load,
+        simNow: () => this.simTimeAt(this.client.clock.nowMs()),
+        podCpuAt: (t) => podCpuAt(ctx.controlled, t),
+        intervalMs: options.usageIntervalMs,
+        windowS: METRICS_WINDOW_S,
+        log: ctx.log,
+      });
+    }
+  }
 
   /** One line for logs and SimEnv.describe(): mode, server, namespace, run id. */
   describe(): string {
@@ -79,18 +109,35 @@ export abstract class RealtimeBackend implements ClusterBackend {
   async reset(params: BackendResetParams): Promise<void> {
     this.ensureOpen('reset');
     this.episodeActive = false;
+    await this.usage?.stop();
+    this.startupGate?.beginReset();
     await this.prepareEpisode(params);
     this.desired = params.initialReplicas;
     this.observer.drainReadyChanges();
+    this.desiredFollower?.drain();
     this.originMs = this.client.clock.nowMs();
     this.originS = params.startTimeS;
     this.simNowS = params.startTimeS;
-    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held);
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired, this.observer.held, this.observer.controlled.pending);
     this.episodeActive = true;
+    this.startupGate?.beginEpisode(params.rng);
+    this.usage?.start();
+    await this.startExternalScaler();
   }
+
+  /** Called once the episode's clock runs: hand spec.replicas to a controller in the cluster (replay mode with kube.hpa). */
+  protected async startExternalScaler(): Promise<void> {}
 
   async setDesiredReplicas(replicas: number): Promise<void> {
     this.ensureOpen('setDesiredReplicas');
+    if (this.desiredFollower) {
+      // The HPA controller owns spec.replicas; writing the agent's count would fight it.
+      if (!this.ignoredActionLogged) {
+        this.ignoredActionLogged = true;
+        this.ctx.log(`kube: the HPA controller scales ${this.controlledName}; the agent's replica count (${replicas}) is not applied`);
+      }
+      return;
+    }
     const namespace = this.controlledNamespace;
     const name = this.controlledName;
     const resource = `${this.scope.controlled.resource}/scale`;
@@ -118,7 +165,13 @@ export abstract class RealtimeBackend implements ClusterBackend {
     await this.sleepUntil(timeS);
     const broken = this.observer.watchFailure(5);
     if (broken) throw broken;
-    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held);
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held, c.pending);
+    if (this.desiredFollower) {
+      for (const c of this.desiredFollower.drain()) {
+        this.tracker.recordDesired(this.simTimeAt(c.atMs), c.replicas);
+        this.desired = c.replicas;
+      }
+    }
     this.tracker.flush(timeS, onSegment);
     this.simNowS = timeS;
   }
@@ -135,14 +188,22 @@ export abstract class RealtimeBackend implements ClusterBackend {
       this.closing = (async () => {
         this.episodeActive = false;
         try {
+          await this.usage?.stop();
           await this.teardown();
         } finally {
           this.observer.stop();
+          this.desiredFollower?.stop();
+          this.startupGate?.stop();
         }
       })();
     }
     return this.closing;
   }
+}
+
+/** Whether the run draws start-up delays on the cluster: replay mode, `drawn`, no fixed podReadyDelayS, and a distribution from the env. */
+export function startupGateWanted(options: KubeOptions, ctx: Pick<BackendContext, 'startupLatency'>): boolean {
+  return options.mode === 'replay' && options.startupLatency === 'drawn' && options.podReadyDelayS === 0 && ctx.startupLatency !== undefined;
 }
 
 /** CPU request of one pod of the controlled workload at `timeS`, cores. */

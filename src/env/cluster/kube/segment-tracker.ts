@@ -12,14 +12,16 @@ export class SegmentTracker {
   private ready = 0;
   private held = 0;
   private desired = 0;
-  private pending: Array<{ t: number; seq: number; ready?: number; held?: number; desired?: number }> = [];
+  private unscheduled = 0;
+  private pending: Array<{ t: number; seq: number; ready?: number; held?: number; unscheduled?: number; desired?: number }> = [];
   private seq = 0;
 
   /** Start over at `timeS` with the given state (episode start). */
-  reset(timeS: number, ready: number, desired: number, held = ready): void {
+  reset(timeS: number, ready: number, desired: number, held = ready, unscheduled = 0): void {
     this.t = timeS;
     this.ready = ready;
     this.held = held;
+    this.unscheduled = unscheduled;
     this.desired = desired;
     this.pending = [];
   }
@@ -36,11 +38,11 @@ export class SegmentTracker {
   }
 
   /**
-   * Record that the ready count became `ready` (and the pods holding CPU `held`) at `timeS`;
-   * a time before the last flush counts as that flush's end.
+   * Record that the ready count became `ready` (the pods holding CPU `held`, the unscheduled
+   * ones `unscheduled`) at `timeS`; a time before the last flush counts as that flush's end.
    */
-  recordReady(timeS: number, ready: number, held = ready): void {
-    this.pending.push({ t: timeS, seq: this.seq++, ready, held });
+  recordReady(timeS: number, ready: number, held = ready, unscheduled?: number): void {
+    this.pending.push({ t: timeS, seq: this.seq++, ready, held, ...(unscheduled !== undefined ? { unscheduled } : {}) });
   }
 
   /** Record that the desired count became `desired` at `timeS`. */
@@ -61,21 +63,23 @@ export class SegmentTracker {
       const c = this.pending[i]!;
       const ready = c.ready ?? this.ready;
       const held = c.held ?? this.held;
+      const unscheduled = c.unscheduled ?? this.unscheduled;
       const desired = c.desired ?? this.desired;
       i++;
       // A change back to the same state (or a repeated report) does not split the segment.
-      if (ready === this.ready && held === this.held && desired === this.desired) continue;
+      if (ready === this.ready && held === this.held && desired === this.desired && unscheduled === this.unscheduled) continue;
       const at = Math.max(c.t, start);
       if (at > start) {
-        sink?.(start, at, this.ready, this.desired, this.held);
+        sink?.(start, at, this.ready, this.desired, this.held, this.unscheduled);
         start = at;
       }
       this.ready = ready;
       this.held = held;
+      this.unscheduled = unscheduled;
       this.desired = desired;
     }
     this.pending.splice(0, i);
-    if (untilS > start) sink?.(start, untilS, this.ready, this.desired, this.held);
+    if (untilS > start) sink?.(start, untilS, this.ready, this.desired, this.held, this.unscheduled);
     this.t = untilS;
   }
 }
