@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Agent } from '../src/agents/agent.js';
 import { createAgent, loadAgent } from '../src/agents/registry.js';
 import { runThroughput } from './agents-throughput.js';
+import { runHeldout } from './agents-heldout.js';
 import { availableTfBackends, initTfBackend, type TfBackendName } from '../src/agents/tf-backend.js';
 import { SimEnv, type SimEnvOptionsInput } from '../src/env/sim-env.js';
 import { replicaTimeline } from '../src/env/trace/trace-model.js';
@@ -266,9 +267,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ? async (): Promise<void> => {
           await runThroughput(trainEnvs, NUM_ENVS, resolve(env.AGENTS_BENCH_OUT ?? join('.bench', 'agents-throughput')));
         }
-      : run;
-  if (mode !== undefined && mode !== 'throughput') {
-    console.error(`bench:agents: expected no argument or "throughput", got "${mode}"`);
+      : mode === 'heldout'
+        ? async (): Promise<void> => void (await runHeldout())
+        : async (): Promise<void> => {
+            await run();
+            await runHeldout();
+          };
+  if (mode !== undefined && mode !== 'throughput' && mode !== 'heldout') {
+    console.error(`bench:agents: expected no argument, "throughput" or "heldout", got "${mode}"`);
     process.exit(2);
   }
   main().catch((err: unknown) => {

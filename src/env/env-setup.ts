@@ -1,6 +1,7 @@
 import { ConfigError, SimEnvError, UnknownWorkloadError } from './errors.js';
 import { DEFAULT_INJECTED_PLACEMENT, DEFAULT_NODE_COUNT, NodePoolSchema, parseOptions, type SimEnvOptions } from './options.js';
 import { checkWindows, episodeReach } from './episode-windows.js';
+import { checkLimit, LIMITS, limitMessage } from './limits.js';
 import { readTrace } from './trace/trace-codec.js';
 import type { Trace } from './trace/schema.js';
 import { buildTraceModel, findWorkload, workloadsOfKind, type TraceModel, type Workload } from './trace/trace-model.js';
@@ -44,6 +45,35 @@ function deploymentNames(model: TraceModel): string[] {
   return [...new Set(workloadsOfKind(model, 'Deployment').map((w) => w.key))];
 }
 
+/** A workload's largest recorded replica count (a loop: versions can outnumber a call's arguments). */
+export function peakReplicas(w: Workload): number {
+  let peak = 0;
+  for (const v of w.versions) if (v.replicas > peak) peak = v.replicas;
+  return peak;
+}
+
+/** maxReplicas when not given: max(10, twice the recorded peak), within LIMITS.replicas. */
+export function defaultMaxReplicas(w: Workload): number {
+  return Math.min(LIMITS.replicas, Math.max(10, 2 * peakReplicas(w)));
+}
+
+/**
+ * The most pods the memory backend can have to hold at once is at most every other workload's
+ * peak plus the controlled deployment's maxReplicas: refuse a trace or range over LIMITS.pods
+ * before anything is allocated per pod.
+ */
+export function checkPodBound(model: TraceModel, controlled: ReadonlyMap<Workload, number>): void {
+  let pods = 0;
+  for (const max of controlled.values()) pods += max;
+  const held = pods;
+  for (const w of model.workloads) if (!controlled.has(w)) pods += peakReplicas(w);
+  if (pods > LIMITS.pods) {
+    throw new ConfigError('trace', limitMessage('pods', `${pods} (maxReplicas ${held} plus the other workloads' recorded peaks)`), {
+      hint: 'lower maxReplicas, or use a trace whose workloads fit the limit',
+    });
+  }
+}
+
 /** Validate options, load the trace and resolve every default. */
 export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSetup> {
   const parsed = parseOptions(input);
@@ -68,8 +98,9 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
   };
   const controlled = findDeployment(parsed.deployment);
 
-  const peak = Math.max(...controlled.versions.map((v) => v.replicas));
-  const maxReplicas = parsed.maxReplicas ?? Math.max(10, 2 * peak);
+  const maxReplicas = parsed.maxReplicas ?? defaultMaxReplicas(controlled);
+  checkLimit('maxReplicas', 'replicas', maxReplicas);
+  checkPodBound(model, new Map([[controlled, maxReplicas]]));
   if (parsed.minReplicas > maxReplicas) {
     throw new ConfigError('minReplicas', `expected minReplicas <= maxReplicas (${maxReplicas}), got ${parsed.minReplicas}`);
   }
@@ -95,6 +126,7 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
       hint: 'without the trace end, only the horizon ends an episode',
     });
   }
+  if (horizon !== null) checkLimit('horizon', 'stepsPerEpisode', horizon);
   const start = parsed.episodeStart;
   if (parsed.pastTraceEnd === 'truncate') {
     const earliest =
@@ -103,7 +135,7 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
         : start.type === 'random-window'
           ? (start.earliestS ?? 0)
           : start.type === 'windows'
-            ? Math.min(...start.windows.map((w) => w[0]))
+            ? start.windows.reduce((m, w) => Math.min(m, w[0]), Infinity)
             : 0;
     if (earliest >= model.durationS) {
       const field = start.type === 'trace-start' ? 'trace' : 'episodeStart';
@@ -133,6 +165,9 @@ export async function setupEnv(input: unknown, preloaded?: Trace): Promise<EnvSe
     });
   }
   const pools = parsed.nodes.pools ?? [NodePoolSchema.parse({ count: DEFAULT_NODE_COUNT })];
+  let nodeCount = source === 'trace' ? model.nodes.length : 0;
+  if (source === 'virtual') for (const p of pools) nodeCount += p.count;
+  checkLimit(source === 'virtual' ? 'nodes.pools' : 'nodes.source', 'nodes', nodeCount);
   const inject =
     parsed.nodes.inject === null
       ? null

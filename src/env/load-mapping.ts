@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DemandSeries } from './demand.js';
 import { ConfigError } from './errors.js';
+import { LIMITS, limitMessage } from './limits.js';
 import { sourcePeak, type SourceSeries } from './load-series.js';
 import { expected, nonNegativeNumber, positiveInt, positiveNumber } from './schema-helpers.js';
 
@@ -87,6 +88,13 @@ export function mapLoad(src: SourceSeries, m: LoadMapping, perReplicaRps: number
     sized = m.peakQuantile >= 1 ? peak : quantile(src.values, m.peakQuantile);
     if (sized <= 0) throw new ConfigError('demand.mapping.peakReplicas', `expected a series whose sized value (quantile ${m.peakQuantile}) is positive, got ${sized}`, { hint: 'raise mapping.peakQuantile or use mapping.factor' });
     factor = (m.peakReplicas * perReplicaRps * m.targetUtilisation) / sized;
+  }
+  // A series that maps above the limit would overflow the service model to Infinity, which
+  // JSON writes as null: refuse it here, naming the peak and the factor.
+  if (!(peak * factor <= LIMITS.demandRps)) {
+    throw new ConfigError('demand', limitMessage('demandRps', `a peak of ${peak} x factor ${factor} = ${peak * factor}`), {
+      hint: 'scale the series down (mapping.factor or mapping.peakReplicas), or fix the load file',
+    });
   }
   const { times, values, spanS } = src;
   const off = m.offsetS;

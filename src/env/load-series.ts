@@ -28,6 +28,11 @@ const NUMBER_LINE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 // NAB writes `YYYY-MM-DD HH:MM:SS` without a zone: read as UTC, so the result does not depend on the machine's zone.
 const NAB_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
+/** A decimal number cell, or NaN (empty cells, hex, `NaN`, `Infinity` are not numbers here). */
+function decimal(cell: string | undefined): number {
+  return cell !== undefined && NUMBER_LINE.test(cell) ? Number(cell) : Number.NaN;
+}
+
 function fail(path: string, message: string): never {
   throw new ConfigError('demand.path', `${path}: ${message}`, {
     hint: 'a load file is one number per line, NAB "timestamp,value" CSV, "time,rps" CSV, or JSON [[time, rps], ...]',
@@ -59,6 +64,7 @@ function build(times: number[], values: number[], path: string, format: SourceSe
   for (const i of order) {
     const ti = times[i]! - t0;
     const vi = values[i]!;
+    if (!Number.isFinite(ti)) fail(path, `expected finite times, got ${times[i]}`);
     if (!Number.isFinite(vi) || vi < 0) fail(path, `expected non-negative values, got ${vi} at source time ${ti} s`);
     if (t.length > 0 && t[t.length - 1] === ti) v[v.length - 1] = vi;
     else {
@@ -104,13 +110,15 @@ export function parseSourceSeries(text: string, path: string, format: LoadFormat
       values.push(Number(cells[0]));
       return;
     }
-    const value = Number(cells[1]);
+    // Only decimal numbers: Number() would read '' as 0 and '0x100' as 256.
+    const value = decimal(cells[1]);
     let time: number;
     if (f === 'nab') {
       time = NAB_TIME.test(cells[0] ?? '') ? Date.parse(`${cells[0]!.replace(' ', 'T')}Z`) / 1000 : Number.NaN;
-    } else time = cells[0] === '' ? Number.NaN : Number(cells[0]);
+    } else time = decimal(cells[0]);
     if (cells.length < 2 || !Number.isFinite(time) || !Number.isFinite(value)) {
-      if (i === 0) return; // a header line
+      // A header is a first line with no number in it (`time,rps`); `0,NaN` is a bad data line.
+      if (i === 0 && !cells.some((c) => NUMBER_LINE.test(c) || NAB_TIME.test(c))) return;
       fail(path, `data line ${i + 1}: expected "${f === 'nab' ? 'YYYY-MM-DD HH:MM:SS,value' : 'time,rps'}", got "${line.trim()}"`);
     }
     times.push(time);

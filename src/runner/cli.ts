@@ -7,6 +7,7 @@ import { registerKubeCommands } from './commands/kube.js';
 import { registerCompareCommands } from './commands/compare.js';
 import { registerTrainCommands } from './commands/train.js';
 import { registerScenarioCommands } from './commands/scenarios.js';
+import { registerTuneCommands } from './commands/tune.js';
 
 /**
  * The `simenv` CLI. Each command group lives in src/runner/commands/<group>.ts and exports a
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCompareCommands(program);
   registerTrainCommands(program);
   registerScenarioCommands(program);
+  registerTuneCommands(program);
   // Other command groups register here (one line each).
   return program;
 }

@@ -11,7 +11,8 @@ import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run
 import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
-import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
+import { applyPolicyDefaults, stepsIn, type RunPlan } from './run-plan.js';
+import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
 import { runWarnings } from './run-warnings.js';
 import { executeApplicationRun } from './application-run.js';
 
@@ -35,7 +36,6 @@ export interface RunIo {
   printJson?: boolean;
 }
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Rethrow option problems found by SimEnv.create as usage errors (exit 2): they come from flags. */
 function asUsage(err: unknown): unknown {
@@ -139,7 +139,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
             : `policy(${plan.agent.dir})`,
         episodes: plan.episodes,
         seed: plan.seed,
-        mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${Math.floor(plan.durationSeconds / plan.stepSeconds)}` : ''})`,
+        mode: plan.mode === 'one-step' ? `one-step(${plan.durationSeconds}s)` : `multi-step(${plan.stepSeconds}s${plan.durationSeconds !== null ? `x${stepsIn(plan.durationSeconds, plan.stepSeconds)}` : ''})`,
         trace: `${plan.tracePath}(sha256:${hash.sha256.slice(0, 12)})`,
       });
     }
@@ -154,7 +154,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     const controller = new AbortController();
     if (io.handleSignals !== false) {
       let count = 0;
-      const onSignal = (sig: NodeJS.Signals): void => {
+      const onSignal = (sig: StopSignal): void => {
         count++;
         if (count === 1) {
           controller.abort(sig);
@@ -169,15 +169,10 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
             // stopping anyway
           }
           io.stderr.write(`simenv: ${sig} again: stopping now; ${writer.dir}/summary.json is not written, step.jsonl is complete up to the last step\n`);
-          process.exit(SIGNAL_EXIT[sig] ?? 1);
+          process.exit(exitCodeOf(sig));
         }
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      removeSignals = () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      };
+      removeSignals = onStopSignals(onSignal);
     }
 
     const a = agent;
@@ -209,7 +204,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
     else if (human) printer.summary(s, shown(writer.dir));
     if (s.status === 'failed') throw outcome.error;
-    if (s.status === 'interrupted') return SIGNAL_EXIT[s.signal ?? ''] ?? 130;
+    if (s.status === 'interrupted') return exitCodeOf(s.signal);
     return 0;
   } finally {
     bar.done();

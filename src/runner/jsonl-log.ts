@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { writeError } from './write-error.js';
 
 /**
  * The one JSONL writer of every run log (`step.jsonl`, `train.jsonl`), with one durability
@@ -95,6 +96,8 @@ export class JsonlLog {
   /** Bytes in the file (written), for the page arithmetic of the padding. */
   private fileBytes = 0;
   private longestLine = 0;
+  /** Lines handed to `appendLine` whose bytes never reached the file (a failed batch write). */
+  private lostLines = 0;
 
   private constructor(
     /** The file. */
@@ -103,6 +106,8 @@ export class JsonlLog {
     options: JsonlLogOptions,
   ) {
     this.fd = fd;
+    // Appending to an existing file: the page arithmetic and the cut-back start at its end.
+    this.fileBytes = fstatSync(fd).size;
     this.batched = options.flush === 'batched';
     this.batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
     this.batchMs = options.batchMs ?? BATCH_MS;
@@ -120,7 +125,13 @@ export class JsonlLog {
 
   /** Open (create or append to) `path`. */
   static open(path: string, options: JsonlLogOptions = {}): JsonlLog {
-    return new JsonlLog(path, openSync(path, 'a', 0o644), options);
+    let fd: number;
+    try {
+      fd = openSync(path, 'a', 0o644);
+    } catch (err) {
+      throw writeError(path, err);
+    }
+    return new JsonlLog(path, fd, options);
   }
 
   /** How lines are written. */
@@ -155,10 +166,39 @@ export class JsonlLog {
     const need = line.length * 3 + PAGE;
     if (need > this.lineBuf.length) this.lineBuf = Buffer.allocUnsafe(Math.max(need, this.lineBuf.length * 2));
     const n = this.padToPage(0, this.lineBuf.write(line, 0, 'utf8'));
-    const written = writeSync(this.fd, this.lineBuf, 0, n);
-    // A short write only happens when the disk is full; finish the line or fail loudly.
-    if (written < n) writeAll(this.fd, this.lineBuf.subarray(written, n));
+    try {
+      const written = writeSync(this.fd, this.lineBuf, 0, n);
+      // A short write only happens when the disk is full; finish the line or fail loudly.
+      if (written < n) writeAll(this.fd, this.lineBuf.subarray(written, n));
+    } catch (err) {
+      this.cutBackAfterFailedWrite(1);
+      throw writeError(this.path, err);
+    }
     this.fileBytes += n;
+  }
+
+  /**
+   * After a failed write: cut the file back to its last whole line (a short write may have
+   * left part of the line or batch) and count the lines lost, so nothing reads a torn line
+   * and a summary can leave out what is not on disk.
+   */
+  private cutBackAfterFailedWrite(lines: number): void {
+    this.lostLines += lines;
+    try {
+      if (this.fd !== null) ftruncateSync(this.fd, this.fileBytes);
+    } catch {
+      // the file keeps a torn tail; readers skip a last line without a newline
+    }
+  }
+
+  /** Lines appended that are not in the file: buffered (batched mode) or lost to a failed write. */
+  get unwrittenLines(): number {
+    return this.pendingLines + this.lostLines;
+  }
+
+  /** The most lines this log can hold unwritten at a time (0 in step mode). */
+  get maxUnwrittenLines(): number {
+    return this.batched ? this.batchLines : 0;
   }
 
   private bufferLine(line: string): void {
@@ -198,11 +238,18 @@ export class JsonlLog {
   flush(): void {
     if (this.pendingBytes === 0 || this.fd === null) return;
     const n = this.pendingBytes;
+    const lines = this.pendingLines;
     // Forget the batch before writing: if the write fails (disk full), the error surfaces
-    // once and a later flush does not append the same lines again behind a partial copy.
+    // once and a later flush does not append the same lines again behind a partial copy;
+    // the file is cut back to its last whole line and the batch's lines counted as lost.
     this.pendingBytes = 0;
     this.pendingLines = 0;
-    writeAll(this.fd, this.lineBuf.subarray(0, n));
+    try {
+      writeAll(this.fd, this.lineBuf.subarray(0, n));
+    } catch (err) {
+      this.cutBackAfterFailedWrite(lines);
+      throw writeError(this.path, err);
+    }
     this.fileBytes += n;
     this.lastWriteMs = this.clock();
   }

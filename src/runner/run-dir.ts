@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
+import { writeError } from './write-error.js';
 import type { EpisodeSummary, RunConfigRecord, SummaryRecord } from './records.js';
 
 export { BATCH_LINES, BATCH_MS, type LogFlush } from './jsonl-log.js';
@@ -30,11 +31,16 @@ export const RUN_FILES = { config: 'config.json', steps: 'step.jsonl', episodes:
  */
 export type LogLevel = 'steps' | 'episodes' | 'none';
 
-/** A run directory name (the run id of config.json and step.jsonl; not the cluster label, `newClusterRunLabel`): UTC time to the second, the agent's name and 4 random hex digits (ids sort by time). */
+/**
+ * A run directory name (the run id of config.json and step.jsonl; not the cluster label,
+ * `newClusterRunLabel`): UTC time to the second, the agent's name and 8 random hex digits (ids
+ * sort by time; 32 random bits, so runs started in the same second by a sweep do not collide:
+ * 16 bits gave even odds of a collision at ~300 runs per second).
+ */
 export function newRunDirName(agentName: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const agent = agentName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32) || 'run';
-  return `${stamp}-${agent}-${randomBytes(2).toString('hex')}`;
+  return `${stamp}-${agent}-${randomBytes(4).toString('hex')}`;
 }
 
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -127,17 +133,52 @@ export function checkRunTarget(parent: string, runId: string): void {
   }
 }
 
-/** Write `data` to `path` atomically: temporary file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const fd = openSync(tmp, 'w', 0o644);
+/**
+ * Throw a UsageError unless `path` is free or a regular file: writeFileAtomic replaces only
+ * those. `flag` (e.g. `--html`) prefixes the message when the path came from one.
+ */
+export function checkReplaceable(path: string, flag?: string): void {
+  let existing;
   try {
-    writeAll(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    existing = lstatSync(path);
+  } catch {
+    return;
   }
-  renameSync(tmp, path);
+  if (existing.isFile()) return;
+  const kind = existing.isSymbolicLink() ? 'a symbolic link' : existing.isDirectory() ? 'a directory' : existing.isFIFO() ? 'a FIFO' : existing.isSocket() ? 'a socket' : 'a device';
+  throw new UsageError(`${flag ? `${flag}: ` : ''}expected a regular file (or none) to write, got ${kind} at ${path}`, {
+    hint: 'choose another path: simenv only replaces regular files',
+  });
+}
+
+/**
+ * Write `data` to `path` atomically: temporary file in the same directory, fsync, rename. The
+ * rule for every file simenv writes whole (config, summary, eval.json, train.json, the HTML
+ * report): a reader sees the old file or the new one, never half of one; a failed write
+ * removes its temporary file and throws a one-line error naming the path (writeError). Only a
+ * regular file (or nothing) is replaced: a device, FIFO, directory or symlink at `path` is
+ * refused (UsageError), so `--html /dev/null` cannot replace /dev/null.
+ */
+export function writeFileAtomic(path: string, data: string): void {
+  checkReplaceable(path);
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw writeError(path, err);
+  }
 }
 
 
@@ -185,12 +226,18 @@ export class RunWriter {
       }
       throw err;
     }
-    writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     const log = options.log ?? 'steps';
-    const steps = log === 'steps' ? JsonlLog.open(join(dir, RUN_FILES.steps), options) : null;
-    // Episode lines are few: one write per line, the step mode of the same writer.
-    const episodes = log === 'episodes' ? JsonlLog.open(join(dir, RUN_FILES.episodes), { flush: 'step' }) : null;
-    return new RunWriter(dir, config.run, steps, episodes, options);
+    try {
+      writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+      const steps = log === 'steps' ? JsonlLog.open(join(dir, RUN_FILES.steps), options) : null;
+      // Episode lines are few: one write per line, the step mode of the same writer.
+      const episodes = log === 'episodes' ? JsonlLog.open(join(dir, RUN_FILES.episodes), { flush: 'step' }) : null;
+      return new RunWriter(dir, config.run, steps, episodes, options);
+    } catch (err) {
+      // Nothing ran yet: leave no empty or config-only run directory behind (a full disk, EROFS).
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /** Whether step lines are wanted (log level `steps`); the run loop does not encode them otherwise. */
@@ -213,6 +260,16 @@ export class RunWriter {
   appendStepLine(line: string): void {
     if (this.steps === null || this.steps.isClosed) throw new Error(`RunWriter: step.jsonl of ${this.runId} is closed`);
     this.steps.appendLine(line);
+  }
+
+  /** step.jsonl lines appended but not in the file (buffered, or lost to a failed write). */
+  get unwrittenStepLines(): number {
+    return this.steps?.unwrittenLines ?? 0;
+  }
+
+  /** The most step.jsonl lines that can be unwritten at a time (0 when each line is written at once). */
+  get maxUnwrittenStepLines(): number {
+    return this.steps?.maxUnwrittenLines ?? 0;
   }
 
   /** Hand buffered lines to the kernel now (batched mode). The runner calls it at every episode end and before the summary. */

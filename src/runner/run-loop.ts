@@ -30,6 +30,10 @@ export interface RunRecordSink {
   readonly logsSteps?: boolean;
   /** Each episode's figures as it ends (complete or cut short), for a sink that logs episodes. */
   appendEpisode?(summary: EpisodeSummary): void;
+  /** Step lines appended but not on disk (buffered, or lost to a failed write); default 0. */
+  readonly unwrittenStepLines?: number;
+  /** The most step lines the sink holds unwritten at a time; default 0 (each written at once). */
+  readonly maxUnwrittenStepLines?: number;
 }
 
 /** Facts about the run that go into `summary.json` as they are. */
@@ -101,6 +105,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   // Step lines are the bulk of a run's cost; a sink that keeps none is not handed any.
   const stepSink = writer && writer.logsSteps !== false ? writer : null;
   const stats = new RunStats();
+  // A failed batch write loses its lines: the stats must be able to take them back.
+  const maxUnwritten = stepSink?.maxUnwrittenStepLines ?? 0;
+  if (maxUnwritten > 0) stats.keepRecentSteps(maxUnwritten + 1);
   const startedAt = new Date();
   const t0 = clock();
   let lastYield = t0;
@@ -118,16 +125,23 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     opts.onProgress(progress);
   };
 
+  // 1 while a line is appended but not yet counted: a write failing inside appendStepLine
+  // loses that line too, and the stats never saw it.
+  let uncounted = 0;
   const afterReset = (episode: number, seed: number, r: ResetResult): void => {
+    uncounted = 1;
     stepSink?.appendStepLine(encoder.encode(episode, 0, r.info, null, false, false));
     stats.beginEpisode(episode, seed, r.info.timeS, r.info.observation.desired);
+    uncounted = 0;
     opts.onReset?.(episode, seed, r.info);
     progress.episodeSteps = 0;
   };
   /** Log one step; true when the episode is over. */
   const afterStep = (episode: number, step: number, action: number, r: StepResult): boolean => {
     const info = r.info;
+    uncounted = 1;
     stepSink?.appendStepLine(encoder.encode(episode, step, info, action, r.terminated, r.truncated));
+    uncounted = 0;
     stats.addStep(
       {
         timeS: info.timeS,
@@ -218,6 +232,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     } catch {
       // keep `error`
     }
+    // The summary counts only what is on disk: steps whose lines a failed write lost are taken back.
+    const lost = (stepSink?.unwrittenStepLines ?? 0) - uncounted;
+    if (lost > 0) stats.dropLastLines(lost);
     if (stats.inEpisode) {
       const s = stats.endEpisode(false);
       try {
@@ -259,7 +276,17 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
     endedAt: new Date().toISOString(),
     perEpisode: totals.perEpisode,
   };
-  writer?.finish(summary);
+  try {
+    writer?.finish(summary);
+  } catch (finishErr) {
+    // A full disk fails the summary too: say both, the run's own failure first.
+    if (error === null) throw finishErr;
+    const first = error instanceof Error ? error.message : String(error);
+    throw new SimEnvError(error instanceof SimEnvError ? error.code : 'WRITE', `${first}; the summary could not be written either (${finishErr instanceof Error ? finishErr.message : String(finishErr)}): simenv report recomputes the run from step.jsonl`, {
+      hint: error instanceof SimEnvError ? error.hint : undefined,
+      cause: error,
+    });
+  }
   return { summary, error };
 }
 

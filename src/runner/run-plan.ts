@@ -11,6 +11,10 @@ import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands
 import { checkRunId, type LogFlush, type LogLevel } from './run-dir.js';
 import { planSeeds, type SeedBlock } from './seed-plan.js';
 import { issuePath, parse } from '../env/parse.js';
+import { LIMITS, limitMessage } from '../env/limits.js';
+
+/** Largest --seed / --seeds value: the PRNG is seeded with 32 bits, and seeds derive by addition. */
+const MAX_SEED = 0x7fffffff;
 
 /**
  * From CLI flags to a `RunPlan`: everything `simenv run` and `simenv eval` will do, decided
@@ -58,9 +62,9 @@ export const RunFlagsSchema = z.strictObject({
   policy: z.string().min(1, 'expected a policy directory').optional(),
   duration: positiveNumberFlag().optional(),
   step: positiveNumberFlag().optional(),
-  episodes: intFlag(1, 1_000_000).default(1),
-  seed: intFlag(0, 0x7fffffff).default(0),
-  seeds: intListFlag().optional(),
+  episodes: intFlag(1, LIMITS.episodes).default(1),
+  seed: intFlag(0, MAX_SEED).default(0),
+  seeds: intListFlag(0, MAX_SEED).optional(),
   backend: enumFlag(FLAG_CHOICES.backend).default('memory'),
   actionMode: enumFlag(FLAG_CHOICES.actionMode).optional(),
   maxDelta: intFlag(1).optional(),
@@ -212,6 +216,16 @@ function episodeShape(stepSeconds: number | undefined, durationSeconds: number |
   return { mode: 'multi-step', durationSeconds: durationSeconds ?? null, stepSeconds };
 }
 
+/**
+ * Whole steps of `stepSeconds` in `durationSeconds`: floor, except that a ratio within float
+ * error of an integer is that integer (0.3 / 0.1 is 2.9999999999999996, and means 3 steps).
+ */
+export function stepsIn(durationSeconds: number, stepSeconds: number): number {
+  const ratio = durationSeconds / stepSeconds;
+  const nearest = Math.round(ratio);
+  return Math.abs(ratio - nearest) <= 1e-9 * Math.max(1, nearest) ? nearest : Math.floor(ratio);
+}
+
 /** Set the episode shape's SimEnv options (oneStep, or stepSeconds and horizon) on `envOptions`. */
 function shapeEnvOptions(envOptions: Record<string, unknown>, shape: EpisodeShape): void {
   delete envOptions.oneStep;
@@ -221,7 +235,7 @@ function shapeEnvOptions(envOptions: Record<string, unknown>, shape: EpisodeShap
     envOptions.oneStep = { durationSeconds: shape.durationSeconds };
   } else {
     envOptions.stepSeconds = shape.stepSeconds;
-    if (shape.durationSeconds !== null) envOptions.horizon = Math.max(1, Math.floor(shape.durationSeconds / shape.stepSeconds));
+    if (shape.durationSeconds !== null) envOptions.horizon = Math.max(1, stepsIn(shape.durationSeconds, shape.stepSeconds));
   }
 }
 
@@ -346,7 +360,11 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     envOptions.kube = kube;
   }
 
-  const seedPlan = planSeeds(opts.evalMode ? (f.seeds ?? [f.seed]) : [f.seed], f.episodes);
+  const seedList = opts.evalMode ? (f.seeds ?? [f.seed]) : [f.seed];
+  if (seedList.length * f.episodes > LIMITS.episodes) {
+    throw new UsageError(`--episodes x --seeds: ${limitMessage('episodes', `${f.episodes} x ${seedList.length} = ${f.episodes * seedList.length}`)}`);
+  }
+  const seedPlan = planSeeds(seedList, f.episodes);
   const seeds = seedPlan.episodeSeeds;
   const seed = seedPlan.seedList[0]!;
 

@@ -1,5 +1,5 @@
 import type { EpisodeSummary, RewardRecord } from './records.js';
-import { meanStd } from './stats.js';
+import { meanStd, minMax } from './stats.js';
 
 /**
  * Accumulates a run's figures step by step: per-episode sums and the run's totals. The run
@@ -40,15 +40,78 @@ interface OpenEpisode {
   truncated: boolean;
 }
 
+/** Numbers kept per recent step so it can be taken back (see keepRecentSteps). */
+const UNDO_FIELDS = 15;
+
 /** The per-episode and per-run accumulator. */
 export class RunStats {
   readonly episodes: EpisodeSummary[] = [];
   private open: OpenEpisode | null = null;
   steps = 0;
+  /** Ring of the open episode's last steps (what addStep added, and what it replaced). */
+  private recent: Float64Array | null = null;
+  private recentCap = 0;
+  private recentLen = 0;
+  private recentNext = 0;
+
+  /**
+   * Remember the open episode's last `n` steps so `dropLastLines` can take them back: a
+   * batched log can lose up to that many lines to a failed write, and a summary must never
+   * count a step that is not on disk. Typed arrays, written in place: no allocation per step.
+   */
+  keepRecentSteps(n: number): void {
+    this.recentCap = n;
+    this.recent = n > 0 ? new Float64Array(n * UNDO_FIELDS) : null;
+    this.recentLen = 0;
+    this.recentNext = 0;
+  }
+
+  /**
+   * Take back the last `lines` logged lines that never reached the disk: the open episode's
+   * last steps, and when `lines` exceeds its steps, its reset line too (the episode is then
+   * dropped: nothing of it is on disk). Call before closing the episode.
+   */
+  dropLastLines(lines: number): void {
+    const e = this.open;
+    if (!e || lines <= 0) return;
+    const r = this.recent;
+    // The episode logged 1 + steps lines (its reset line first): more lost lines than steps means the reset line too.
+    const resetLost = lines > e.steps;
+    let undo = Math.min(lines, e.steps);
+    while (undo > 0 && r !== null && this.recentLen > 0) {
+      this.recentNext = (this.recentNext - 1 + this.recentCap) % this.recentCap;
+      this.recentLen--;
+      const o = this.recentNext * UNDO_FIELDS;
+      e.steps--;
+      this.steps--;
+      e.reward.total -= r[o]!;
+      e.reward.slo -= r[o + 1]!;
+      e.reward.cost -= r[o + 2]!;
+      e.reward.churn -= r[o + 3]!;
+      e.sloViolations -= r[o + 4]!;
+      e.violationS -= r[o + 5]!;
+      e.windowS -= r[o + 6]!;
+      e.cpuSeconds -= r[o + 7]!;
+      e.replicaChanges -= r[o + 8]!;
+      e.readySum -= r[o + 9]!;
+      e.demandSum -= r[o + 10]!;
+      e.lastDesired = r[o + 11]!;
+      e.lastTimeS = r[o + 12]!;
+      e.terminated = r[o + 13]! === 1;
+      e.truncated = r[o + 14]! === 1;
+      undo--;
+    }
+    if (resetLost) {
+      // The episode left nothing on disk.
+      this.steps -= e.steps;
+      this.open = null;
+    }
+  }
 
   /** Start an episode from the state after reset. */
   beginEpisode(episode: number, seed: number, timeS: number, desired: number): void {
     if (this.open) this.endEpisode(false);
+    this.recentLen = 0;
     this.open = {
       episode,
       seed,
@@ -73,6 +136,27 @@ export class RunStats {
   addStep(f: StepFigures, terminated: boolean, truncated: boolean): void {
     const e = this.open;
     if (!e) throw new Error('RunStats.addStep before beginEpisode');
+    const r = this.recent;
+    if (r !== null) {
+      const o = this.recentNext * UNDO_FIELDS;
+      r[o] = f.reward.total;
+      r[o + 1] = f.reward.slo;
+      r[o + 2] = f.reward.cost;
+      r[o + 3] = f.reward.churn;
+      r[o + 4] = f.sloViolated ? 1 : 0;
+      r[o + 5] = f.violationS;
+      r[o + 6] = f.windowS;
+      r[o + 7] = f.cpuSeconds;
+      r[o + 8] = f.applied !== e.lastDesired ? 1 : 0;
+      r[o + 9] = f.ready;
+      r[o + 10] = f.demand;
+      r[o + 11] = e.lastDesired;
+      r[o + 12] = e.lastTimeS;
+      r[o + 13] = e.terminated ? 1 : 0;
+      r[o + 14] = e.truncated ? 1 : 0;
+      this.recentNext = (this.recentNext + 1) % this.recentCap;
+      if (this.recentLen < this.recentCap) this.recentLen++;
+    }
     e.steps++;
     this.steps++;
     e.reward.total += f.reward.total;
@@ -151,8 +235,7 @@ export class RunStats {
         total: components.total,
         mean,
         std,
-        min: rewards.length > 0 ? Math.min(...rewards) : null,
-        max: rewards.length > 0 ? Math.max(...rewards) : null,
+        ...minMax(rewards),
         perStep: this.steps > 0 ? components.total / this.steps : null,
         components,
       },

@@ -31,7 +31,8 @@ export function planSeeds(seedList: readonly number[], episodesPerSeed: number):
   const plan: SeedPlan = { seedList: [...seedList], seedBlocks: [], episodeSeeds: [] };
   for (const seed of seedList) {
     plan.seedBlocks.push({ seed, firstEpisode: plan.episodeSeeds.length, episodes: episodesPerSeed });
-    plan.episodeSeeds.push(...episodeSeeds(seed, episodesPerSeed));
+    // A loop, not push(...): up to a million seeds would overflow the call's arguments.
+    for (const s of episodeSeeds(seed, episodesPerSeed)) plan.episodeSeeds.push(s);
   }
   return plan;
 }

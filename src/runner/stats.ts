@@ -27,3 +27,18 @@ export function sampleStd(xs: readonly number[]): number | null {
 export function meanStd(xs: readonly number[]): { mean: number | null; std: number | null } {
   return { mean: mean(xs), std: sampleStd(xs) };
 }
+
+/**
+ * Smallest and largest value; null for an empty list. A loop, never `Math.min(...xs)`: a
+ * spread passes every value as a call argument and overflows the stack past ~125k values.
+ */
+export function minMax(xs: readonly number[]): { min: number | null; max: number | null } {
+  if (xs.length === 0) return { min: null, max: null };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { min, max };
+}

@@ -85,3 +85,22 @@ describe('synthetic load', () => {
     expect(Math.min(...bursty.values)).toBeGreaterThanOrEqual(100);
   });
 });
+
+describe('load input that must not lie (issue 14, defects 10 and 11)', () => {
+  it('a point of 1.7e308 (demand overflowing to Infinity) is refused, naming the limit', () => {
+    expect(() => mapLoad(series([1, 1.7e308]), mapping({ factor: 10 }), 100, 1000, 'load')).toThrow(/demand: expected at most 1,000,000,000 requests\/s of demand .*got a peak of 1\.7e\+308 x factor 10/);
+    expect(() => mapLoad(series([1, 2e9]), mapping({}), 100, 1000, 'load')).toThrow(/requests\/s of demand/);
+    expect(() => mapLoad(series([1, 1e9]), mapping({}), 100, 1000, 'load')).not.toThrow();
+  });
+
+  it('CSV cells are decimal numbers only: no lost first row, no empty cell as 0, no hex', async () => {
+    const { parseSourceSeries } = await import('../../src/env/load-series.js');
+    expect(() => parseSourceSeries('0,NaN\n10,5\n', 'l.csv')).toThrow(/data line 1: expected "time,rps", got "0,NaN"/);
+    expect(() => parseSourceSeries('time,rps\n0,5\n300,\n', 'l.csv')).toThrow(/data line 3: .*got "300,"/);
+    expect(() => parseSourceSeries('time,rps\n0,5\n,500\n', 'l.csv')).toThrow(/data line 3: .*got ",500"/);
+    expect(() => parseSourceSeries('time,rps\n0,5\n0x100,7\n', 'l.csv')).toThrow(/got "0x100,7"/);
+    // A real header is still skipped; JSON times must be finite.
+    expect(Array.from(parseSourceSeries('time,rps\n0,5\n10,7\n', 'l.csv').values)).toEqual([5, 7]);
+    expect(() => parseSourceSeries('[[0, 1], [1e400, 2]]', 'l.json')).toThrow(/expected finite times/);
+  });
+});

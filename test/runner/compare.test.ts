@@ -113,3 +113,24 @@ describe('compareRuns', () => {
     expect(text).toContain('aligned steps: 3 (only in A: 1, only in B: 0)');
   });
 });
+
+describe('simenv compare gates (issue 14, defect 5)', () => {
+  it('a gate over no aligned data fails (exit 1) instead of passing', async () => {
+    const { cliInProcess, DSB_TRACE, tempDir } = await import('./helpers.js');
+    const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const out = tempDir();
+    const good = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--agent', 'hpa', '--step', '15', '--duration', '150', '--out', out, '--run-id', 'good', '--quiet']);
+    expect(good.code).toBe(0);
+    mkdirSync(join(out, 'empty'));
+    copyFileSync(join(out, 'good', 'config.json'), join(out, 'empty', 'config.json'));
+    writeFileSync(join(out, 'empty', 'step.jsonl'), '');
+    const gated = await cliInProcess(['compare', join(out, 'good'), join(out, 'empty'), '--max-ready-diff', '0.5']);
+    expect(gated.code).toBe(1);
+    expect(gated.err).toMatch(/--max-ready-diff: expected aligned steps with values to check, got none/);
+    const rewardGate = await cliInProcess(['compare', join(out, 'good'), join(out, 'empty'), '--max-reward-diff', '1']);
+    expect(rewardGate.code).toBe(1);
+    // With data the gate still passes.
+    expect((await cliInProcess(['compare', join(out, 'good'), join(out, 'good'), '--max-ready-diff', '0'])).code).toBe(0);
+  });
+});

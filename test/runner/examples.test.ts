@@ -48,7 +48,7 @@ describe('examples', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^episode 0: 76 steps, reward -\d+\.\d{3}, SLO broken \d+ s, \d+ replica changes$/m);
     const [dir] = readdirSync(out);
-    expect(dir).toMatch(/-proportional-[0-9a-f]{4}$/);
+    expect(dir).toMatch(/-proportional-[0-9a-f]{8}$/);
     const summary = SummaryRecordSchema.parse(JSON.parse(readFileSync(join(out, dir!, 'summary.json'), 'utf8')));
     expect(summary).toMatchObject({ status: 'completed', episodes: 2, steps: 152, agent: { name: 'proportional', params: { targetUtilisation: 0.6 } } });
     expect(r.stdout).toContain(`mean episode reward: ${summary.reward.mean!.toFixed(3)}`);

@@ -75,9 +75,9 @@ describe('run directory', () => {
   it('makes run ids that sort by time and name the agent', () => {
     const a = newRunDirName('hpa', new Date('2025-03-01T10:00:00Z'));
     const b = newRunDirName('hpa', new Date('2025-03-01T10:00:01Z'));
-    expect(a).toMatch(/^20250301-100000-hpa-[0-9a-f]{4}$/);
+    expect(a).toMatch(/^20250301-100000-hpa-[0-9a-f]{8}$/);
     expect(a < b).toBe(true);
-    expect(newRunDirName('weird name/..')).toMatch(/^\d{8}-\d{6}-weird_name_\.\.-[0-9a-f]{4}$/);
+    expect(newRunDirName('weird name/..')).toMatch(/^\d{8}-\d{6}-weird_name_\.\.-[0-9a-f]{8}$/);
     expect(() => checkRunTarget(tempDir(), newRunDirName('weird name/..'))).not.toThrow();
   });
 });

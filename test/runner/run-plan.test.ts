@@ -175,3 +175,21 @@ describe('applyPolicyDefaults', () => {
     expect(() => applyPolicyDefaults(policyPlan(), { ...delta, envOptions: { maxReplicas: 'many' } })).toThrow(/\/p\/dqn\/policy\.json at envOptions\.maxReplicas: /);
   });
 });
+
+describe('planRun: numbers that must not lie (issue 14, defect 10)', () => {
+  it('--seeds is range-checked like --seed: 4294967297 and -4294967295 would alias seed 1', () => {
+    expect(usage({ ...base, agent: 'random', seeds: '1,4294967297,-4294967295' }, { evalMode: true })).toMatch(/--seeds: .*\(4294967297 is outside 0\.\.2147483647\)/);
+    expect(usage({ ...base, agent: 'random', seeds: '-1..2' }, { evalMode: true })).toMatch(/-1 is outside 0\.\.2147483647/);
+    expect(planRun({ ...base, agent: 'random', seeds: '0,2147483647' }, { evalMode: true }).seedBlocks.map((b) => b.seed)).toEqual([0, 2147483647]);
+  });
+
+  it('--duration 0.3 --step 0.1 is 3 steps (not floor(2.9999999999999996) = 2); 0.35 / 0.1 is still 3', () => {
+    expect(planRun({ ...base, agent: 'hpa', step: '0.1', duration: '0.3' }).envOptions).toMatchObject({ horizon: 3 });
+    expect(planRun({ ...base, agent: 'hpa', step: '0.1', duration: '0.35' }).envOptions).toMatchObject({ horizon: 3 });
+    expect(planRun({ ...base, agent: 'hpa', step: '0.1', duration: '0.7' }).envOptions).toMatchObject({ horizon: 7 });
+  });
+
+  it('--episodes x --seeds over the episode limit is refused, naming the limit', () => {
+    expect(usage({ ...base, agent: 'random', episodes: '1000000', seeds: '1,2' }, { evalMode: true })).toMatch(/at most 1,000,000 episodes per run .*got 1000000 x 2 = 2000000/);
+  });
+});

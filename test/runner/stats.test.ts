@@ -25,3 +25,29 @@ describe('runner stats', () => {
     expect(r.std).toBeCloseTo(1, 12);
   });
 });
+
+describe('minMax (issue 14, defect 2)', () => {
+  it('takes 200,000 values (Math.min(...xs) overflows the stack past ~125k)', async () => {
+    const { minMax } = await import('../../src/runner/stats.js');
+    const xs = Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
+    expect(() => Math.min(...xs)).toThrow(RangeError);
+    const { min, max } = minMax(xs);
+    expect(min).toBeCloseTo(-1, 6);
+    expect(max).toBeCloseTo(1, 6);
+    expect(minMax([])).toEqual({ min: null, max: null });
+  });
+
+  it('RunStats totals and planSeeds take 200,000 episodes', async () => {
+    const { RunStats } = await import('../../src/runner/run-stats.js');
+    const { planSeeds } = await import('../../src/runner/seed-plan.js');
+    const stats = new RunStats();
+    const reward = { total: -1, slo: 0, cost: -1, churn: 0 };
+    for (let i = 0; i < 200_000; i++) {
+      stats.beginEpisode(i, i, 0, 1);
+      stats.addStep({ timeS: 1, applied: 1, reward: { ...reward, total: -1 - (i % 7) }, sloViolated: false, violationS: 0, windowS: 1, cpuSeconds: 1, ready: 1, demand: 1, desired: 1 }, false, true);
+      stats.endEpisode(true);
+    }
+    expect(stats.totals().reward).toMatchObject({ min: -7, max: -1 });
+    expect(planSeeds([1, 2], 500_000).episodeSeeds).toHaveLength(1_000_000);
+  });
+});

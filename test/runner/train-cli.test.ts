@@ -120,3 +120,63 @@ describe('simenv train', () => {
     await env.close();
   });
 });
+
+describe('simenv train: one --out, one training (issue 14, defects 7, 8, 13)', () => {
+  it('a second training into an --out another live training holds is refused, even with --overwrite; a stale lock is taken over', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = join(root, 'locked');
+    mkdirSync(out);
+    const holder = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(out, '.simenv-train.lock'), `${holder.pid}\n`);
+      const r = await cli(['train', '--agent', 'dqn', ...small, '--steps', '50', '--out', out, '--overwrite']);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`no other training is writing, got .*locked \\(process ${holder.pid} holds \\.simenv-train\\.lock\\)`));
+      expect(readdirSync(out)).toEqual(['.simenv-train.lock']);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    await new Promise((r) => holder.on('close', r));
+    // The holder is gone: its lock is stale, the training runs and releases the lock.
+    const ok = await cli(['train', '--agent', 'dqn', ...small, '--steps', '50', '--out', out]);
+    expect(ok.code).toBe(0);
+    expect(readdirSync(out)).not.toContain('.simenv-train.lock');
+  });
+
+  it('--out under /proc or /sys is a one-line usage error, not an endless mkdir', async () => {
+    for (const bad of ['/proc/ro/x', '/sys/kernel/x']) {
+      const r = await cli(['train', '--agent', 'dqn', ...small, '--steps', '50', '--out', bad]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^simenv: --out: expected a directory that can be created/);
+    }
+  });
+
+  it('a learner that cannot be built leaves no directory behind to block the rerun', async () => {
+    const out = join(root, 'huge-buffer');
+    const r = await cli(['train', '--agent', 'dqn', ...small, '--steps', '50', '--out', out, '--hyper', '{"bufferSize":1e12}']);
+    expect([1, 2]).toContain(r.code);
+    expect(r.err).toMatch(/^simenv: .*(bufferSize|hyper)/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('eval --policy on a training killed before its summary (issue 14, defect 13)', () => {
+  it('uses the newest complete checkpoint, not a save in flight', async () => {
+    const { cpSync } = await import('node:fs');
+    const { resolvePolicyDir } = await import('../../src/agents/learned/policy-metadata.js');
+    const out = join(root, 'killed-src');
+    const r = await cli(['train', '--agent', 'dqn', ...small, '--steps', '200', '--out', out, '--checkpoint-every', '20', '--hyper', '{"learningStarts":32,"batchSize":8}']);
+    expect(r.code).toBe(0);
+    // What a SIGKILL leaves: no summary, no final policy, maybe a half-written save.
+    const killed = join(root, 'killed');
+    cpSync(out, killed, { recursive: true });
+    rmSync(join(killed, 'summary.json'));
+    rmSync(join(killed, 'policy'), { recursive: true });
+    const names = readdirSync(join(killed, 'checkpoints')).sort();
+    mkdirSync(join(killed, 'checkpoints', 'step-999999999.tmp-4242'));
+    expect(resolvePolicyDir(killed)).toBe(join(killed, 'checkpoints', names[names.length - 1]!));
+    const ev = await cli(['eval', '--policy', killed, '--trace', TRACE, '--deploy', 'dsb/nginx-thrift', '--seeds', '1', '--out', join(root, 'killed-eval'), '--quiet']);
+    expect(ev.code).toBe(0);
+  });
+});

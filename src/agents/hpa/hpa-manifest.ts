@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../env/errors.js';
 import { HpaOptionsSchema, HpaScalingPolicySchema, HpaTargetUtilisationSchema, type HpaOptionsInput } from './hpa-config.js';
@@ -191,4 +191,67 @@ export function loadHpaManifest(path: string): HpaManifest {
     });
   }
   return parseHpaManifest(text, basename(path));
+}
+
+/** What `formatHpaManifest` writes: the options and where the HPA points. */
+export interface HpaManifestTarget {
+  /** metadata.name and the Deployment's name (spec.scaleTargetRef.name). */
+  name: string;
+  /** metadata.namespace; omitted when null. */
+  namespace: string | null;
+  /** The HPA's settings; minReplicas and maxReplicas are required (a manifest must name its range). */
+  options: HpaOptionsInput & { minReplicas: number; maxReplicas: number };
+  /** Comment lines above the document (provenance); each is prefixed with `# `. */
+  comment?: readonly string[];
+}
+
+/**
+ * Write an `autoscaling/v2` HorizontalPodAutoscaler manifest (YAML) that `parseHpaManifest`
+ * reads back to the same options, behavior spelled out in full (selectPolicy, windows and
+ * policies of both directions), so what goes to a cluster is what was evaluated.
+ */
+export function formatHpaManifest(t: HpaManifestTarget): string {
+  const o = HpaOptionsSchema.parse(t.options);
+  if (o.minReplicas === undefined || o.maxReplicas === undefined || o.minReplicas < 1) {
+    throw new ConfigError('hpa', `expected minReplicas >= 1 and maxReplicas in the options, got ${o.minReplicas} and ${o.maxReplicas}`);
+  }
+  // The process-wide flags (sync period, cluster tolerance) are not manifest fields: an HPA
+  // tuned with other values would behave differently on a cluster that runs the defaults.
+  const defaults = HpaOptionsSchema.parse({});
+  const flags = [
+    ['syncPeriodSeconds', o.syncPeriodSeconds, defaults.syncPeriodSeconds],
+    ['tolerance', o.tolerance, defaults.tolerance],
+    ...(o.behavior?.scaleDown?.stabilizationWindowSeconds === undefined ? [['downscaleStabilizationSeconds', o.downscaleStabilizationSeconds, defaults.downscaleStabilizationSeconds] as const] : []),
+  ] as const;
+  for (const [key, got, want] of flags) {
+    if (got !== want) {
+      throw new ConfigError(`hpa.${key}`, `expected the controller's default ${want} (a kube-controller-manager flag, not a manifest field), got ${got}`, {
+        hint: 'set the per-direction behavior fields instead (stabilizationWindowSeconds, tolerance)',
+      });
+    }
+  }
+  const rules = (r: NonNullable<NonNullable<typeof o.behavior>['scaleUp']> | undefined): Record<string, unknown> | undefined => {
+    if (!r) return undefined;
+    return {
+      ...(r.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: r.stabilizationWindowSeconds } : {}),
+      selectPolicy: r.selectPolicy,
+      ...(r.policies !== undefined ? { policies: r.policies.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) } : {}),
+      ...(r.tolerance !== undefined ? { tolerance: r.tolerance } : {}),
+    };
+  };
+  const behavior = o.behavior ? { ...(o.behavior.scaleUp ? { scaleUp: rules(o.behavior.scaleUp) } : {}), ...(o.behavior.scaleDown ? { scaleDown: rules(o.behavior.scaleDown) } : {}) } : undefined;
+  const doc = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: t.name, ...(t.namespace !== null ? { namespace: t.namespace } : {}) },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: t.name },
+      minReplicas: o.minReplicas,
+      maxReplicas: o.maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: o.targetUtilisation } } }],
+      ...(behavior && Object.keys(behavior).length > 0 ? { behavior } : {}),
+    },
+  };
+  const head = (t.comment ?? []).map((l) => `# ${l}`.trimEnd()).join('\n');
+  return `${head ? `${head}\n` : ''}${stringifyYaml(doc)}`;
 }

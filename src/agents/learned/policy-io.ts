@@ -95,6 +95,7 @@ export async function loadModel(tf: Tf, dir: string): Promise<LayersModel> {
     weightData.set(b, offset);
     offset += b.byteLength;
   }
+  checkFiniteWeights(dir, specs, weightData);
   try {
     return await tf.loadLayersModel(
       tf.io.fromMemory({
@@ -109,6 +110,30 @@ export async function loadModel(tf: Tf, dir: string): Promise<LayersModel> {
       hint: 'the model topology is corrupt: use another checkpoint or retrain',
       cause: err,
     });
+  }
+}
+
+/**
+ * Refuse float weights that are NaN or infinite: such a network still "acts" (argmax over NaN
+ * is the first action), so a corrupt or diverged policy would evaluate as a normal one.
+ */
+function checkFiniteWeights(dir: string, specs: ReadonlyArray<{ name?: string; shape: number[]; dtype: string }>, data: Uint8Array): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let offset = 0;
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = BYTES_PER[spec.dtype] ?? 4;
+    if (spec.dtype === 'float32') {
+      for (let i = 0; i < n; i++) {
+        const v = view.getFloat32(offset + i * 4, true);
+        if (!Number.isFinite(v)) {
+          throw new PolicyError(`${dir}: expected finite weights, got ${v} in tensor ${spec.name ?? '?'} (element ${i} of ${n})`, {
+            hint: 'the policy diverged or the weights file is corrupt: use an earlier checkpoint or retrain',
+          });
+        }
+      }
+    }
+    offset += n * bytes;
   }
 }
 

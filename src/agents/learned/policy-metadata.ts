@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -53,7 +53,8 @@ export type PolicyMetadata = z.infer<typeof PolicyMetadataSchema>;
 /**
  * The policy directory `dir` names: itself when it holds policy.json; for a training run
  * directory (`simenv train --out DIR`), the policy its summary.json points to (the final
- * policy, or the newest checkpoint of an interrupted run), else DIR/policy.
+ * policy, or the newest checkpoint of an interrupted run), else DIR/policy, else the newest
+ * complete checkpoint (a training killed before its summary).
  */
 export function resolvePolicyDir(dir: string): string {
   if (existsSync(join(dir, POLICY_METADATA_FILE))) return dir;
@@ -67,7 +68,18 @@ export function resolvePolicyDir(dir: string): string {
     }
   }
   const nested = join(dir, 'policy');
-  return existsSync(join(nested, POLICY_METADATA_FILE)) ? nested : dir;
+  if (existsSync(join(nested, POLICY_METADATA_FILE))) return nested;
+  // A training killed before its summary (SIGKILL, OOM): its newest complete checkpoint.
+  // Names are zero-padded step counts, so they sort; a `step-N.tmp-PID` save in flight is not one.
+  const checkpoints = join(dir, 'checkpoints');
+  let names: string[] = [];
+  try {
+    names = readdirSync(checkpoints).filter((n) => /^step-\d+$/.test(n)).sort().reverse();
+  } catch {
+    // no checkpoints directory
+  }
+  const newest = names.find((n) => existsSync(join(checkpoints, n, POLICY_METADATA_FILE)));
+  return newest !== undefined ? join(checkpoints, newest) : dir;
 }
 
 /** Read and validate `policy.json` from a policy directory. */
@@ -79,7 +91,7 @@ export async function readPolicyMetadata(dir: string): Promise<PolicyMetadata> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new PolicyError(`expected a policy directory with ${POLICY_METADATA_FILE}, got ${code === 'ENOENT' ? 'no such file' : String(code)} at ${path}`, {
-      hint: 'pass the --out directory of `simenv train` (or its final/ or a checkpoint-* subdirectory)',
+      hint: 'pass the --out directory of `simenv train` (or its policy/ or a checkpoints/step-* subdirectory)',
       cause: err,
     });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadTrace, setupEnv } from '../env-setup.js';
+import { checkPodBound, defaultMaxReplicas, loadTrace, setupEnv } from '../env-setup.js';
 import { ConfigError } from '../errors.js';
 import { parseOptions, SimEnvOptionsSchema, type SimEnvOptions } from '../options.js';
 import type { Trace } from '../trace/schema.js';
@@ -74,7 +74,8 @@ export async function setupApplication(input: unknown, preloaded?: Trace): Promi
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup !== undefined) throw new ConfigError('deployments', `expected each deployment once, got ${dup} twice`);
   const base = single.options;
-  const maxReplicas = controlled.map((w) => parsed.maxReplicas ?? Math.max(10, 2 * Math.max(...w.versions.map((v) => v.replicas))));
+  const maxReplicas = controlled.map((w) => parsed.maxReplicas ?? defaultMaxReplicas(w));
+  checkPodBound(single.model, new Map(controlled.map((w, i) => [w, maxReplicas[i]!])));
   maxReplicas.forEach((max, i) => {
     if (parsed.minReplicas > max) throw new ConfigError('minReplicas', `expected minReplicas <= maxReplicas of ${keys[i]} (${max}), got ${parsed.minReplicas}`);
     if (typeof parsed.initialReplicas === 'number' && (parsed.initialReplicas < parsed.minReplicas || parsed.initialReplicas > max)) {

@@ -1,3 +1,4 @@
+import { LIMITS } from '../limits.js';
 /**
  * A msgpack decoder specialised for SimKube traces: one reusable instance, a string cache
  * shared by keys and short values (Kubernetes manifests repeat both heavily), no per-object
@@ -76,7 +77,7 @@ function keysOf(node: ShapeNode): string[] {
 }
 
 /** Depth at which nesting is refused (a manifest is ~15 deep; a hostile file could be 1e6). */
-const MAX_DEPTH = 512;
+const MAX_DEPTH = LIMITS.traceDepth;
 
 const TYPE_NAMES: Record<number, string> = {
   0xc1: 'the never-used byte 0xc1',

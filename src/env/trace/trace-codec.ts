@@ -1,12 +1,13 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { TraceFormatError } from '../errors.js';
 import { pathAtOffset } from './msgpack-locate.js';
 import { MsgpackReader, MsgpackReadError } from './msgpack-reader.js';
 import { MsgpackWriteError, MsgpackWriter } from './msgpack-writer.js';
 import { TRACE_FORMAT_VERSION, type Trace } from './schema.js';
 import { formatMismatch, formatOfPath, sniffFormat, type TraceFileFormat } from './trace-format.js';
-import { checkJsonTrace, traceToJson } from './trace-json.js';
-import { checkTrace, describeValue, ProblemSink, toHash } from './trace-validate.js';
+import { checkJsonTrace, traceJsonChunks, traceToJson } from './trace-json.js';
+import { checkTrace, describeValue, ProblemSink, toHash, tooDeepPath } from './trace-validate.js';
+import { LIMITS, limitMessage } from '../limits.js';
 
 /**
  * The SimKube trace codec: msgpack bytes <-> typed Trace, losslessly, plus the thin file
@@ -76,6 +77,10 @@ function decodeJsonInto(bytes: Uint8Array, sink: ProblemSink, why: string): Trac
   const mismatch = formatMismatch(bytes, 'json', why);
   if (mismatch) {
     sink.report('', mismatch);
+    return undefined;
+  }
+  if (bytes.length > LIMITS.jsonTraceBytes) {
+    sink.report('', `${limitMessage('jsonTraceBytes', bytes.length)}: convert it with a tool that streams, or record the trace as .sktrace (msgpack)`);
     return undefined;
   }
   let text: string;
@@ -256,7 +261,14 @@ function readFileBytes(path: string): Uint8Array {
   }
 }
 
+/** Readers refuse deeper nesting: never write a file that cannot be read back. */
+function checkWritable(trace: Trace): void {
+  const deep = tooDeepPath(trace);
+  if (deep !== undefined) throw new TraceFormatError(deep, limitMessage('traceDepth', 'deeper nesting here'));
+}
+
 function encodeAs(trace: Trace, format: TraceFileFormat, indent: number | undefined): Uint8Array {
+  checkWritable(trace);
   if (format === 'msgpack') return encodeMsgpack(trace);
   checkTrace(trace, new ProblemSink('throw'), { form: 'typed' });
   return new TextEncoder().encode(`${traceToJson(trace, { indent })}\n`);
@@ -277,10 +289,47 @@ export function writeTrace(
   }
   const path = pathOrOptions;
   const format = maybeOptions.format ?? formatOfPath(path) ?? 'msgpack';
-  const bytes = encodeAs(trace, format, maybeOptions.indent);
+  // JSON is streamed to the file an event at a time (no string over 512 MiB); msgpack is one buffer.
+  let chunks: Iterable<string | Uint8Array>;
+  if (format === 'json') {
+    checkWritable(trace);
+    checkTrace(trace, new ProblemSink('throw'), { form: 'typed' });
+    chunks = withNewline(traceJsonChunks(trace, { indent: maybeOptions.indent }));
+  } else chunks = [encodeAs(trace, format, maybeOptions.indent)];
   const tmp = `${path}.tmp-${process.pid}`;
+  let bytes = 0;
   try {
-    writeFileSync(tmp, bytes);
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      let pending: string[] = [];
+      let pendingLength = 0;
+      const flush = (): void => {
+        if (pendingLength === 0) return;
+        bytes += writeAllSync(fd, Buffer.from(pending.join(''), 'utf8'));
+        // Never write a JSON trace the JSON reader cannot read back.
+        if (format === 'json' && bytes > LIMITS.jsonTraceBytes) {
+          throw new TraceFormatError('', limitMessage('jsonTraceBytes', `more than ${bytes} so far`), {
+            file: path,
+            hint: 'write a .sktrace (msgpack) file instead, or try --compact',
+          });
+        }
+        pending = [];
+        pendingLength = 0;
+      };
+      for (const c of chunks) {
+        if (typeof c === 'string') {
+          pending.push(c);
+          pendingLength += c.length;
+          if (pendingLength >= 1 << 20) flush();
+        } else {
+          flush();
+          bytes += writeAllSync(fd, c);
+        }
+      }
+      flush();
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -288,9 +337,27 @@ export function writeTrace(
     } catch {
       // the temp file was never created
     }
+    if (err instanceof TraceFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    const what = code === 'ENOENT' ? 'a missing directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : code;
+    const what = code === 'ENOENT' ? 'a missing directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : code === 'ENOSPC' ? 'no space left on the device' : code === 'EFBIG' ? 'a file too large for the size limit' : code;
     throw new TraceFormatError('', `expected a writable file path, got ${what} (${code})`, { file: path, cause: err });
   }
-  return { format, bytes: bytes.length };
+  return { format, bytes };
+}
+
+/** `chunks`, then a final newline. */
+function* withNewline(chunks: Iterable<string>): Generator<string> {
+  yield* chunks;
+  yield '\n';
+}
+
+/** Write all of `buf`; the byte count. */
+function writeAllSync(fd: number, buf: Uint8Array): number {
+  let off = 0;
+  while (off < buf.length) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    off += n;
+  }
+  return buf.length;
 }

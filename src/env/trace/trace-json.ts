@@ -1,4 +1,5 @@
 import type { PodLifecycle, Trace } from './schema.js';
+import { LIMITS, limitMessage } from '../limits.js';
 import { checkTrace, describeValue, isPlainMap, ProblemSink } from './trace-validate.js';
 
 /**
@@ -53,9 +54,29 @@ function withoutBigints(v: unknown, pointer: string, pointers: string[]): unknow
   return v;
 }
 
-/** Serialise a trace to the lossless JSON form. */
+/** Serialise a trace to the lossless JSON form (one string: see traceJsonChunks for large traces). */
 export function traceToJson(trace: Trace, options: TraceJsonOptions = {}): string {
+  let out = '';
+  for (const chunk of traceJsonChunks(trace, options)) out += chunk;
+  return out;
+}
+
+/**
+ * The lossless JSON form in pieces, an event at a time: the same text as `JSON.stringify` of
+ * the whole document with the same indentation, without ever holding it in one string (a
+ * JavaScript string stops at 512 MiB: an indented trace of ~160k events). `writeTrace` writes
+ * the pieces to the file as they come.
+ */
+export function* traceJsonChunks(trace: Trace, options: TraceJsonOptions = {}): Generator<string> {
   const indent = options.indent ?? 2;
+  const pad = ' '.repeat(indent);
+  const nl = indent > 0 ? '\n' : '';
+  const colon = indent > 0 ? ': ' : ':';
+  /** `v` as JSON.stringify would write it `depth` levels down in the indented document. */
+  const at = (v: unknown, depth: number): string => {
+    const text = JSON.stringify(v, null, indent || undefined);
+    return indent > 0 && depth > 0 ? text.replace(/\n/g, `\n${pad.repeat(depth)}`) : text;
+  };
   const index: Record<string, Record<string, string>> = {};
   for (const gvk of Object.keys(trace.index)) {
     const byName: Record<string, string> = {};
@@ -67,23 +88,28 @@ export function traceToJson(trace: Trace, options: TraceJsonOptions = {}): strin
     [o.owner[0], o.owner[1]],
     o.pods.map((p) => [String(p.hash), p.lifecycles.map(lifecycleToFile)]),
   ]);
-  const doc: Record<string, unknown> = {
-    version: trace.version,
-    config: trace.config,
-    events: trace.events,
-    index,
-    pod_lifecycles: podLifecycles,
-  };
-  try {
-    // Fast path: no bigint in any manifest (JSON.stringify throws a TypeError on one).
-    return JSON.stringify(doc, null, indent || undefined);
-  } catch (err) {
-    if (!(err instanceof TypeError) || !/bigint/i.test(err.message)) throw err;
-  }
+  yield `{${nl}${pad}"version"${colon}${at(trace.version, 1)},${nl}${pad}"config"${colon}${at(trace.config, 1)},${nl}${pad}"events"${colon}`;
   const pointers: string[] = [];
-  doc.events = withoutBigints(trace.events, '/events', pointers);
-  doc[BIGINTS_KEY] = pointers;
-  return JSON.stringify(doc, null, indent || undefined);
+  const events = trace.events;
+  if (events.length === 0) yield '[]';
+  else {
+    yield `[${nl}`;
+    for (let i = 0; i < events.length; i++) {
+      let text: string;
+      try {
+        // Fast path: no bigint in the event's manifests (JSON.stringify throws a TypeError on one).
+        text = at(events[i], 2);
+      } catch (err) {
+        if (!(err instanceof TypeError) || !/bigint/i.test(err.message)) throw err;
+        text = at(withoutBigints(events[i], `/events/${i}`, pointers), 2);
+      }
+      yield `${pad}${pad}${text}${i + 1 < events.length ? ',' : ''}${nl}`;
+    }
+    yield `${pad}]`;
+  }
+  yield `,${nl}${pad}"index"${colon}${at(index, 1)},${nl}${pad}"pod_lifecycles"${colon}${at(podLifecycles, 1)}`;
+  if (pointers.length > 0) yield `,${nl}${pad}${JSON.stringify(BIGINTS_KEY)}${colon}${at(pointers, 1)}`;
+  yield `${nl}}`;
 }
 
 // --- reading -------------------------------------------------------------------------------
@@ -268,8 +294,35 @@ function jsonToFileForm(raw: Record<string, unknown>, text: string, sink: Proble
   }
 }
 
+/** The offset where JSON text nests deeper than LIMITS.traceDepth, or undefined (one linear scan). */
+function jsonTooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip a string: a backslash escapes the next character.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > LIMITS.traceDepth) return i;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /** Parse JSON text (lossless form or SimKube-shaped) into a trace; problems go to `sink`. */
 export function checkJsonTrace(text: string, sink: ProblemSink): Trace | undefined {
+  const deepAt = jsonTooDeepAt(text);
+  if (deepAt !== undefined) {
+    // The msgpack reader refuses the same depth: a trace is valid or not whatever its encoding.
+    sink.report('', `${limitMessage('traceDepth', `deeper nesting at character ${deepAt}`)}`);
+    return undefined;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,4 +1,5 @@
 import { TraceFormatError } from '../errors.js';
+import { replicaCountProblem } from '../limits.js';
 import { podRequests, type PodSpecResourcesLike } from '../k8s/pod-resources.js';
 import type { Toleration } from '../k8s/tolerations.js';
 import { gvkOf, namespacedName, type KubeObject, type Trace, type TraceEvent } from './schema.js';
@@ -131,16 +132,17 @@ function configuredTemplate(trace: Trace, gvk: string, obj: KubeObject): string 
   });
 }
 
-function replicasOf(obj: KubeObject, kind: WorkloadKind): number {
+function replicasOf(obj: KubeObject, kind: WorkloadKind, path: string): number {
   if (kind === 'Pod') return 1;
-  if (kind === 'Job') {
-    const p = at(obj, ['spec', 'parallelism']);
-    return typeof p === 'number' ? p : 1;
-  }
   if (kind === 'CronJob') return 0;
-  const r = at(obj, ['spec', 'replicas']);
-  // Kubernetes defaults spec.replicas to 1 when unset.
-  return typeof r === 'number' ? r : 1;
+  const field = kind === 'Job' ? 'parallelism' : 'replicas';
+  const r = at(obj, ['spec', field]);
+  // Kubernetes defaults spec.replicas (and a Job's parallelism) to 1 when unset.
+  if (r === undefined || r === null) return 1;
+  // An in-memory trace skips the reader's check: the per-pod simulation must not see 1e9 or "3".
+  const problem = replicaCountProblem(r);
+  if (problem !== undefined) throw new TraceFormatError(`${path}.spec.${field}`, problem);
+  return r as number;
 }
 
 /** Build the model of a validated trace. Throws TraceFormatError on events out of time order. */
@@ -176,7 +178,7 @@ export function buildTraceModel(trace: Trace): TraceModel {
       const key = `${kind}:${name}`;
       const version: WorkloadVersion = {
         timeS,
-        replicas: replicasOf(obj, kind),
+        replicas: replicasOf(obj, kind, `events[${ei}].applied_objs[${oi}]`),
         template: podTemplateFacts(obj, kind, `events[${ei}].applied_objs[${oi}]`, configuredTemplate(trace, gvk, obj)),
       };
       let w = byKey.get(key);

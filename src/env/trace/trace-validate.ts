@@ -1,4 +1,5 @@
 import { TraceFormatError, TraceValidationError, TraceVersionError } from '../errors.js';
+import { LIMITS, limitMessage, replicaCountProblem } from '../limits.js';
 import {
   OwnerLifecyclesSchema,
   TRACE_FORMAT_VERSION,
@@ -100,6 +101,32 @@ export function describeValue(v: unknown): string {
     return keys.length === 0 ? 'an empty map' : `a map with keys ${shown}${keys.length > 4 ? ', ...' : ''}`;
   }
   return `a ${typeof v}`;
+}
+
+/**
+ * The path of the first value nested deeper than LIMITS.traceDepth levels (the root map is
+ * level 1, as the msgpack reader counts), or undefined. Recursion stops at the limit.
+ */
+export function tooDeepPath(v: unknown, path: Array<string | number> = [], depth = 0): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth + 1 > LIMITS.traceDepth) return formatPath(path);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = tooDeepPath(v[i], [...path, i], depth + 1);
+      if (p !== undefined) return p;
+    }
+  } else if (v instanceof Map) {
+    for (const [k, x] of v) {
+      const p = tooDeepPath(x, [...path, String(k)], depth + 1);
+      if (p !== undefined) return p;
+    }
+  } else {
+    for (const k in v as Record<string, unknown>) {
+      const p = tooDeepPath((v as Record<string, unknown>)[k], [...path, k], depth + 1);
+      if (p !== undefined) return p;
+    }
+  }
+  return undefined;
 }
 
 /** True for a string-keyed map (what plain JS objects are in a decoded trace). */
@@ -209,7 +236,26 @@ function checkObject(o: unknown, sink: ProblemSink, ev: number, list: string, j:
   if (meta.namespace !== undefined && typeof meta.namespace !== 'string') {
     sink.report(`events[${ev}].${list}[${j}].metadata.namespace`, `expected a string, got ${describeValue(meta.namespace)}`);
   }
+  if (list === 'applied_objs') checkReplicaField(o, sink, `events[${ev}].${list}[${j}]`);
   return false;
+}
+
+/** The replica-count field of each workload kind (Kubernetes defaults it to 1 when unset). */
+const REPLICA_FIELD: Record<string, 'replicas' | 'parallelism'> = {
+  Deployment: 'replicas',
+  StatefulSet: 'replicas',
+  ReplicaSet: 'replicas',
+  Job: 'parallelism',
+};
+
+/** A workload's replica count must be an integer within LIMITS.replicas (the simulation allocates per pod). */
+function checkReplicaField(o: Record<string, unknown>, sink: ProblemSink, path: string): void {
+  const field = typeof o.kind === 'string' ? REPLICA_FIELD[o.kind] : undefined;
+  if (field === undefined || !isPlainMap(o.spec)) return;
+  const value = o.spec[field];
+  if (value === undefined || value === null) return;
+  const problem = replicaCountProblem(value);
+  if (problem !== undefined) sink.report(`${path}.spec.${field}`, problem);
 }
 
 /**
@@ -239,6 +285,10 @@ function checkObjects(objs: unknown[], sink: ProblemSink, ev: number, list: stri
 function checkEvents(events: unknown, sink: ProblemSink, convert: boolean): void {
   if (!Array.isArray(events)) {
     sink.report('events', `expected an array of events, got ${describeValue(events)}`);
+    return;
+  }
+  if (events.length > LIMITS.traceEvents) {
+    sink.report('events', limitMessage('traceEvents', events.length));
     return;
   }
   let prevTs = -Infinity;

@@ -55,6 +55,14 @@ export function registerCompareCommands(program: Command): void {
         process.stdout.write(`${formatComparison(c, flags.steps === 'all' ? undefined : flags.steps)}\n`);
         for (const t of timelines) process.stdout.write(`\n${formatTimelineComparison(t)}\n`);
       }
+      // A gate over no data proves nothing: it fails (a null difference never exceeds anything).
+      for (const [flag, set, d] of [['--max-ready-diff', flags.maxReadyDiff, c.ready], ['--max-reward-diff', flags.maxRewardDiff, c.reward]] as const) {
+        if (set !== undefined && d.n === 0) {
+          throw new SimEnvError('DIVERGENCE', `${flag}: expected aligned steps with values to check, got none (A has ${c.onlyA + c.pairs.length} steps, B ${c.onlyB + c.pairs.length})`, {
+            hint: 'compare two run directories of the same trace and episodes, both with step.jsonl (--log steps)',
+          });
+        }
+      }
       if (flags.maxReadyDiff !== undefined && c.ready.meanAbsDiff > flags.maxReadyDiff) {
         throw divergenceError(`expected a mean |ready diff| <= ${flags.maxReadyDiff}, got ${c.ready.meanAbsDiff.toFixed(3)}`);
       }

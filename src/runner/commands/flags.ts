@@ -52,7 +52,7 @@ export function positiveNumberFlag(gt = 0) {
 export const MAX_INT_LIST = 100_000;
 
 /** A comma-separated list of integers and inclusive ranges (`1,2,3`, `1..10`, `1..3,7`). */
-export function intListFlag() {
+export function intListFlag(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
   return z.string().transform((text, ctx): number[] => {
     const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
     const out: number[] = [];
@@ -76,6 +76,9 @@ export function intListFlag() {
         return bad('');
       }
     }
+    // Checked like a single --seed: out-of-range values would alias (the PRNG takes 32 bits).
+    const outside = out.find((n) => n < min || n > max);
+    if (outside !== undefined) return bad(` (${outside} is outside ${min}..${max})`);
     return out;
   });
 }

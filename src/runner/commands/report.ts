@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../env/errors.js';
-import { writeFileAtomic } from '../run-dir.js';
+import { checkReplaceable, writeFileAtomic } from '../run-dir.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { formatAgentReport, groupByAgent } from '../report/agent-table.js';
 import { formatTable, reportRows, RUN_REPORT_HEADER } from '../report/report-table.js';
@@ -60,6 +60,7 @@ Examples:
       if (flags.html) {
         const parent = dirname(resolve(flags.html));
         if (!existsSync(parent)) throw new UsageError(`--html: expected a file in an existing directory, got ${flags.html} (no directory ${parent})`);
+        checkReplaceable(resolve(flags.html), '--html');
       }
       const study = loadStudy(dirs, { withSteps: flags.html !== undefined });
       const html = flags.html ? resolve(flags.html) : null;

@@ -71,7 +71,7 @@ function printSummary(file: string, format: string, bytes: number, s: TraceSumma
   out(`tracked objects (config): ${s.trackedObjects.length > 0 ? s.trackedObjects.join(', ') : '(none)'}`);
   out('objects by kind:');
   if (s.kinds.length === 0) out('  (none)');
-  const width = Math.max(0, ...s.kinds.map((k) => k.gvk.length));
+  const width = s.kinds.reduce((m, k) => Math.max(m, k.gvk.length), 0);
   for (const k of s.kinds) {
     out(`  ${k.gvk.padEnd(width)}  ${k.objects} object${k.objects === 1 ? '' : 's'}, ${k.applies} applies, ${k.deletes} deletes`);
   }
@@ -84,7 +84,7 @@ function printSummary(file: string, format: string, bytes: number, s: TraceSumma
   );
   const deployments = s.workloads.filter((w) => w.kind === 'Deployment');
   out(`deployments (${deployments.length}): replicas (at seconds since the first event)`);
-  const nameWidth = Math.min(48, Math.max(0, ...deployments.map((w) => w.name.length)));
+  const nameWidth = Math.min(48, deployments.reduce((m, w) => Math.max(m, w.name.length), 0));
   for (const w of deployments) {
     const req = `cpu ${formatCpu(w.cpu)}, mem ${formatMemory(w.memory)}`;
     out(`  ${w.name.padEnd(nameWidth)}  [${req}]  ${formatTimeline(w)}`);

@@ -9,6 +9,7 @@ import { intFlag, parseFlags, positiveNumberFlag } from './flags.js';
 import { addEnvFlags, checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides, windowFlag } from './env-flags.js';
 import { SimEnvOptionsSchema } from '../../env/options.js';
 import { loadScenario } from '../../env/scenario-files.js';
+import { exitCodeOf, onStopSignals, type StopSignal } from '../stop-signals.js';
 
 /**
  * `simenv train`: train a DQN or PPO agent in the memory backend and write a run directory
@@ -187,14 +188,11 @@ export async function runTrainCommand(raw: Record<string, unknown>, io: TrainIo)
   };
   const controller = new AbortController();
   let signalName: string | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const onSignal = (sig: StopSignal): void => {
     signalName = sig;
     controller.abort(sig);
   };
-  if (io.handleSignals !== false) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const removeSignals = io.handleSignals !== false ? onStopSignals(onSignal) : () => {};
   try {
     const result = await trainAgent(options, { log: note, onProgress: (p) => printer.update(p), signal: controller.signal });
     printer.clear();
@@ -211,12 +209,9 @@ export async function runTrainCommand(raw: Record<string, unknown>, io: TrainIo)
       io.stderr.write(`simenv: training failed: ${describeError(result.error)}\n${s.policyDir ? `  the last checkpoint is kept: ${s.policyDir}\n` : ''}`);
       return 1;
     }
-    if (s.status === 'interrupted') return signalName === 'SIGTERM' ? 143 : 130;
+    if (s.status === 'interrupted') return exitCodeOf(signalName);
     return 0;
   } finally {
-    if (io.handleSignals !== false) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    removeSignals();
   }
 }

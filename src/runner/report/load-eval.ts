@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularText } from './read-file.js';
 import { join } from 'node:path';
 import { EVAL_FILE, EvalRecordSchema, type EvalRecord } from '../eval-report.js';
 import type { LoadedRun } from './load-run.js';
@@ -9,9 +10,9 @@ export function loadEvalRecord(run: LoadedRun): EvalRecord | null {
   if (!existsSync(path)) return null;
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readRegularText(path));
   } catch (err) {
-    run.problems.push(`${EVAL_FILE}: expected JSON, got a parse error (${(err as Error).message})`);
+    run.problems.push(`${EVAL_FILE}: could not be read as JSON (${(err as Error).message})`);
     return null;
   }
   const r = EvalRecordSchema.safeParse(raw);

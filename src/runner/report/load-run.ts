@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { SimEnvError, UsageError } from '../../env/errors.js';
@@ -6,6 +6,8 @@ import { issuePath, parse, type SchemaIssue } from '../../env/parse.js';
 import { RUN_RECORD_FORMAT, RunConfigRecordSchema, StepRecordSchema, SummaryRecordSchema, type RunConfigRecord, type StepRecord, type SummaryRecord } from '../records.js';
 import { RUN_FILES } from '../run-dir.js';
 import { RunStats } from '../run-stats.js';
+import { readStepFile } from './step-reader.js';
+import { readRegularText } from './read-file.js';
 
 /**
  * Reading run directories back, for `simenv report`. A run killed before its summary still
@@ -34,9 +36,9 @@ export type ReportSummary = Omit<SummaryRecord, 'status'> & { status: 'unfinishe
 function parseJsonFile<T>(path: string, schema: z.ZodType<T>, problems: string[]): T | null {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readRegularText(path));
   } catch (err) {
-    problems.push(`${basename(path)}: expected JSON, got a parse error (${(err as Error).message})`);
+    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
     return null;
   }
   return parseNoted(schema, raw, (i) => `${basename(path)}: at ${issuePath(i, '(root)')}: ${i.message}`, problems);
@@ -80,17 +82,31 @@ export function parseStepLines(text: string, problems: string[] = []): StepRecor
 
 /** Recompute a run's summary from its step records (for runs that have none). */
 export function summaryFromSteps(id: string, steps: readonly StepRecord[], config: RunConfigRecord | null): ReportSummary {
-  const stats = new RunStats();
-  let episode = -1;
-  const seeds = config?.episodeSeeds ?? [];
-  for (const r of steps) {
+  const s = new StepSummarizer(config);
+  for (const r of steps) s.add(r);
+  return s.summary(id);
+}
+
+/** The summary of a run without one, fed record by record (no step kept). */
+export class StepSummarizer {
+  private readonly stats = new RunStats();
+  private episode = -1;
+  private readonly seeds: readonly number[];
+
+  constructor(private readonly config: RunConfigRecord | null) {
+    this.seeds = config?.episodeSeeds ?? [];
+  }
+
+  /** Add the next record of step.jsonl. */
+  add(r: StepRecord): void {
+    const stats = this.stats;
     if (r.step === 0) {
       if (stats.inEpisode) stats.endEpisode(false);
-      episode = r.episode;
-      stats.beginEpisode(r.episode, seeds[r.episode] ?? 0, r.timeS, r.observation.desired);
-      continue;
+      this.episode = r.episode;
+      stats.beginEpisode(r.episode, this.seeds[r.episode] ?? 0, r.timeS, r.observation.desired);
+      return;
     }
-    if (r.episode !== episode || !r.reward || !r.service) continue;
+    if (r.episode !== this.episode || !r.reward || !r.service || !stats.inEpisode) return;
     stats.addStep(
       {
         timeS: r.timeS,
@@ -109,33 +125,39 @@ export function summaryFromSteps(id: string, steps: readonly StepRecord[], confi
     );
     if (r.terminated || r.truncated) stats.endEpisode(true);
   }
-  if (stats.inEpisode) stats.endEpisode(false);
-  const t = stats.totals();
-  return {
-    format: RUN_RECORD_FORMAT,
-    run: id,
-    status: 'unfinished',
-    error: null,
-    signal: null,
-    agent: config?.agent ?? { name: '?', params: {} },
-    seed: config?.seed ?? 0,
-    backend: config?.backend ?? 'memory',
-    deployment: config?.deployment ?? '?',
-    trace: config?.trace.path ?? null,
-    mode: config?.mode ?? 'multi-step',
-    episodesRequested: config?.episodes ?? t.perEpisode.length,
-    episodes: t.episodes,
-    steps: t.steps,
-    reward: t.reward,
-    slo: t.slo,
-    cost: t.cost,
-    churn: t.churn,
-    wallTimeS: 0,
-    stepsPerSecond: null,
-    startedAt: config?.createdAt ?? '',
-    endedAt: '',
-    perEpisode: t.perEpisode,
-  };
+
+  /** The summary of what was added (status `unfinished`). */
+  summary(id: string): ReportSummary {
+    const stats = this.stats;
+    const config = this.config;
+    if (stats.inEpisode) stats.endEpisode(false);
+    const t = stats.totals();
+    return {
+      format: RUN_RECORD_FORMAT,
+      run: id,
+      status: 'unfinished',
+      error: null,
+      signal: null,
+      agent: config?.agent ?? { name: '?', params: {} },
+      seed: config?.seed ?? 0,
+      backend: config?.backend ?? 'memory',
+      deployment: config?.deployment ?? '?',
+      trace: config?.trace.path ?? null,
+      mode: config?.mode ?? 'multi-step',
+      episodesRequested: config?.episodes ?? t.perEpisode.length,
+      episodes: t.episodes,
+      steps: t.steps,
+      reward: t.reward,
+      slo: t.slo,
+      cost: t.cost,
+      churn: t.churn,
+      wallTimeS: 0,
+      stepsPerSecond: null,
+      startedAt: config?.createdAt ?? '',
+      endedAt: '',
+      perEpisode: t.perEpisode,
+    };
+  }
 }
 
 /** Load one run directory; UsageError when `dir` is not a run directory at all. */
@@ -155,16 +177,28 @@ export function loadRun(dir: string, opts: { withSteps?: boolean } = {}): Loaded
   const problems: string[] = [];
   const config = has(RUN_FILES.config) ? parseJsonFile(join(abs, RUN_FILES.config), RunConfigRecordSchema, problems) : null;
   const written = has(RUN_FILES.summary) ? parseJsonFile(join(abs, RUN_FILES.summary), SummaryRecordSchema, problems) : null;
-  const needSteps = opts.withSteps === true || written === null;
-  const steps = needSteps && has(RUN_FILES.steps) ? parseStepLines(readFileSync(join(abs, RUN_FILES.steps), 'utf8'), problems) : needSteps ? [] : null;
   const id = config?.run ?? written?.run ?? basename(abs);
+  // step.jsonl is read line by line: only the records asked for (withSteps) are kept; the
+  // summary of an unfinished run is accumulated on the way.
+  const steps: StepRecord[] | null = opts.withSteps === true ? [] : null;
+  const summarizer = written === null ? new StepSummarizer(config) : null;
+  if ((steps !== null || summarizer !== null) && has(RUN_FILES.steps)) {
+    try {
+      readStepFile(join(abs, RUN_FILES.steps), (r) => {
+        steps?.push(r);
+        summarizer?.add(r);
+      }, problems);
+    } catch (err) {
+      problems.push(`step.jsonl: could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
   return {
     dir: abs,
     id,
     config,
-    summary: written ?? summaryFromSteps(id, steps ?? [], config),
+    summary: written ?? summarizer!.summary(id),
     finished: written !== null,
-    steps: opts.withSteps ? steps : null,
+    steps,
     problems,
   };
 }

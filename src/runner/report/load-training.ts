@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularText } from './read-file.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainConfigRecordSchema, TrainLogRecordSchema, TrainSummaryRecordSchema, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from '../train/train-records.js';
 
@@ -25,9 +26,9 @@ export interface LoadedTraining {
 
 function readJson(path: string, problems: string[]): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readRegularText(path));
   } catch (err) {
-    problems.push(`${basename(path)}: expected JSON, got a parse error (${(err as Error).message})`);
+    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
     return null;
   }
 }
@@ -52,7 +53,13 @@ export function loadTraining(dir: string): LoadedTraining {
   const log: TrainLogRecord[] = [];
   const logPath = join(abs, 'train.jsonl');
   if (existsSync(logPath)) {
-    const lines = readFileSync(logPath, 'utf8').split('\n');
+    let text = '';
+    try {
+      text = readRegularText(logPath);
+    } catch (err) {
+      problems.push(`train.jsonl: not read (${(err as Error).message})`);
+    }
+    const lines = text === '' ? [] : text.split('\n');
     const last = lines.pop();
     if (last) problems.push(`train.jsonl: last line has no newline (${last.length} bytes), skipped`);
     lines.forEach((line, i) => {

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeError } from '../write-error.js';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { AgentContext } from '../../env/types.js';
@@ -98,9 +99,61 @@ function parseHyper(agent: 'dqn' | 'ppo', hyper: Record<string, unknown>): Recor
   ) as Record<string, unknown>;
 }
 
-function prepareDir(dir: string, overwrite: boolean): void {
+/** The lock a training holds on its --out: created exclusively, holding the trainer's pid. */
+const LOCK_FILE = '.simenv-train.lock';
+
+/** Whether process `pid` is alive (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take `dir`'s training lock, atomically (O_EXCL): two trainings into one --out, with or
+ * without --overwrite, cannot mix their files; the second is refused naming the first's pid.
+ * A lock left by a killed training (its pid gone) is taken over. Returns the release function.
+ */
+function lockDir(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(path, err);
+      const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new UsageError(`--out: expected a directory no other training is writing, got ${dir} (process ${pid} holds ${LOCK_FILE})`, {
+          hint: 'wait for that training to end, or choose another --out',
+        });
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new UsageError(`--out: could not take the training lock ${path}`, { hint: 'choose another --out' });
+}
+
+function prepareDir(dir: string, overwrite: boolean): () => void {
+  // Bounded mkdir -p: Node's recursive mkdir loops forever under /proc (see run-dir.ts).
+  mkdirParents(dir, dir);
+  const release = lockDir(dir);
+  try {
+    emptyDir(dir, overwrite);
+    mkdirParents(join(dir, 'checkpoints'), dir);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
+}
+
+function emptyDir(dir: string, overwrite: boolean): void {
   if (existsSync(dir)) {
-    const entries = readdirSync(dir);
+    const entries = readdirSync(dir).filter((e) => e !== LOCK_FILE);
     if (entries.length > 0) {
       if (!overwrite) {
         throw new UsageError(`--out: expected a new or empty directory, got ${dir} with ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`, {
@@ -110,8 +163,6 @@ function prepareDir(dir: string, overwrite: boolean): void {
       for (const e of ['train.json', 'train.jsonl', 'summary.json', 'policy', 'checkpoints']) rmSync(join(dir, e), { recursive: true, force: true });
     }
   }
-  // Bounded mkdir -p: Node's recursive mkdir loops forever under /proc (see run-dir.ts).
-  mkdirParents(join(dir, 'checkpoints'), dir);
 }
 
 function errorRecord(err: unknown): { code: string; message: string } {
@@ -141,17 +192,35 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     });
   }
   const dir = resolve(opts.out);
-  prepareDir(dir, opts.overwrite);
 
+  // The learner is built before the directory is touched: one that cannot be built (e.g. a
+  // replay buffer too large to allocate) leaves nothing that would block the rerun.
   const choice = await initTfBackend({ prefer: opts.tfBackend as TfBackendPreference, log });
   const tf = choice.tf;
   const ctx: AgentContext = envs[0]!.agentContext;
   const rollout = new RolloutEnv(envs, opts.seed);
   const obsSize = rollout.obsSize;
-  const learner: Learner =
-    opts.agent === 'dqn'
-      ? new DqnLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper)
-      : new PpoLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper);
+  let learner: Learner;
+  try {
+    learner =
+      opts.agent === 'dqn'
+        ? new DqnLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper)
+        : new PpoLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper);
+  } catch (err) {
+    await rollout.close();
+    if (err instanceof SimEnvError) throw err;
+    throw new ConfigError('hyper', `expected hyper-parameters a ${opts.agent.toUpperCase()} learner can be built with, got ${JSON.stringify(opts.hyper)} (${(err as Error).message})`, {
+      hint: 'lower bufferSize, batch or network sizes; see docs/agents.md',
+    });
+  }
+  let release: () => void;
+  try {
+    release = prepareDir(dir, opts.overwrite);
+  } catch (err) {
+    learner.dispose();
+    await rollout.close();
+    throw err;
+  }
   const checkpointEvery = opts.checkpointEvery ?? (opts.agent === 'dqn' ? 2500 : 80);
   const logEvery = opts.logEvery ?? 100;
   const envOptions = envs[0]!.options as unknown as Record<string, unknown>;
@@ -339,8 +408,12 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     checkpoints: [...checkpoints],
     finishedAt: new Date().toISOString(),
   };
-  writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  learner.dispose();
-  await rollout.close();
+  try {
+    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  } finally {
+    release();
+    learner.dispose();
+    await rollout.close();
+  }
   return { summary, dir, error };
 }

@@ -158,6 +158,19 @@ describe('saved policies', () => {
     // missing directory
     await expect(loadPolicyAgent(join(dir, 'nope'), ctx)).rejects.toThrow(/expected a policy directory with policy\.json/);
   });
+
+  it('refuses NaN or infinite weights (issue 14, defect 10): such a network would always pick the first action', async () => {
+    const ctx = new ToyScalingEnv().agentContext;
+    const src = join(dir, 'dqn');
+    for (const [name, value] of [['nan', Number.NaN], ['inf', Number.POSITIVE_INFINITY]] as const) {
+      const bad = join(dir, `bad-${name}`);
+      await writePolicyDir(tf, bad, { model: (await loadPolicyAgent(src, ctx)).model, metadata: JSON.parse(await readFile(join(src, 'policy.json'), 'utf8')) });
+      const w = await readFile(join(bad, 'weights.bin'));
+      new DataView(w.buffer, w.byteOffset, w.byteLength).setFloat32(8, value, true);
+      await writeFile(join(bad, 'weights.bin'), w);
+      await expect(loadPolicyAgent(bad, ctx)).rejects.toThrow(new RegExp(`expected finite weights, got ${value} in tensor`));
+    }
+  });
 });
 
 describe('orthogonal initialisation', () => {

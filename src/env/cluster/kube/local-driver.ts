@@ -129,7 +129,7 @@ export class LocalDriver {
 
     const sim = (await this.client.call({ verb: 'get', resource: SIMULATION_PLURAL, group: SIMULATION_GROUP, name: simName }, (a) =>
       a.custom.getClusterCustomObject({ group: SIMULATION_GROUP, version: SIMULATION_VERSION, plural: SIMULATION_PLURAL, name: simName }),
-    )) as { metadata: { uid: string } };
+    )) as { metadata: { uid: string; generation?: number } };
     const owner: SimulationOwner = { name: simName, uid: sim.metadata.uid };
     const lease = buildLease(scope.namespace, owner, runId, new Date());
     await this.client.call({ verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: scope.namespace, name: SK_LEASE_NAME }, (a) => a.objects.create(lease as KubernetesObject));
@@ -141,7 +141,8 @@ export class LocalDriver {
         version: SIMULATION_VERSION,
         plural: SIMULATION_PLURAL,
         name: simName,
-        body: [{ op: 'add', path: '/status', value: { state: 'Running', startTime: new Date().toISOString() } }],
+        // SimKube 2.7's CRD requires observedGeneration in status (sk-ctrl sets it to the spec's generation).
+        body: [{ op: 'add', path: '/status', value: { observedGeneration: sim.metadata.generation ?? 1, state: 'Running', startTime: new Date().toISOString() } }],
       }),
     );
 
