@@ -333,6 +333,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (opts.evalMode && deployment.includes(',')) {
     throw new UsageError('--deploy: `simenv eval` takes one deployment; several (a,b,c) run with `simenv run` for now', { hint: 'simenv run --deploy a,b,c --agent hpa --episodes N' });
   }
+  if (f.timeline && deployment.includes(',')) {
+    throw new UsageError('--timeline: expected one deployment (the timeline follows the controlled one), got several', { hint: 'leave --timeline out, or run one deployment' });
+  }
   if (f.callGraph !== undefined) {
     if (!deployment.includes(',')) throw new UsageError('--call-graph: expected several deployments (--deploy a,b,c), got one', { hint: 'a call graph routes demand between the deployments an env controls' });
     envOptions.callGraph = f.callGraph;

@@ -91,6 +91,8 @@ describe('planRun', () => {
     expect(usage({ ...base, agent: 'k8s-hpa', backend: 'kube' })).toMatch(/^--hpa: expected an HPA manifest for --agent k8s-hpa/);
     expect(usage({ ...base, agent: 'random', hpa })).toBe('--hpa: the random agent does not use --hpa; it applies to --agent hpa and --agent k8s-hpa');
     expect(usage({ ...base, agent: 'k8s-hpa', hpa: 'no/such.yaml', backend: 'kube' })).toMatch(/^--hpa: hpa: expected a readable HorizontalPodAutoscaler manifest \(YAML or JSON\), got "no\/such.yaml"/);
+    expect(usage({ ...base, agent: 'k8s-hpa', hpa, backend: 'kube', deploy: 'a,b' })).toMatch(/^--agent k8s-hpa: expected one deployment/);
+    expect(usage({ ...base, agent: 'hpa', deploy: 'a,b', timeline: true })).toMatch(/^--timeline: expected one deployment/);
     expect(usage({ ...base, agent: 'k8s-hpa', hpa: 'package.json', backend: 'kube' })).toMatch(/^--hpa: package\.json: kind: expected HorizontalPodAutoscaler, got undefined/);
   });
 
