@@ -135,6 +135,7 @@ export {
   AGENT_NAMES,
   BASELINE_AGENT_NAMES,
   LEARNED_AGENT_NAMES,
+  CLUSTER_AGENT_NAMES,
   type AgentName,
   type CreateAgentOptions,
   type PolicyInfo,
@@ -213,6 +214,8 @@ export { formatTable, reportRow, type ReportRow } from './runner/report/report-t
 export { groupByAgent, formatAgentReport, type AgentReport, type AgentRow, type ScenarioTable, type SeedFigures } from './runner/report/agent-table.js';
 export { renderHtmlReport } from './runner/report/html-report.js';
 export { compareRuns, formatComparison, divergence, type RunComparison, type RunSteps, type StepPair, type SeriesDivergence } from './runner/compare.js';
+export { readTimeline, TimelineRecordSchema, TIMELINE_FILE, type TimelineRecord } from './runner/timeline.js';
+export { compareTimelines, formatTimelineComparison, type TimelineComparison, type GridDivergence, type TargetTiming } from './runner/timeline-compare.js';
 
 // --- kube backend tools (the backend itself is loaded by SimEnv.create; nothing here loads @kubernetes/client-node) ---
 export {

@@ -2,7 +2,8 @@
 # Builds (or reuses) the loopback control plane's binaries from the Go module proxy:
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (go/kube/go.mod)
 #   kwok                                                                    (go/kwok/go.mod)
-# into ${SIMENV_CACHE_DIR:-$HOME/.cache/simenv}/control-plane/<k8s>-kwok-<ver>/bin/.
+# into ${SIMENV_CACHE_DIR:-$HOME/.cache/simenv}/control-plane/<k8s>-kwok-<ver>/bin/, then
+# metrics-server (go/metrics-server/go.mod) with build-metrics-server.sh.
 # A second run, with every binary present, returns at once. Use --force to rebuild.
 #
 # Needs Go >= 1.24 (go on PATH or /usr/local/go/bin/go) and a reachable GOPROXY.
@@ -13,7 +14,7 @@ for arg in "$@"; do
   case "${arg}" in
     --force) FORCE=1 ;;
     -h | --help)
-      sed -n '2,8p' "${BASH_SOURCE[0]}"
+      sed -n "2,9p" "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) die "unknown argument: ${arg}" ;;
@@ -22,16 +23,11 @@ done
 
 if [[ "${FORCE}" == 0 ]] && have_all_binaries; then
   log "binaries for Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION} are cached in ${BIN_DIR}"
-  exit 0
+  exec bash "${CP_DIR}/build-metrics-server.sh"
 fi
 
-# --- Go toolchain
-GO="$(command -v go || true)"
-if [[ -z "${GO}" && -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; fi
-[[ -n "${GO}" ]] || die "Go is not installed (need Go >= 1.24 on PATH or at /usr/local/go/bin/go)"
-go_ver="$("${GO}" env GOVERSION)"
-go_minor="$(sed -E 's/^go1\.([0-9]+).*/\1/' <<<"${go_ver}")"
-[[ "${go_minor}" =~ ^[0-9]+$ && "${go_minor}" -ge 24 ]] || die "Go ${go_ver} is too old: Kubernetes ${K8S_VERSION} needs Go >= 1.24"
+source "${CP_DIR}/go-build.sh"
+find_go 24
 
 mkdir -p "${BIN_CACHE_ROOT}"
 # One build at a time per cache (e.g. a user's `npm run cluster:up` and a test run at once).
@@ -41,45 +37,15 @@ if ! flock -n 9; then
   flock 9
   if [[ "${FORCE}" == 0 ]] && have_all_binaries; then
     log "the other build finished: binaries are in ${BIN_DIR}"
-    exit 0
+    exec 9>&-
+    exec bash "${CP_DIR}/build-metrics-server.sh"
   fi
 fi
-
-NICE=(nice -n "${SIMENV_BUILD_NICE:-10}")
-export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-mod=mod"
-export CGO_ENABLED=0
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
 STAGE="$(mktemp -d "${BIN_CACHE_ROOT}/.stage.XXXXXX")"
 trap 'rm -rf "${STAGE}"' EXIT
 BUILD_LOG="${BIN_CACHE_ROOT}/build.log"
 : >"${BUILD_LOG}"
-
-# Runs `go build -v` in the background and prints a progress line every 30 s.
-go_build() { # <module dir> <label> <ldflags> <packages...>
-  local dir="$1" label="$2" ldflags="$3"
-  shift 3
-  local start="${SECONDS}" pid rc
-  log "building ${label} (go $("${GO}" env GOVERSION), GOPROXY=$("${GO}" env GOPROXY)); log: ${BUILD_LOG}"
-  (cd "${dir}" && exec "${NICE[@]}" "${GO}" build -v -trimpath -ldflags "${ldflags}" -o "${STAGE}/" "$@") >>"${BUILD_LOG}" 2>&1 &
-  pid=$!
-  while kill -0 "${pid}" 2>/dev/null; do
-    for _ in $(seq 1 30); do
-      kill -0 "${pid}" 2>/dev/null || break
-      sleep 1
-    done
-    if kill -0 "${pid}" 2>/dev/null; then
-      log "  still building ${label}: $((SECONDS - start))s, $(grep -c . "${BUILD_LOG}") packages compiled so far"
-    fi
-  done
-  rc=0
-  wait "${pid}" || rc=$?
-  if [[ "${rc}" != 0 ]]; then
-    tail -n 40 "${BUILD_LOG}" >&2
-    die "building ${label} failed (exit ${rc}); full log: ${BUILD_LOG}"
-  fi
-  log "built ${label} in $((SECONDS - start))s"
-}
 
 build_start="${SECONDS}"
 log "first build of the control plane: Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}"
@@ -110,3 +76,6 @@ done
 printf 'kubernetes %s\netcd %s\nkwok %s\ngo %s\n' "${K8S_VERSION}" "${ETCD_VERSION}" "${KWOK_VERSION}" "${go_ver}" >"${BIN_DIR}/.complete"
 log "first build took $((SECONDS - build_start))s; binaries in ${BIN_DIR}:"
 (cd "${BIN_DIR}" && ls -l "${CP_BINARIES[@]}" | awk '{printf "    %-26s %6.1f MB\n", $NF, $5 / 1048576}')
+# metrics-server has its own module, cache dir and lock (build-metrics-server.sh).
+exec 9>&-
+bash "${CP_DIR}/build-metrics-server.sh" "$@"

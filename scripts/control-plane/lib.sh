@@ -10,6 +10,7 @@ CP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${CP_DIR}/../.." && pwd)"
 GO_KUBE_MOD="${CP_DIR}/go/kube"
 GO_KWOK_MOD="${CP_DIR}/go/kwok"
+GO_METRICS_SERVER_MOD="${CP_DIR}/go/metrics-server"
 
 # --- versions: read from the wrapper go.mod files, which are the only place they are pinned.
 _mod_version() { # <go.mod> <module path>
@@ -18,7 +19,8 @@ _mod_version() { # <go.mod> <module path>
 K8S_VERSION="$(_mod_version "${GO_KUBE_MOD}/go.mod" k8s.io/kubernetes)"
 ETCD_VERSION="$(_mod_version "${GO_KUBE_MOD}/go.mod" go.etcd.io/etcd/server/v3)"
 KWOK_VERSION="$(_mod_version "${GO_KWOK_MOD}/go.mod" sigs.k8s.io/kwok)"
-if [[ -z "${K8S_VERSION}" || -z "${ETCD_VERSION}" || -z "${KWOK_VERSION}" ]]; then
+METRICS_SERVER_VERSION="$(_mod_version "${GO_METRICS_SERVER_MOD}/go.mod" sigs.k8s.io/metrics-server)"
+if [[ -z "${K8S_VERSION}" || -z "${ETCD_VERSION}" || -z "${KWOK_VERSION}" || -z "${METRICS_SERVER_VERSION}" ]]; then
   echo "control-plane: cannot read pinned versions from ${CP_DIR}/go/*/go.mod" >&2
   exit 1
 fi
@@ -27,6 +29,8 @@ fi
 SIMENV_CACHE_DIR="${SIMENV_CACHE_DIR:-${HOME}/.cache/simenv}"
 BIN_CACHE_ROOT="${SIMENV_CACHE_DIR}/control-plane"
 BIN_DIR="${BIN_CACHE_ROOT}/${K8S_VERSION}-kwok-${KWOK_VERSION}/bin"
+# metrics-server has its own versioned dir, so re-pinning it never rebuilds Kubernetes.
+METRICS_SERVER_BIN_DIR="${BIN_CACHE_ROOT}/metrics-server-${METRICS_SERVER_VERSION}/bin"
 CLUSTER_DIR="${SIMENV_CLUSTER_DIR:-${REPO_ROOT}/.cluster}"
 
 # Binaries the cluster needs (kubectl is built too: the scripts use it to create nodes).
@@ -39,13 +43,14 @@ ETCD_PEER_PORT="${SIMENV_ETCD_PEER_PORT:-12380}"
 CONTROLLER_MANAGER_PORT="${SIMENV_CONTROLLER_MANAGER_PORT:-10557}"
 SCHEDULER_PORT="${SIMENV_SCHEDULER_PORT:-10559}"
 KWOK_PORT="${SIMENV_KWOK_PORT:-10547}"
+METRICS_SERVER_PORT="${SIMENV_METRICS_SERVER_PORT:-10550}"
 NODE_COUNT="${SIMENV_CLUSTER_NODES:-4}"
 # Allocation ranges only: nothing routes traffic to them (there is no kube-proxy and no kubelet).
 SERVICE_CIDR="${SIMENV_SERVICE_CIDR:-10.96.0.0/16}"
 CLUSTER_CIDR="${SIMENV_CLUSTER_CIDR:-10.244.0.0/16}"
 
 # Components, in start order (down.sh stops them in reverse).
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok metrics-server)
 
 # --- output helpers
 _t0="${SECONDS}"
@@ -59,6 +64,10 @@ have_all_binaries() {
     [[ -x "${BIN_DIR}/${b}" ]] || return 1
   done
   [[ -f "${BIN_DIR}/.complete" ]]
+}
+
+have_metrics_server() {
+  [[ -x "${METRICS_SERVER_BIN_DIR}/metrics-server" && -f "${METRICS_SERVER_BIN_DIR}/.complete" ]]
 }
 
 # --- process helpers
@@ -169,14 +178,14 @@ stray_pids() {
     if tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${CLUSTER_DIR}/"; then
       echo "${pid}"
     fi
-  done < <(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "${BIN_DIR}/*" 2>/dev/null)
+  done < <(find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "${BIN_DIR}/*" -o -lname "${METRICS_SERVER_BIN_DIR}/*" \) 2>/dev/null)
 }
 
-# Stops every component and any strays: first the API clients (kwok, scheduler, controller
-# manager) together, then kube-apiserver, then etcd.
+# Stops every component and any strays: first the API clients (metrics-server, kwok, scheduler,
+# controller manager) together, then kube-apiserver, then etcd.
 stop_all() {
   local wait_s="${1:-15}" i pid
-  stop_components "${wait_s}" kwok kube-scheduler kube-controller-manager
+  stop_components "${wait_s}" metrics-server kwok kube-scheduler kube-controller-manager
   stop_components "${wait_s}" kube-apiserver
   stop_components "${wait_s}" etcd
   local -a strays

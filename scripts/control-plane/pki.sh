@@ -74,6 +74,21 @@ subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,
   _client_cert controller-manager "/CN=system:kube-controller-manager"
   _client_cert scheduler "/CN=system:kube-scheduler"
   _client_cert kwok "/O=system:masters/CN=kwok-controller"
+  # metrics-server: a serving certificate for the aggregated metrics.k8s.io API (the aggregator
+  # dials the ExternalName service and checks the name <service>.<namespace>.svc) and a client
+  # identity; like kwokctl's binary runtime it acts as a cluster admin (it reads nodes, pods and
+  # the request-header configuration in kube-system).
+  _sign metrics-server "/CN=metrics-server" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system.svc.cluster.local"
+  _client_cert metrics-server-client "/O=system:masters/CN=metrics-server"
+  # kwok's serving certificate: its server is each virtual node's "kubelet" endpoint
+  # (127.0.0.1:<kwok port>) that metrics-server scrapes and verifies against the CA.
+  _sign kwok-serving "/CN=kwok-kubelet" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost"
   # The apiserver's own client certificate for calls to kubelets (there are none: KWOK nodes).
   _client_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or reuses) a real Kubernetes control plane on 127.0.0.1, with KWOK virtual nodes:
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok.
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, metrics-server
+# (registered as the aggregated API v1beta1.metrics.k8s.io, so `kubectl top` and the HPA work).
 # Builds the binaries first if they are not cached (see build.sh). Idempotent: when the
 # control plane is already running and healthy it says so and exits at once; stale state from
 # a crash is cleaned up and the cluster started fresh.
@@ -16,7 +17,7 @@ for arg in "$@"; do
   case "${arg}" in
     --fresh) FRESH=1 ;;
     -h | --help)
-      sed -n '2,10p' "${BASH_SOURCE[0]}"
+      sed -n '2,11p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) die "unknown argument: ${arg}" ;;
@@ -36,6 +37,7 @@ start_component() { # <name> <args...>
   local name="$1"
   shift
   local bin="${BIN_DIR}/${name}" pf lf
+  [[ "${name}" != metrics-server ]] || bin="${METRICS_SERVER_BIN_DIR}/${name}"
   pf="$(pid_file "${name}")"
   lf="$(log_file "${name}")"
   echo "=== $(date -u +%FT%TZ) starting ${name}: ${bin} $*" >>"${lf}"
@@ -91,6 +93,7 @@ metadata:
   annotations:
     kwok.x-k8s.io/node: fake
     node.alpha.kubernetes.io/ttl: "0"
+    metrics.k8s.io/resource-metrics-path: /metrics/nodes/kwok-node-${i}/metrics/resource
   labels:
     type: virtual
     kubernetes.io/arch: amd64
@@ -155,7 +158,7 @@ if ((${#missing[@]})); then
 fi
 
 # --- binaries
-if have_all_binaries; then built_now=0; else built_now=1; fi
+if have_all_binaries && have_metrics_server; then built_now=0; else built_now=1; fi
 bash "${CP_DIR}/build.sh"
 
 up_start="${SECONDS}"
@@ -174,7 +177,7 @@ fi
 
 # --- ports must be free (another cluster, another tool)
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CONTROLLER_MANAGER_PORT}" "${SCHEDULER_PORT}" "${KWOK_PORT}"; do
+for port in "${APISERVER_PORT}" "${ETCD_CLIENT_PORT}" "${ETCD_PEER_PORT}" "${CONTROLLER_MANAGER_PORT}" "${SCHEDULER_PORT}" "${KWOK_PORT}" "${METRICS_SERVER_PORT}"; do
   if port_in_use "${port}"; then
     die "port 127.0.0.1:${port} is already in use (another control plane? run 'npm run cluster:down', or choose other ports: see scripts/control-plane/README.md)"
   fi
@@ -202,6 +205,7 @@ write_kubeconfig "${KUBECONFIG_PATH}" simenv-admin admin
 write_kubeconfig "${CLUSTER_DIR}/config/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
 write_kubeconfig "${CLUSTER_DIR}/config/scheduler.kubeconfig" system:kube-scheduler scheduler
 write_kubeconfig "${CLUSTER_DIR}/config/kwok.kubeconfig" kwok-controller kwok
+write_kubeconfig "${CLUSTER_DIR}/config/metrics-server.kubeconfig" metrics-server metrics-server-client
 
 # --- etcd
 # A throwaway test cluster does not need fsync; it makes every write several times faster on
@@ -274,6 +278,11 @@ start_component kube-controller-manager \
   --cluster-cidr "${CLUSTER_CIDR}" \
   --allocate-node-cidrs=false \
   --flex-volume-plugin-dir "${CLUSTER_DIR}/flexvolume" \
+  --horizontal-pod-autoscaler-sync-period 15s \
+  --horizontal-pod-autoscaler-downscale-stabilization 5m0s \
+  --horizontal-pod-autoscaler-tolerance 0.1 \
+  --horizontal-pod-autoscaler-cpu-initialization-period 5m0s \
+  --horizontal-pod-autoscaler-initial-readiness-delay 30s \
   --kube-api-qps 100 \
   --kube-api-burst 200 \
   --profiling=false \
@@ -292,8 +301,12 @@ start_component kube-scheduler \
   --profiling=false \
   --v 1
 
-# --- kwok: manages nodes annotated kwok.x-k8s.io/node=fake, with SimKube's pod Stages and
-# KWOK's default node Stages (scripts/control-plane/kwok/*.yml).
+# --- kwok: manages nodes annotated kwok.x-k8s.io/node=fake, with SimKube's pod Stages, KWOK's
+# default node Stages, and KWOK's resource-usage emulation (ClusterResourceUsage from pod
+# annotations, and a Metric serving each node's kubelet-style /metrics/resource), all in
+# scripts/control-plane/kwok/*.yml. --node-port puts the kwok server's port into each node's
+# status (daemonEndpoints), where metrics-server finds the "kubelet"; it serves TLS with a
+# certificate from our CA.
 kwok_configs=()
 for f in "${CP_DIR}"/kwok/*.yml; do
   kwok_configs+=(--config "${f}")
@@ -304,6 +317,9 @@ start_component kwok \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
   --server-address "127.0.0.1:${KWOK_PORT}" \
+  --node-port "${KWOK_PORT}" \
+  --tls-cert-file "${P}/kwok-serving.crt" \
+  --tls-private-key-file "${P}/kwok-serving.key" \
   --cidr 10.244.0.1/16 \
   --node-ip 127.0.0.1 \
   --node-lease-duration-seconds 40 \
@@ -319,6 +335,59 @@ wait_for kwok "/healthz ok on 127.0.0.1:${KWOK_PORT}" \
 # --- virtual nodes, in SimKube's shape
 ensure_nodes
 wait_for kwok "${NODE_COUNT} virtual node(s) Ready" nodes_ready
+
+# --- metrics-server, as kwokctl's binary runtime runs it: on the host, scraping each node's
+# resource-metrics path (node annotation metrics.k8s.io/resource-metrics-path) at the kwok server
+# (InternalIP 127.0.0.1, the daemonEndpoints port), every 15 s; registered as the aggregated API
+# v1beta1.metrics.k8s.io through an ExternalName Service, verified with our CA (not insecure).
+MS_KUBECONFIG="${CLUSTER_DIR}/config/metrics-server.kubeconfig"
+start_component metrics-server \
+  --kubeconfig "${MS_KUBECONFIG}" \
+  --authentication-kubeconfig "${MS_KUBECONFIG}" \
+  --authorization-kubeconfig "${MS_KUBECONFIG}" \
+  --bind-address 127.0.0.1 \
+  --secure-port "${METRICS_SERVER_PORT}" \
+  --tls-cert-file "${P}/metrics-server.crt" \
+  --tls-private-key-file "${P}/metrics-server.key" \
+  --kubelet-preferred-address-types InternalIP \
+  --kubelet-use-node-status-port \
+  --kubelet-certificate-authority "${P}/ca.crt" \
+  --metric-resolution 15s \
+  --profiling=false \
+  --v 1
+wait_for metrics-server "/livez ok on 127.0.0.1:${METRICS_SERVER_PORT}" \
+  https_ok "https://127.0.0.1:${METRICS_SERVER_PORT}/livez"
+cat >"${CLUSTER_DIR}/config/metrics-apiservice.yaml" <<EOF
+apiVersion: v1
+kind: Service
+metadata:
+  name: metrics-server
+  namespace: kube-system
+spec:
+  type: ExternalName
+  externalName: localhost
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1beta1.metrics.k8s.io
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  caBundle: $(base64 -w0 <"${P}/ca.crt")
+  service:
+    name: metrics-server
+    namespace: kube-system
+    port: ${METRICS_SERVER_PORT}
+EOF
+"${KUBECTL[@]}" apply -f "${CLUSTER_DIR}/config/metrics-apiservice.yaml" >>"$(log_file kubectl)" 2>&1 ||
+  { tail -n 20 "$(log_file kubectl)" >&2; die "registering the metrics.k8s.io APIService failed (see $(log_file kubectl))"; }
+# Available once the aggregator reaches metrics-server; metrics themselves follow one or two
+# scrapes (15-30 s) later, which the cluster suite waits for where it needs them.
+wait_for metrics-server "APIService v1beta1.metrics.k8s.io Available" \
+  "${KUBECTL[@]}" wait --for=condition=Available --timeout=2s apiservice/v1beta1.metrics.k8s.io
 
 # The default ServiceAccount in `default` shows that the controller manager's service-account
 # controller runs (pods cannot be created in a namespace before it exists).

@@ -19,6 +19,8 @@ export interface Transition {
 export interface Agent {
   /** Registry name, e.g. `hpa`, `static`, `dqn`. */
   readonly name: string;
+  /** Set when something other than the agent sets the replicas (the cluster's HPA controller); step records carry it. */
+  readonly actor?: 'hpa-controller';
   /** Called at the start of every episode (agents with memory, e.g. HPA's stabilisation window, clear it). */
   reset?(seed: number): void;
   /** Choose an action. `observation` and `info` are the env's reused buffers: copy what you keep. */

@@ -13,7 +13,9 @@ import { parse } from '../env/parse.js';
  *
  * Mapping from the observation (documented in docs/agents.md):
  * - currentReplicas = `desired` (the target's spec.replicas, as the controller reads it)
- * - ready pods with metrics = `ready`; unready pods = desired - ready (Pending or starting)
+ * - ready pods with metrics = `ready` minus the pods first seen Ready less than
+ *   `readyMetricsDelaySeconds` ago (the controller ignores a new pod's CPU until a full metric
+ *   window after its readiness); unready pods = desired - those (Pending, starting, too new)
  * - CPU utilisation of the ready pods = `utilisation` (service utilisation of ready replicas,
  *   0..1; the CPU a pod burns is taken to be proportional to the requests it serves)
  * - metrics are never missing in simulation, so the "missing metrics" branch is not exercised
@@ -27,6 +29,9 @@ export class HpaAgent implements Agent {
   private held: number | undefined;
   private lastDecision: HpaDecision | undefined;
   private readonly metrics: AggregateMetrics = { readyWithMetrics: 0, readyUsage: 0, readyRequest: 0, unready: 0, missing: 0, podRequest: 1 };
+  /** When each currently Ready pod was first seen Ready (simulated s), oldest first; -Infinity at reset. */
+  private readySince: number[] = [];
+  private started = false;
 
   constructor(
     private readonly ctx: AgentContext,
@@ -54,19 +59,37 @@ export class HpaAgent implements Agent {
     this.nextSyncS = Number.NEGATIVE_INFINITY;
     this.held = undefined;
     this.lastDecision = undefined;
+    this.readySince = [];
+    this.started = false;
+  }
+
+  /** Track Ready pods by when they were first seen, and count those whose CPU the controller would use. */
+  private readyWithMetrics(ready: number, nowS: number): number {
+    const since = this.readySince;
+    // The episode's first observation: its pods have run long enough to have metrics.
+    const seenAt = this.started ? nowS : Number.NEGATIVE_INFINITY;
+    this.started = true;
+    while (since.length < ready) since.push(seenAt);
+    // Fewer Ready pods: the newest go first (a ReplicaSet scales down the youngest pods first).
+    if (since.length > ready) since.length = ready;
+    const cutoff = nowS - this.options.readyMetricsDelaySeconds + 1e-6;
+    let n = 0;
+    for (const t of since) if (t <= cutoff) n++;
+    return n;
   }
 
   /** Reconcile when a sync period has elapsed in simulated time; otherwise hold the last decision. */
   act(_observation: Float32Array, info: StepInfo): Action {
     const o = info.observation;
     const current = Math.round(o.desired);
+    const ready = Math.max(0, Math.round(o.ready));
+    const withMetrics = this.readyWithMetrics(ready, info.timeS);
     // Small epsilon: step times are sums of floats and must not miss a sync by a rounding error.
     if (info.timeS + 1e-6 >= this.nextSyncS) {
-      const ready = Math.max(0, Math.round(o.ready));
-      this.metrics.readyWithMetrics = ready;
-      this.metrics.readyUsage = ready * Math.max(0, o.utilisation);
-      this.metrics.readyRequest = ready;
-      this.metrics.unready = Math.max(0, current - ready);
+      this.metrics.readyWithMetrics = withMetrics;
+      this.metrics.readyUsage = withMetrics * Math.max(0, o.utilisation);
+      this.metrics.readyRequest = withMetrics;
+      this.metrics.unready = Math.max(0, current - withMetrics);
       this.lastDecision = this.controller.reconcile(info.timeS, { currentReplicas: current, metrics: this.metrics });
       this.held = this.lastDecision.replicas;
       this.nextSyncS = (Number.isFinite(this.nextSyncS) ? this.nextSyncS : info.timeS) + this.options.syncPeriodSeconds;

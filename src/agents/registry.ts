@@ -3,6 +3,8 @@ import type { Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
 import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
 import type { HpaOptionsInput } from './hpa/hpa-config.js';
+import type { HpaManifest } from './hpa/hpa-manifest.js';
+import { K8sHpaAgent } from './k8s-hpa-agent.js';
 import { RandomAgent } from './random-agent.js';
 import { StaticAgent } from './static-agent.js';
 import { TraceAgent } from './trace-agent.js';
@@ -16,8 +18,10 @@ import { TraceAgent } from './trace-agent.js';
 export const BASELINE_AGENT_NAMES = ['static', 'random', 'trace', 'hpa'] as const;
 /** Agents that come from training (`simenv train`), loaded with `loadAgent(dir)`. */
 export const LEARNED_AGENT_NAMES = ['dqn', 'ppo'] as const;
+/** Agents that hand scaling to a controller in the cluster (kube backend only). */
+export const CLUSTER_AGENT_NAMES = ['k8s-hpa'] as const;
 /** Every agent name simenv knows. */
-export const AGENT_NAMES = [...BASELINE_AGENT_NAMES, ...LEARNED_AGENT_NAMES] as const;
+export const AGENT_NAMES = [...BASELINE_AGENT_NAMES, ...LEARNED_AGENT_NAMES, ...CLUSTER_AGENT_NAMES] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
 /** Options understood by `createAgent`; unknown keys are ignored by agents that do not use them. */
@@ -28,6 +32,8 @@ export interface CreateAgentOptions {
   target?: number;
   /** hpa: full HPA settings (autoscaling/v2 names), see docs/agents.md. */
   hpa?: HpaOptionsInput;
+  /** hpa, k8s-hpa: an HPA manifest (`loadHpaManifest`, `--hpa FILE`); hpa runs its options in memory (`hpa` overrides them), k8s-hpa names it. */
+  hpaManifest?: HpaManifest;
   [k: string]: unknown;
 }
 
@@ -41,7 +47,7 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
     case 'trace':
       return new TraceAgent(ctx);
     case 'hpa': {
-      const hpa: HpaOptionsInput = { ...(opts.hpa ?? {}) };
+      const hpa: HpaOptionsInput = { ...(opts.hpaManifest?.options ?? {}), ...(opts.hpa ?? {}) };
       if (opts.target !== undefined) {
         const t = HpaTargetSchema.safeParse(opts.target);
         if (!t.success) {
@@ -52,6 +58,12 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
         hpa.targetUtilisation = t.data;
       }
       return new HpaAgent(ctx, hpa);
+    }
+    case 'k8s-hpa': {
+      if (!opts.hpaManifest) {
+        throw new ConfigError('hpa', 'expected an HPA manifest for the k8s-hpa agent, got none', { hint: 'pass --hpa FILE (an autoscaling/v2 HorizontalPodAutoscaler) with --backend kube' });
+      }
+      return new K8sHpaAgent(ctx, opts.hpaManifest.name ?? '(unnamed)');
     }
     case 'dqn':
     case 'ppo':

@@ -22,6 +22,9 @@ import { resolveScenarioInput, type ScenarioEnvInput } from './scenario-resolve.
 export type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
 export type { ScenarioEnvInput } from './scenario-resolve.js';
 
+/** See `SimEnv.onSegment`. */
+export type SegmentListener = (t0: number, t1: number, ready: number, desired: number, held: number, pending: number) => void;
+
 /**
  * The Gym-style environment: one controlled deployment in a trace-replay cluster.
  *
@@ -59,7 +62,8 @@ export class SimEnv implements DualEnv {
   private readonly info: StepInfo;
   private readonly stepResult: StepResult;
   private readonly resetResult: ResetResult;
-  private readonly sink: (t0: number, t1: number, ready: number, desired: number, held?: number) => void;
+  private readonly sink: (t0: number, t1: number, ready: number, desired: number, held?: number, pending?: number) => void;
+  private segmentListener: SegmentListener | undefined;
   private readonly minReplicas: number;
   private readonly maxReplicas: number;
   private readonly absolute: boolean;
@@ -99,10 +103,6 @@ export class SimEnv implements DualEnv {
     const setup = await setupEnv(resolved?.options ?? options, internal?.preloadedTrace);
     if (resolved) setup.options.scenario = resolved.record;
     const log = internal?.log ?? ((_message: string): void => {});
-    const backend = await createBackend(
-      { model: setup.model, controlled: setup.controlled, log, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
-      setup.options,
-    );
     const demand = await loadDemand(
       setup.options.demand,
       setup.model,
@@ -113,6 +113,12 @@ export class SimEnv implements DualEnv {
     );
     if (demand.mapping) setup.options.demandMapping = demand.mapping;
     checkWindowsWithinLoad(setup.options, demand.endS);
+    // The backend comes after the demand: the kube backend publishes pod CPU usage from it.
+    const load = { demand, perReplicaRps: setup.options.service.perReplicaRps };
+    const backend = await createBackend(
+      { model: setup.model, controlled: setup.controlled, log, load, startupLatency: setup.options.startupLatency, ...(setup.tracePath !== undefined ? { tracePath: setup.tracePath } : {}) },
+      setup.options,
+    );
     return new SimEnv(setup.options, setup.model, setup.controlled, backend, demand);
   }
 
@@ -147,7 +153,11 @@ export class SimEnv implements DualEnv {
     this.seeder = new Rng(options.seed);
     this.rng = new Rng(options.seed);
     const service = this.service;
-    this.sink = (t0, t1, ready, _desired, held) => service.add(t0, t1, ready, held ?? ready);
+    this.sink = (t0, t1, ready, desired, held, pending) => {
+      service.add(t0, t1, ready, held ?? ready);
+      const listener = this.segmentListener;
+      if (listener !== undefined) listener(t0, t1, ready, desired, held ?? ready, pending ?? 0);
+    };
     this.info = {
       episode: 0,
       step: 0,
@@ -204,6 +214,15 @@ export class SimEnv implements DualEnv {
     if (applied !== this.desired) await this.backend.setDesiredReplicas(applied);
     await this.backend.advanceTo(this.pendingEnd, this.sink);
     return this.finishStep(applied);
+  }
+
+  /**
+   * Receive every interval [t0, t1) over which the controlled deployment's ready, desired,
+   * held and pending counts were constant, as the backend reports them (exact times, between
+   * step ends too); `undefined` stops. For timelines (`simenv run --timeline`, compare).
+   */
+  onSegment(listener: SegmentListener | undefined): void {
+    this.segmentListener = listener;
   }
 
   /** The current observation (the env's reused buffer), without advancing time. */

@@ -4,6 +4,7 @@ import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '..
 import { SimEnv, type SimEnvOptionsInput } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
 import { createAgent, loadAgent, readPolicyInfo } from '../agents/registry.js';
+import { TimelineWriter } from './timeline.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
@@ -120,6 +121,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
               seed: plan.seed,
               ...(plan.agent.target !== undefined ? { target: plan.agent.target } : {}),
               ...(plan.agent.hpa ? { hpa: plan.agent.hpa.options } : {}),
+              ...(plan.agent.hpa?.manifest ? { hpaManifest: plan.agent.hpa.manifest } : {}),
             })
           : await loadAgent(plan.agent.dir, env.agentContext);
     } catch (err) {
@@ -146,6 +148,8 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     const agentRec = agentRecord(agent);
     const config = buildRunConfig({ runId, env, agent: agentRec, seed: plan.seed, seeds: plan.seeds, seedBlocks: plan.seedBlocks, command: io.argv });
     const writer = RunWriter.create(plan.out, config, { flush: plan.logFlush, log: plan.log });
+    const timeline = plan.timeline ? new TimelineWriter(writer.dir) : null;
+    if (timeline) env.onSegment(timeline.add);
 
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -183,11 +187,18 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
       signal: controller.signal,
       episodeHorizon: plan.mode === 'one-step' ? 1 : env.options.horizon,
       onProgress: bar.enabled ? (u) => bar.update(u) : undefined,
-      onReset: human ? (ep, seed, info) => printer.observe(ep, seed, info) : undefined,
+      onReset:
+        human || timeline
+          ? (ep, seed, info) => {
+              if (timeline) timeline.episode = ep;
+              if (human) printer.observe(ep, seed, info);
+            }
+          : undefined,
       onStep: human ? (ep, step, action, r) => printer.step(ep, step, action, r, a.name) : undefined,
       onEpisodeEnd: human ? (e) => printer.episodeEnd(e, a.name) : undefined,
     });
     bar.done();
+    timeline?.close();
     const s = outcome.summary;
     io.onFinished?.(writer.dir, s, config);
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);

@@ -6,6 +6,7 @@ import { RUN_RECORD_FORMAT, type AgentRecord, type RunConfigRecord, type Summary
 import { newRunDirName, RunWriter, type LogFlush } from './run-dir.js';
 import { episodeSeeds, runAgent, type RunAgentOptions, type RunMeta } from './run-loop.js';
 import { checkSeedBlocks, type SeedBlock } from './seed-plan.js';
+import { TimelineWriter } from './timeline.js';
 import { SIMENV_VERSION } from './version.js';
 
 /**
@@ -101,6 +102,8 @@ export interface RecordRunOptions extends Pick<RunAgentOptions, 'signal' | 'onPr
    * 256 lines or 200 ms, and at every episode end; see RunWriter).
    */
   flush?: LogFlush;
+  /** Also write timeline.jsonl (every constant-state interval; `simenv run --timeline`). */
+  timeline?: boolean;
 }
 
 /** Run `agent` in `env` and log it to `<out>/<run-id>/`. Resolves when summary.json is written. */
@@ -109,6 +112,8 @@ export async function recordRun(opts: RecordRunOptions): Promise<{ dir: string; 
   const seeds = episodeSeeds(seed, opts.episodes ?? 1);
   const config = buildRunConfig({ runId: opts.runId ?? newRunDirName(opts.agent.name), env: opts.env, agent: agentRecord(opts.agent), seed, seeds });
   const writer = RunWriter.create(opts.out ?? 'runs', config, { flush: opts.flush ?? 'step' });
+  const timeline = opts.timeline ? new TimelineWriter(writer.dir) : null;
+  if (timeline) opts.env.onSegment(timeline.add);
   const outcome = await runAgent({
     env: opts.env,
     agent: opts.agent,
@@ -120,9 +125,16 @@ export async function recordRun(opts: RecordRunOptions): Promise<{ dir: string; 
     episodeHorizon: config.mode === 'one-step' ? 1 : opts.env.options.horizon,
     signal: opts.signal,
     onProgress: opts.onProgress,
-    onReset: opts.onReset,
+    onReset: (episode, s, info) => {
+      if (timeline) timeline.episode = episode;
+      opts.onReset?.(episode, s, info);
+    },
     onStep: opts.onStep,
     onEpisodeEnd: opts.onEpisodeEnd,
   });
+  if (timeline) {
+    timeline.close();
+    opts.env.onSegment(undefined);
+  }
   return { dir: writer.dir, ...outcome };
 }

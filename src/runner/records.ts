@@ -51,6 +51,10 @@ export type ServiceRecord = z.infer<typeof ServiceRecordSchema>;
 export const StepRecordSchema = z
   .strictObject({
     run: z.string().describe('run id (the run directory name)'),
+    actor: z
+      .literal('hpa-controller')
+      .optional()
+      .describe("who set the replicas when not the agent: the cluster's HPA controller (--agent k8s-hpa); absent: the agent acted"),
     episode: NonNegInt.describe('episode index within the run, from 0'),
     step: NonNegInt.describe('steps taken in the episode; 0 is the state after reset'),
     timeS: z.number().describe('simulated seconds since the trace first event'),

@@ -101,7 +101,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunOutcome> {
   if (seeds.length < episodes) throw new RangeError(`runAgent: expected ${episodes} seeds, got ${seeds.length}`);
   const clock = opts.clock ?? (() => performance.now());
   const yieldMs = opts.yieldEveryMs ?? 25;
-  const encoder = new StepLineEncoder(opts.meta.run);
+  const encoder = new StepLineEncoder(opts.meta.run, agent.actor);
   // Step lines are the bulk of a run's cost; a sink that keeps none is not handed any.
   const stepSink = writer && writer.logsSteps !== false ? writer : null;
   const stats = new RunStats();

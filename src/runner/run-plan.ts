@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ConfigError, PolicyError, UsageError } from '../env/errors.js';
-import { BASELINE_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
+import { BASELINE_AGENT_NAMES, CLUSTER_AGENT_NAMES, LEARNED_AGENT_NAMES, type PolicyInfo } from '../agents/registry.js';
 import { SimEnvOptionsSchema } from '../env/options.js';
 import { resolveScenario, type ResolvedScenario } from '../env/scenario-resolve.js';
 import { checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides } from './commands/env-flags.js';
 import { HpaTargetUtilisationSchema, type HpaOptionsInput } from '../agents/hpa/hpa-config.js';
-import { loadHpaManifest } from '../agents/hpa/hpa-manifest.js';
+import { loadHpaManifest, type HpaManifest } from '../agents/hpa/hpa-manifest.js';
 import { parseBaselineSpec, type BaselineSpec } from './eval-baseline.js';
 import { intFlag, intListFlag, parseFlags, positiveNumberFlag } from './commands/flags.js';
 import { checkRunId, type LogFlush, type LogLevel } from './run-dir.js';
@@ -27,12 +27,12 @@ export const DEFAULT_ONE_STEP_SECONDS = 120;
 export const DEFAULT_RUNS_DIR = 'runs';
 
 const agentName = z.string().superRefine((name, ctx) => {
-  if ((BASELINE_AGENT_NAMES as readonly string[]).includes(name)) return;
+  if ((BASELINE_AGENT_NAMES as readonly string[]).includes(name) || (CLUSTER_AGENT_NAMES as readonly string[]).includes(name)) return;
   if ((LEARNED_AGENT_NAMES as readonly string[]).includes(name)) {
     ctx.addIssue({ code: 'custom', message: `"${name}" is a learned agent: pass its trained policy with --policy DIR instead` });
     return;
   }
-  ctx.addIssue({ code: 'custom', message: `expected one of ${BASELINE_AGENT_NAMES.join(', ')}, got "${name}" (learned agents load with --policy DIR)` });
+  ctx.addIssue({ code: 'custom', message: `expected one of ${[...BASELINE_AGENT_NAMES, ...CLUSTER_AGENT_NAMES].join(', ')}, got "${name}" (learned agents load with --policy DIR)` });
 });
 
 // RFC 1123 label: what the kube backend accepts as `kube.namespace` (kube-options.ts). Checked
@@ -79,7 +79,7 @@ export const RunFlagsSchema = z.strictObject({
   simkubeDriver: enumFlag(FLAG_CHOICES.simkubeDriver).optional(),
   out: z.string().min(1, 'expected a directory').default(DEFAULT_RUNS_DIR),
   logFlush: enumFlag(FLAG_CHOICES.logFlush).default('step'),
-  /** hpa agent: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
+  /** hpa and k8s-hpa agents: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON). */
   hpa: z.string().min(1, 'expected an HPA manifest file').optional(),
   /** Several deployments: the call graph demand flows through (a built-in name or a JSON/YAML file). */
   callGraph: z.string().min(1, 'expected a call graph name or file').optional(),
@@ -87,6 +87,7 @@ export const RunFlagsSchema = z.strictObject({
   runId: z.string().optional(),
   baseline: z.string().min(1, 'expected a baseline agent or run directory').optional(),
   log: enumFlag(FLAG_CHOICES.log).default('steps'),
+  timeline: z.boolean().default(false),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
   progress: z.boolean().default(true),
@@ -97,6 +98,8 @@ export type RunFlags = z.output<typeof RunFlagsSchema>;
 export interface HpaManifestSpec {
   file: string;
   options: HpaOptionsInput;
+  /** The whole manifest as read (k8s-hpa applies its document to the cluster); absent when another reader loads the file (several deployments). */
+  manifest?: HpaManifest;
 }
 
 /** How the agent comes to be. */
@@ -109,7 +112,8 @@ export type { LogLevel } from './run-dir.js';
 /** Read `--hpa FILE` (or a baseline's `hpa:FILE`) as a usage error naming `flag` when it is bad. */
 export function readHpaManifestFlag(file: string, flag: string): HpaManifestSpec {
   try {
-    return { file, options: loadHpaManifest(file).options };
+    const manifest = loadHpaManifest(file);
+    return { file, options: manifest.options, manifest };
   } catch (err) {
     throw new UsageError(`${flag}: ${(err as Error).message}`, { hint: 'see examples/hpa/ and docs/agents.md for what a manifest may hold' });
   }
@@ -150,6 +154,8 @@ export interface RunPlan {
   log: LogLevel;
   /** eval --baseline: what the agent is compared with on the same episode seeds, or null. */
   baseline: BaselineSpec | null;
+  /** Also write timeline.jsonl (every constant-state interval, between step ends too). */
+  timeline: boolean;
   json: boolean;
   quiet: boolean;
   progress: boolean;
@@ -160,7 +166,7 @@ export interface RunPlan {
 }
 
 /** Which agents use each agent flag (others refuse it: a flag that does nothing is a usage error). */
-const AGENT_FLAGS: Record<'target' | 'hpa', readonly string[]> = { target: ['static', 'hpa'], hpa: ['hpa'] };
+const AGENT_FLAGS: Record<'target' | 'hpa', readonly string[]> = { target: ['static', 'hpa'], hpa: ['hpa', 'k8s-hpa'] };
 
 /** UsageError for an agent flag the chosen agent does not use. */
 function checkAgentFlags(agent: AgentSpec, given: { target?: number; hpa?: string }): void {
@@ -260,6 +266,16 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     agent = { kind: 'policy', dir: f.policy };
   } else if (f.agent !== undefined) {
     agent = { kind: 'baseline', name: f.agent, ...(f.target !== undefined ? { target: f.target } : {}) };
+    if (f.agent === 'k8s-hpa' && f.hpa === undefined) {
+      throw new UsageError('--hpa: expected an HPA manifest for --agent k8s-hpa (the real HPA controller scales with it), got none', {
+        hint: 'pass --hpa FILE, an autoscaling/v2 HorizontalPodAutoscaler (e.g. examples/hpa/cpu-60.yaml)',
+      });
+    }
+    if (f.agent === 'k8s-hpa' && f.backend !== 'kube') {
+      throw new UsageError('--agent k8s-hpa: expected --backend kube (the HPA controller of a real cluster scales), got --backend memory', {
+        hint: 'in memory, run the same manifest with --agent hpa --hpa FILE',
+      });
+    }
   } else if (f.target !== undefined) {
     agent = { kind: 'baseline', name: 'static', target: f.target };
   } else {
@@ -280,6 +296,12 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     // Several deployments: --hpa is a multi-document file or a directory, read by the application run.
     if (f.hpa !== undefined) agent.hpa = deployment.includes(',') ? { file: f.hpa, options: {} } : readHpaManifestFlag(f.hpa, '--hpa');
     else if (f.target === undefined && scenario?.hpa) agent.hpa = readHpaManifestFlag(scenario.hpa, "the scenario's hpa");
+  }
+  if (agent.kind === 'baseline' && agent.name === 'k8s-hpa') {
+    if (deployment.includes(',')) {
+      throw new UsageError('--agent k8s-hpa: expected one deployment (the real HPA controller scales the controlled one), got several', { hint: 'several deployments run with --agent hpa --hpa FILE|DIR' });
+    }
+    agent.hpa = readHpaManifestFlag(f.hpa!, '--hpa');
   }
 
   const kubeFlags = { driverImage: f.driverImage, kubeconfig: f.kubeconfig, context: f.context, speed: f.speed, mode: f.mode, simkubeDriver: f.simkubeDriver, kubeNs: f.kubeNs };
@@ -311,6 +333,9 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (opts.evalMode && deployment.includes(',')) {
     throw new UsageError('--deploy: `simenv eval` takes one deployment; several (a,b,c) run with `simenv run` for now', { hint: 'simenv run --deploy a,b,c --agent hpa --episodes N' });
   }
+  if (f.timeline && deployment.includes(',')) {
+    throw new UsageError('--timeline: expected one deployment (the timeline follows the controlled one), got several', { hint: 'leave --timeline out, or run one deployment' });
+  }
   if (f.callGraph !== undefined) {
     if (!deployment.includes(',')) throw new UsageError('--call-graph: expected several deployments (--deploy a,b,c), got one', { hint: 'a call graph routes demand between the deployments an env controls' });
     envOptions.callGraph = f.callGraph;
@@ -334,6 +359,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     // backend's own default when --deploy NS/NAME carries it instead of --ns).
     const namespace = f.kubeNs ?? f.ns;
     if (namespace !== undefined) kube.namespace = namespace;
+    if (agent.kind === 'baseline' && agent.name === 'k8s-hpa') kube.hpa = agent.hpa?.manifest?.document;
     envOptions.kube = kube;
   }
 
@@ -361,6 +387,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     logFlush: f.logFlush,
     log: f.log,
     baseline,
+    timeline: f.timeline,
     json: f.json,
     quiet: f.quiet,
     progress: f.progress,

@@ -77,8 +77,9 @@ export class StepLineEncoder {
   private tailKind: Kind = KIND_NONE;
   private tailText = '';
 
-  constructor(runId: string) {
-    this.head = `{"run":${JSON.stringify(runId)},"episode":`;
+  /** `actor`: who set the replicas when not the agent (records.ts `actor`), written on every line. */
+  constructor(runId: string, actor?: string) {
+    this.head = `{"run":${JSON.stringify(runId)},${actor !== undefined ? `"actor":${JSON.stringify(actor)},` : ''}"episode":`;
   }
 
   /**

@@ -22,7 +22,7 @@ describe('HpaAgent (HPA fed from the observation)', () => {
   });
 
   it('reconciles on its 15 s sync period and holds in between when the env steps every 5 s', () => {
-    const a = new HpaAgent(makeContext('absolute', 1, 40, 2, 5), { targetUtilisation: 50 });
+    const a = new HpaAgent(makeContext('absolute', 1, 40, 2, 5), { targetUtilisation: 50, readyMetricsDelaySeconds: 0 });
     a.reset(0);
     const decisions: number[] = [];
     let desired = 2;
@@ -34,6 +34,23 @@ describe('HpaAgent (HPA fed from the observation)', () => {
     }
     // utilisation saturates at 100% = 2x the 50% target, so each sync doubles: syncs at 0, 15, 30, 45
     expect(decisions).toEqual([4, 4, 4, 8, 8, 8, 16, 16, 16, 32]);
+  });
+
+  it("sets new pods aside until their CPU counts (readyMetricsDelaySeconds), as the controller's CPU initialisation rule does", () => {
+    const a = new HpaAgent(makeContext('absolute', 1, 40, 2, 5), { targetUtilisation: 50 });
+    expect(a.options.readyMetricsDelaySeconds).toBe(22.5);
+    a.reset(0);
+    const decisions: number[] = [];
+    let desired = 2;
+    for (let t = 0; t <= 45; t += 5) {
+      const info = makeInfo({ desired, ready: desired, utilisation: 1 }, { timeS: t });
+      desired = a.act(obsVector(info), info);
+      decisions.push(desired);
+    }
+    // 0: the reset pods have metrics: 2 -> 4. 15: the 2 new pods (seen Ready at 5) are 10 s
+    // old: 2 at 100% and 2 set aside at 0% recompute to ratio 1.0: hold. 30: all 4 count
+    // (25 s >= 22.5): 8. 45: the 4 pods seen at 35 are too new again: hold.
+    expect(decisions).toEqual([4, 4, 4, 4, 4, 4, 8, 8, 8, 8]);
   });
 
   it('in delta mode emits the delta toward its decision, within maxDelta', () => {

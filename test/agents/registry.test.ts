@@ -9,7 +9,7 @@ describe('agent registry', () => {
     for (const name of ['static', 'random', 'trace', 'hpa']) {
       expect(createAgent(name, ctx, { seed: 1 }).name).toBe(name);
     }
-    expect(AGENT_NAMES).toEqual(['static', 'random', 'trace', 'hpa', 'dqn', 'ppo']);
+    expect(AGENT_NAMES).toEqual(['static', 'random', 'trace', 'hpa', 'dqn', 'ppo', 'k8s-hpa']);
   });
 
   it('passes target to static (replicas) and hpa (percent)', () => {

@@ -24,18 +24,20 @@ async function usage(args: string[], message: RegExp): Promise<void> {
 /** `simenv eval` end to end, in process. */
 
 describe('simenv eval', () => {
-  it("issue 13's repro: the HPA at 90% on compose-post breaks the SLO about 6% of the time, not 51.7% (float noise at the SLO)", async () => {
+  it("issue 13's repro: the HPA at 90% on compose-post breaks the SLO about 12% of the time, not 51.7% (float noise at the SLO)", async () => {
     const out = tempDir();
     const r = await cliInProcess(['eval', '--trace', DSB_TRACE, '--deploy', 'dsb/compose-post-service', '--agent', 'hpa', '--target', '90', '--step', '15', '--seeds', '1,2,3', '--episodes', '2', '--out', out, '--quiet']);
     expect(r.code, r.err).toBe(0);
     const [dir] = readdirSync(out);
     const s = SummaryRecordSchema.parse(JSON.parse(readFileSync(join(out, dir!, 'summary.json'), 'utf8')));
     expect(s.episodes).toBe(6);
-    // Measured: 30 of 456 steps (6.6%) and 4.8% of the simulated time; before the tolerance 240 steps and 51.7%.
-    expect(s.slo.stepViolationRate!).toBeGreaterThan(0.04);
-    expect(s.slo.stepViolationRate!).toBeLessThan(0.08);
-    expect(s.slo.violationRate!).toBeGreaterThan(0.03);
-    expect(s.slo.violationRate!).toBeLessThan(0.08);
+    // Measured: 54 of 456 steps (11.8%) and 10.1% of the simulated time; before the tolerance 240
+    // steps and 51.7%. With readyMetricsDelaySeconds 0 (the port before it waited for new pods'
+    // CPU as the real controller does, issue 11) it was 30 steps (6.6%) and 4.8%.
+    expect(s.slo.stepViolationRate!).toBeGreaterThan(0.09);
+    expect(s.slo.stepViolationRate!).toBeLessThan(0.15);
+    expect(s.slo.violationRate!).toBeGreaterThan(0.07);
+    expect(s.slo.violationRate!).toBeLessThan(0.13);
   });
 
   it("the platform engineer's loop: --hpa tuned.yaml against --baseline hpa:default.yaml on the same seeds, paired", async () => {
@@ -95,7 +97,7 @@ describe('simenv eval', () => {
   it('bad eval input: one line, exit 2', async () => {
     const out = tempDir();
     const base = ['eval', ...COMPOSE, '--step', '15', '--out', out];
-    await usage([...base, '--agent', 'random', '--hpa', HPA_TUNED], /^simenv: --hpa: the random agent does not use --hpa; it applies to --agent hpa$/);
+    await usage([...base, '--agent', 'random', '--hpa', HPA_TUNED], /^simenv: --hpa: the random agent does not use --hpa; it applies to --agent hpa and --agent k8s-hpa$/);
     await usage([...base, '--agent', 'hpa', '--hpa', join(REPO, 'package.json')], /^simenv: --hpa: package\.json: kind: expected HorizontalPodAutoscaler, got undefined$/);
     await usage([...base, '--agent', 'hpa', '--hpa', HPA_TUNED, '--target', '50'], /^simenv: --target: the --hpa manifest sets the target/);
     await usage([...base, '--agent', 'hpa', '--baseline', 'static:x'], /^simenv: --baseline: expected static:N with N replicas, got "static:x"$/);

@@ -77,6 +77,25 @@ describe('planRun', () => {
     expect(usage({ ...base, target: '3', maxDelta: '0' })).toBe('--max-delta: expected an integer >= 1, got "0"');
   });
 
+  it('--hpa FILE: the manifest goes to the memory hpa agent, or to the cluster with --agent k8s-hpa', () => {
+    const hpa = 'examples/hpa/cpu-60.yaml';
+    const mem = planRun({ ...base, agent: 'hpa', hpa, step: '15' });
+    expect(mem.agent).toMatchObject({ kind: 'baseline', name: 'hpa', hpa: { file: hpa, options: { targetUtilisation: 60, maxReplicas: 12 } } });
+    expect(mem.envOptions.kube).toBeUndefined();
+    const kube = planRun({ ...base, agent: 'k8s-hpa', hpa, step: '15', backend: 'kube' });
+    expect(kube.agent).toMatchObject({ kind: 'baseline', name: 'k8s-hpa', hpa: { file: hpa, manifest: { name: 'nginx-thrift' } } });
+    // The cluster gets the manifest as written; the env's replica range is the manifest's, as for the port.
+    expect((kube.envOptions.kube as { hpa: { metadata: unknown } }).hpa.metadata).toEqual({ name: 'nginx-thrift' });
+    expect(kube.envOptions).toMatchObject({ minReplicas: 1, maxReplicas: 12 });
+    expect(usage({ ...base, agent: 'k8s-hpa', hpa })).toMatch(/^--agent k8s-hpa: expected --backend kube/);
+    expect(usage({ ...base, agent: 'k8s-hpa', backend: 'kube' })).toMatch(/^--hpa: expected an HPA manifest for --agent k8s-hpa/);
+    expect(usage({ ...base, agent: 'random', hpa })).toBe('--hpa: the random agent does not use --hpa; it applies to --agent hpa and --agent k8s-hpa');
+    expect(usage({ ...base, agent: 'k8s-hpa', hpa: 'no/such.yaml', backend: 'kube' })).toMatch(/^--hpa: hpa: expected a readable HorizontalPodAutoscaler manifest \(YAML or JSON\), got "no\/such.yaml"/);
+    expect(usage({ ...base, agent: 'k8s-hpa', hpa, backend: 'kube', deploy: 'a,b' })).toMatch(/^--agent k8s-hpa: expected one deployment/);
+    expect(usage({ ...base, agent: 'hpa', deploy: 'a,b', timeline: true })).toMatch(/^--timeline: expected one deployment/);
+    expect(usage({ ...base, agent: 'k8s-hpa', hpa: 'package.json', backend: 'kube' })).toMatch(/^--hpa: package\.json: kind: expected HorizontalPodAutoscaler, got undefined/);
+  });
+
   it('eval: --episodes per seed, seeds in order', () => {
     const p = planRun({ ...base, agent: 'random', episodes: '2', seeds: '1, 2,3' }, { evalMode: true });
     expect(p.episodes).toBe(6);
@@ -89,7 +108,7 @@ describe('planRun', () => {
   it('refuses bad flags with a message naming the flag', () => {
     expect(usage({ ...base })).toMatch(/^expected what acts: --target N/);
     expect(usage({ ...base, agent: 'dqn' })).toBe('--agent: "dqn" is a learned agent: pass its trained policy with --policy DIR instead');
-    expect(usage({ ...base, agent: 'smart' })).toMatch(/^--agent: expected one of static, random, trace, hpa, got "smart"/);
+    expect(usage({ ...base, agent: 'smart' })).toMatch(/^--agent: expected one of static, random, trace, hpa, k8s-hpa, got "smart"/);
     expect(usage({ ...base, agent: 'hpa', policy: 'p' })).toMatch(/either --agent NAME or --policy DIR/);
     expect(usage({ ...base, policy: 'p', target: '3' })).toMatch(/--target: a trained policy/);
     expect(usage({ ...base, target: '3', episodes: '0' })).toBe('--episodes: expected an integer 1..1000000, got "0"');

@@ -126,7 +126,7 @@ describe('env and agent flags: usage errors (exit 2)', () => {
     expect(usage({ ...base, agent: 'hpa', split: 'heldout' })).toMatch(/^--split: expected --scenario too/);
     expect(usage({ scenario: 'nginx-trace', agent: 'hpa', split: 'heldout', window: '0:600' })).toBe('--window: expected one of --split, --window, --episode-start, got --split and --window');
     expect(usage({ ...base, agent: 'random', target: '3' })).toMatch(/^--target: the random agent does not use --target; it applies to --agent static and --agent hpa$/);
-    expect(usage({ ...base, agent: 'static', hpa: 'hpa.yaml' })).toMatch(/^--hpa: the static agent does not use --hpa; it applies to --agent hpa$/);
+    expect(usage({ ...base, agent: 'static', hpa: 'hpa.yaml' })).toMatch(/^--hpa: the static agent does not use --hpa; it applies to --agent hpa and --agent k8s-hpa$/);
     expect(usage({ ...base, target: '3', hpa: 'hpa.yaml' })).toMatch(/^--hpa: the static agent does not use --hpa/);
     expect(usage({ ...base, policy: 'runs/x', target: '3' })).toMatch(/^--target: a trained policy \(--policy\) does not use --target/);
     expect(usage({ agent: 'hpa' })).toMatch(/^--trace: expected a trace file \(--trace FILE\), or a scenario/);

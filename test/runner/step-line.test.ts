@@ -76,6 +76,21 @@ describe('StepLineEncoder', () => {
     expect(StepRecordSchema.safeParse(parsed).success).toBe(false);
   });
 
+  it('names the actor on every line when the cluster HPA controller set the replicas (k8s-hpa)', () => {
+    const r = env.reset({ seed: 2 });
+    const s = env.step(3);
+    const enc = new StepLineEncoder('hpa-run', 'hpa-controller');
+    for (const [line, ref] of [
+      [enc.encode(0, 0, r.info, null, false, false), reference('hpa-run', 0, 0, r.info, null, false, false)],
+      [enc.encode(0, 1, s.info, 3, s.terminated, s.truncated), reference('hpa-run', 0, 1, s.info, 3, s.terminated, s.truncated)],
+    ] as const) {
+      const parsed: unknown = JSON.parse(line);
+      expect(StepRecordSchema.parse(parsed)).toEqual(parsed);
+      const { run, ...rest } = ref;
+      expect(line).toBe(`${JSON.stringify({ run, actor: 'hpa-controller', ...rest })}\n`);
+    }
+  });
+
   it('writes every observation field, in OBSERVATION_FIELDS order', () => {
     expect([...ENCODED_OBSERVATION_FIELDS]).toEqual([...OBSERVATION_FIELDS]);
   });

@@ -43,6 +43,16 @@ export const HpaOptionsSchema = z.strictObject({
   tolerance: z.number().min(0).max(10).default(0.1),
   /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
   syncPeriodSeconds: z.number().positive().default(15),
+  /**
+   * How long after the agent first sees a pod Ready its CPU counts (simulated seconds). The
+   * real controller sets a new pod aside (as not ready, 0% on a scale-up) until metrics-server
+   * has a sample taken a full metric window after the pod turned Ready (replica_calculator.go
+   * groupPods, within --horizontal-pod-autoscaler-cpu-initialization-period): with a 15 s
+   * resolution, the window (15 s) plus the wait for the next scrape (0-15 s, 7.5 on average)
+   * after Ready. Measured on the loopback control plane (docs/kube.md): 42-43 s from Ready to
+   * the next scale-up, i.e. the sync after that. 0: at once (the port before it was measured).
+   */
+  readyMetricsDelaySeconds: z.number().min(0).default(22.5),
   /** --horizontal-pod-autoscaler-downscale-stabilization (default 300 s), used when scaleDown sets none. */
   downscaleStabilizationSeconds: z.number().min(0).default(300),
   /** spec.minReplicas / spec.maxReplicas; the env's bounds when unset. */

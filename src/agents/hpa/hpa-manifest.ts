@@ -27,6 +27,8 @@ export interface HpaManifest {
   scaleTargetName: string | null;
   /** The HPA agent's options (createAgent's `hpa`). */
   options: HpaOptionsInput;
+  /** The manifest as written and validated here (`--agent k8s-hpa` applies it to the cluster, `kube.hpa`). */
+  document: Record<string, unknown>;
 }
 
 /** The API versions whose HorizontalPodAutoscaler has these fields (v2beta2 is v2's predecessor, same shape). */
@@ -174,7 +176,7 @@ export function parseHpaManifest(text: string, source: string): HpaManifest {
   // The agent's own schema has the last word (one definition of what an HPA option may be).
   const check = HpaOptionsSchema.safeParse(options);
   if (!check.success) fail(source, ['spec'], check.error.issues[0]!.message);
-  return { name: parsed.data.metadata?.name ?? null, scaleTargetName: spec.scaleTargetRef.name, options };
+  return { name: parsed.data.metadata?.name ?? null, scaleTargetName: spec.scaleTargetRef.name, options, document: doc };
 }
 
 /** Read an HPA manifest file (YAML or JSON); ConfigError naming the file and the field otherwise. */

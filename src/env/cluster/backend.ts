@@ -1,3 +1,5 @@
+import type { DemandSeries } from '../demand.js';
+import type { StartupLatency } from '../options.js';
 import type { Rng } from '../rng.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
 
@@ -65,8 +67,9 @@ export interface BackendResetParams {
  * the others). `held` is
  * the number of its pods holding CPU on a node (scheduled: starting, ready or terminating),
  * for the cost model; a backend that cannot tell may omit it (the env then uses `ready`).
+ * `pending` is the number of its pods not yet scheduled, for timelines (compare).
  */
-export type SegmentSink = (t0: number, t1: number, ready: number, desired: number, held?: number) => void;
+export type SegmentSink = (t0: number, t1: number, ready: number, desired: number, held?: number, pending?: number) => void;
 
 /** The cluster as the env observes it; a plain mutable record reused across steps. */
 export interface ClusterSnapshot {
@@ -119,6 +122,16 @@ export interface BackendContext {
   tracePath?: string;
   /** Where a backend reports the choices it made and its progress; never the console directly. */
   log: (message: string) => void;
+  /** The demand model, for a backend that publishes pod resource usage (kube: KWOK's usage annotation). */
+  load?: ServiceLoad;
+  /** The env's start-up latency distribution (memory draws it itself; kube through KWOK stage delays). */
+  startupLatency?: StartupLatency;
+}
+
+/** The demand on the controlled workload and what one ready replica serves at 100% utilisation. */
+export interface ServiceLoad {
+  demand: DemandSeries;
+  perReplicaRps: number;
 }
 
 /**

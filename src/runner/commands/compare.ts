@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { SimEnvError } from '../../env/errors.js';
 import { compareRuns, formatComparison } from '../compare.js';
 import { loadRun } from '../report/load-run.js';
-import { intFlag, parseFlags } from './flags.js';
+import { readTimeline } from '../timeline.js';
+import { compareTimelines, formatTimelineComparison, type TimelineComparison } from '../timeline-compare.js';
+import { intFlag, parseFlags, positiveNumberFlag } from './flags.js';
 
 /**
  * `simenv compare RUN_A RUN_B`: the sim-to-real check. Aligns two runs of the same policy and
@@ -16,6 +18,8 @@ const CompareFlagsSchema = z.strictObject({
   steps: z.union([z.literal('all'), intFlag(0)]).prefault('20'),
   maxReadyDiff: z.string().transform(Number).pipe(z.number().nonnegative('expected a number >= 0')).optional(),
   maxRewardDiff: z.string().transform(Number).pipe(z.number().nonnegative('expected a number >= 0')).optional(),
+  grid: positiveNumberFlag().prefault('2'),
+  targetReplicas: intFlag(1).optional(),
 });
 
 /** The runs diverged beyond the tolerance the user set (exit 1, like any runtime failure). */
@@ -34,6 +38,8 @@ export function registerCompareCommands(program: Command): void {
     .option('--json', 'print the comparison (aggregates and every aligned step) as JSON')
     .option('--max-ready-diff <x>', 'exit 1 when the mean |ready A - ready B| exceeds x replicas')
     .option('--max-reward-diff <x>', 'exit 1 when the mean |reward A - reward B| exceeds x')
+    .option('--grid <seconds>', 'when both runs have timeline.jsonl (run --timeline): sample ready, desired and pending every SECONDS of simulated time', '2')
+    .option('--target-replicas <n>', 'scale-up target for the time-to-reach figures (default: the highest level both runs reach)')
     .action((runA: string, runB: string, raw: Record<string, unknown>) => {
       const flags = parseFlags(CompareFlagsSchema, raw);
       const load = (dir: string) => {
@@ -42,10 +48,12 @@ export function registerCompareCommands(program: Command): void {
         return { id: r.id, config: r.config, steps: r.steps ?? [] };
       };
       const c = compareRuns(load(runA), load(runB));
+      const timelines = timelineComparisons(runA, runB, flags.grid, flags.targetReplicas);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...c, timelines }, null, 2)}\n`);
       } else {
         process.stdout.write(`${formatComparison(c, flags.steps === 'all' ? undefined : flags.steps)}\n`);
+        for (const t of timelines) process.stdout.write(`\n${formatTimelineComparison(t)}\n`);
       }
       // A gate over no data proves nothing: it fails (a null difference never exceeds anything).
       for (const [flag, set, d] of [['--max-ready-diff', flags.maxReadyDiff, c.ready], ['--max-reward-diff', flags.maxRewardDiff, c.reward]] as const) {
@@ -62,4 +70,15 @@ export function registerCompareCommands(program: Command): void {
         throw divergenceError(`expected a mean |reward diff| <= ${flags.maxRewardDiff}, got ${c.reward.meanAbsDiff.toFixed(3)}`);
       }
     });
+}
+
+/** Per-episode grid comparisons when both runs wrote timeline.jsonl (none otherwise). */
+function timelineComparisons(dirA: string, dirB: string, gridS: number, target: number | undefined): TimelineComparison[] {
+  const problems: string[] = [];
+  const a = readTimeline(dirA, problems);
+  const b = readTimeline(dirB, problems);
+  for (const p of problems) process.stderr.write(`simenv: warning: ${p}\n`);
+  if (!a || !b) return [];
+  const episodes = [...new Set(a.map((r) => r.episode))].filter((e) => b.some((r) => r.episode === e)).sort((x, y) => x - y);
+  return episodes.map((episode) => compareTimelines(a, b, { gridS, episode, ...(target !== undefined ? { target } : {}) }));
 }

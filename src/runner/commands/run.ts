@@ -16,8 +16,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--ns <namespace>', "the deployment's namespace in the trace")
     .option('--call-graph <name|file>', 'with --deploy a,b,c: demand flows through this call graph (dsb-social-network, or a JSON/YAML file of { graph: { edges }, entries }; docs/env.md)')
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
-    .option('--agent <name>', 'baseline agent: static, random, trace or hpa')
-    .option('--hpa <file>', 'with --agent hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON) that configures it (see examples/hpa/)')
+    .option('--agent <name>', 'baseline agent: static, random, trace or hpa; with --backend kube also k8s-hpa (the cluster\'s own HPA controller scales)')
+    .option('--hpa <file>', 'an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON, see examples/hpa/): --agent hpa runs it in memory, --agent k8s-hpa applies it to the cluster')
     .option('--policy <dir>', "a trained policy directory (simenv train --out DIR); the action space, replica bounds and step length default to the policy's")
     .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
     .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
@@ -45,6 +45,7 @@ export function addRunOptions(cmd: Command): Command {
       new Option('--log <level>', 'what the run logs: steps (step.jsonl, a line per step), episodes (episode.jsonl, a line per episode) or none (config.json and summary.json only)')
         .default('steps'),
     )
+    .option('--timeline', 'also write timeline.jsonl: every interval of constant ready/desired/pending replicas, with exact simulated times (for simenv compare --grid)')
     .option('--json', 'print one JSON summary instead of the phases')
     .option('--quiet', "print only errors (also hides the backend's [backend] lines on stderr)")
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)');

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HpaAgent } from '../../../src/agents/hpa-agent.js';
+import { createAgent } from '../../../src/agents/registry.js';
 import { loadHpaManifest, parseHpaManifest } from '../../../src/agents/hpa/hpa-manifest.js';
 import { ConfigError } from '../../../src/env/errors.js';
 import { REPO, tempDir } from '../../runner/helpers.js';
@@ -32,7 +33,10 @@ function err(text: string): string {
 describe('HPA manifest (autoscaling/v2)', () => {
   it('reads the shipped examples, YAML and JSON, into the agent options', () => {
     const d = loadHpaManifest(join(REPO, 'examples/hpa/default.yaml'));
-    expect(d).toEqual({ name: 'compose-post-service', scaleTargetName: 'compose-post-service', options: { targetUtilisation: 60, minReplicas: 1, maxReplicas: 20 } });
+    expect(d).toMatchObject({ name: 'compose-post-service', scaleTargetName: 'compose-post-service', options: { targetUtilisation: 60, minReplicas: 1, maxReplicas: 20 } });
+    expect(d.options).toEqual({ targetUtilisation: 60, minReplicas: 1, maxReplicas: 20 });
+    // The document as written, for --agent k8s-hpa to apply to the cluster.
+    expect(d.document).toMatchObject({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', spec: { maxReplicas: 20 } });
     const t = loadHpaManifest(join(REPO, 'examples/hpa/tuned.yaml'));
     expect(t.options).toEqual({
       targetUtilisation: 75,
@@ -87,5 +91,23 @@ describe('HPA manifest (autoscaling/v2)', () => {
     expect(() => loadHpaManifest(join(dir, 'nope.yaml'))).toThrow(/^hpa: expected a readable HorizontalPodAutoscaler manifest \(YAML or JSON\), got ".*nope\.yaml" \(ENOENT\)$/);
     writeFileSync(join(dir, 'empty.yaml'), '');
     expect(() => loadHpaManifest(join(dir, 'empty.yaml'))).toThrow(/^empty\.yaml: \(document\): expected a HorizontalPodAutoscaler object, got an empty document$/);
+  });
+});
+
+describe('the HPA manifest in createAgent', () => {
+  it('maps the k8s-hpa example onto the hpa agent; k8s-hpa needs a manifest and holds what the controller set', () => {
+    const m = loadHpaManifest(join(REPO, 'examples/hpa/cpu-60.yaml'));
+    expect(m.options).toMatchObject({ targetUtilisation: 60, minReplicas: 1, maxReplicas: 12 });
+    expect(m.options.behavior?.scaleDown?.stabilizationWindowSeconds).toBe(300);
+    const ctx = makeContext('absolute', 1, 20);
+    const hpa = createAgent('hpa', ctx, { seed: 0, hpaManifest: m }) as HpaAgent;
+    expect(hpa.options.targetUtilisation).toBe(60);
+    expect(hpa.describe()).toMatchObject({ minReplicas: 1, maxReplicas: 12 });
+    expect(() => createAgent('k8s-hpa', ctx, { seed: 0 })).toThrow(/expected an HPA manifest for the k8s-hpa agent/);
+    const k8s = createAgent('k8s-hpa', ctx, { seed: 0, hpaManifest: m });
+    expect(k8s.actor).toBe('hpa-controller');
+    expect(k8s.describe?.()).toMatchObject({ hpa: m.name });
+    const info = { observation: { desired: 7 } } as unknown as Parameters<typeof k8s.act>[1];
+    expect(k8s.act(new Float32Array(9), info)).toBe(7);
   });
 });

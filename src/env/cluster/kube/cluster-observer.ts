@@ -29,7 +29,7 @@ export interface ObserverOptions {
   log: (message: string) => void;
 }
 
-/** A change of a controlled workload's ready or held count, at a monotonic clock time. */
+/** A change of a controlled workload's ready, held or pending count, at a monotonic clock time. */
 export interface ReadyChange {
   atMs: number;
   /** Which controlled workload changed. */
@@ -37,6 +37,8 @@ export interface ReadyChange {
   ready: number;
   /** Pods holding CPU on a node: starting, ready or terminating. */
   held: number;
+  /** Pods not yet scheduled. */
+  pending: number;
 }
 
 /** See the module comment. */
@@ -44,7 +46,7 @@ export class ClusterObserver {
   readonly pods: WatchCache<V1Pod>;
   readonly nodes: WatchCache<V1Node>;
   /** Per controlled workload: its pods by key, and their counts by phase. */
-  private readonly controlledPods: Array<Map<string, V1Pod>>;
+  private readonly podsByIndex: Array<Map<string, V1Pod>>;
   private readonly counts: PodPhaseCounts[];
   /** Which controlled workload each tracked pod was counted under (a pod's labels could change). */
   private readonly indexOfPod = new Map<string, number>();
@@ -54,7 +56,7 @@ export class ClusterObserver {
   constructor(private readonly opts: ObserverOptions) {
     const { client, namespace } = opts;
     const n = opts.controlledCount ?? 1;
-    this.controlledPods = Array.from({ length: n }, () => new Map<string, V1Pod>());
+    this.podsByIndex = Array.from({ length: n }, () => new Map<string, V1Pod>());
     this.counts = Array.from({ length: n }, () => ({ pending: 0, starting: 0, ready: 0, terminating: 0 }));
     const retry = { attempts: 1, baseDelayMs: 200, maxDelayMs: 5000 };
     const podCall = { verb: 'list', resource: 'pods', namespace };
@@ -114,6 +116,11 @@ export class ClusterObserver {
     return this.counts[index]!;
   }
 
+  /** Controlled workload `index`'s pods as last watched (live objects: do not modify). */
+  controlledPods(index = 0): IterableIterator<V1Pod> {
+    return this.podsByIndex[index]!.values();
+  }
+
   /** Pods of the (first) controlled workload holding CPU on a node now. */
   get held(): number {
     return heldOf(this.counts[0]!);
@@ -124,6 +131,14 @@ export class ClusterObserver {
     const out = this.readyLog;
     this.readyLog = [];
     return out;
+  }
+
+  /** Call `listener` after every watch event (pods and nodes); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** Resolve when `predicate()` holds (checked after every watch event), or reject after `timeoutMs`. */
@@ -182,12 +197,12 @@ export class ClusterObserver {
       const before = this.indexOfPod.get(key);
       const index = type === 'DELETED' ? -1 : this.opts.controlledIndexOf(pod);
       if (before !== undefined && before !== index) {
-        this.controlledPods[before]!.delete(key);
+        this.podsByIndex[before]!.delete(key);
         this.indexOfPod.delete(key);
         this.recount(before);
       }
       if (index >= 0 && index < this.counts.length) {
-        this.controlledPods[index]!.set(key, pod);
+        this.podsByIndex[index]!.set(key, pod);
         this.indexOfPod.set(key, index);
         this.recount(index);
       }
@@ -195,14 +210,15 @@ export class ClusterObserver {
     this.notify();
   }
 
-  /** Count controlled workload `index`'s pods again; log a change of its ready or held count. */
+  /** Count controlled workload `index`'s pods again; log a change of its ready, held or pending count. */
   private recount(index: number): void {
     const counts = this.counts[index]!;
     const ready = counts.ready;
     const held = heldOf(counts);
-    countPods(this.controlledPods[index]!.values(), counts);
-    if (counts.ready !== ready || heldOf(counts) !== held) {
-      this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), index, ready: counts.ready, held: heldOf(counts) });
+    const pending = counts.pending;
+    countPods(this.podsByIndex[index]!.values(), counts);
+    if (counts.ready !== ready || heldOf(counts) !== held || counts.pending !== pending) {
+      this.readyLog.push({ atMs: this.opts.client.clock.nowMs(), index, ready: counts.ready, held: heldOf(counts), pending: counts.pending });
     }
   }
 

@@ -87,6 +87,28 @@ export const KubeOptionsSchema = z.strictObject({
   kwokToleration: z.boolean().default(true),
   /** Simulated seconds before a started pod reports Ready (KWOK's ready-delay annotation, scaled by speed). */
   podReadyDelayS: z.number().min(0).default(0),
+  /**
+   * Replay mode: `drawn` gives each controlled pod a bind-to-Ready delay drawn from the env's
+   * `startupLatency` (as the memory backend does), through simenv's KWOK stage `pod-ready-drawn`;
+   * `none`: KWOK's own timing (about a second). A `podReadyDelayS` above 0 replaces it.
+   */
+  startupLatency: z.enum(['drawn', 'none']).default('drawn'),
+  /**
+   * Publish each controlled pod's CPU usage from the demand model as the pod annotation
+   * `kwok.x-k8s.io/usage-cpu` (KWOK's resource-usage emulation; metrics-server and the HPA read
+   * it). Needs `patch pods`.
+   */
+  publishUsage: z.boolean().default(true),
+  /** How often (real milliseconds) the published usage is brought up to date. */
+  usageIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /**
+   * An autoscaling/v2 HorizontalPodAutoscaler manifest: the run applies it to the controlled
+   * workload at each reset and kube-controller-manager's HPA controller scales it; the agent's
+   * actions are then not applied. Only at speed 1 (the controller runs on the wall clock).
+   * Read and checked by the shared parser first (`loadHpaManifest`, its `document`); v2beta2 has
+   * v2's shape and is applied as v2.
+   */
+  hpa: z.looseObject({ apiVersion: z.enum(['autoscaling/v2', 'autoscaling/v2beta2']), kind: z.literal('HorizontalPodAutoscaler') }).optional(),
   /** SimKube mode: the driver image. */
   driverImage: z.string().min(1).default(DEFAULT_DRIVER_IMAGE),
   /**
@@ -120,11 +142,24 @@ export type KubeOptions = z.infer<typeof KubeOptionsSchema>;
 
 /** Validate kube options; ConfigError names the offending field as `kube.<path>`. */
 export function parseKubeOptions(input: unknown): KubeOptions {
-  return parse(KubeOptionsSchema, input ?? {}, (issue) => {
+  const options = parse(KubeOptionsSchema, input ?? {}, (issue) => {
     const message =
       issue.code === 'unrecognized_keys' ? `expected one of ${Object.keys(KubeOptionsSchema.shape).join(', ')}, got unknown option(s) ${issue.keys.join(', ')}` : issue.message;
     return kubeOptionError(issue.path.length > 0 ? `kube.${issuePath(issue)}` : 'kube', message);
   });
+  // The HPA controller, metrics-server (10 s minimum resolution) and the stabilisation windows
+  // all run on the wall clock; at another speed they would act on a stretched or squeezed
+  // simulated time, so the comparison with the memory HPA would be false.
+  if (options.hpa && options.mode !== 'replay') {
+    throw kubeOptionError('kube.hpa', "expected replay mode with an HPA manifest, got mode simkube (SimKube's driver replays the recorded replica changes, which would fight the HPA controller)");
+  }
+  if (options.hpa && options.speed !== 1) {
+    throw kubeOptionError(
+      'kube.speed',
+      `expected speed 1 with an HPA manifest (kube-controller-manager's 15 s sync, the 300 s stabilisation and metrics-server's 15 s resolution run on the wall clock), got ${options.speed}`,
+    );
+  }
+  return options;
 }
 
 function kubeOptionError(field: string, message: string): ConfigError {

@@ -21,7 +21,12 @@ export interface ManifestOptions {
   readyDelay?: string;
   /** Override `spec.replicas` (the controlled deployment: the agent owns it). */
   replicas?: number;
+  /** Opt the pods into drawn start-up delays (startup-gate.ts). */
+  drawnStartup?: boolean;
 }
+
+/** Template annotation opting pods into drawn start-up delays (see startup-gate.ts, which re-exports it). */
+export const STARTUP_LATENCY_ANNOTATION = 'simenv.io/startup-latency';
 
 /** SimKube's toleration for its KWOK nodes' `kwok-provider=true:NoSchedule` taint. */
 export const KWOK_TOLERATION = { key: 'kwok-provider', operator: 'Exists', effect: 'NoSchedule' } as const;
@@ -102,6 +107,7 @@ function adaptPodTemplate(template: Obj, kind: string, name: string, opts: Manif
   labels[RUN_LABEL] = opts.runId;
   labels[WORKLOAD_LABEL] = workloadLabelValue(kind, name);
   if (opts.readyDelay !== undefined) child(tmeta, 'annotations')[READY_DELAY_ANNOTATION] = opts.readyDelay;
+  if (opts.drawnStartup) child(tmeta, 'annotations')[STARTUP_LATENCY_ANNOTATION] = 'drawn';
   const spec = child(template, 'spec');
   for (const k of DROPPED_POD_SPEC) delete spec[k];
   if (Object.keys(opts.nodeSelector).length > 0) {

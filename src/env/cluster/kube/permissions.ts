@@ -37,6 +37,10 @@ export interface PermissionInput {
   /** A ServiceAccount preflight must read. */
   serviceAccount?: string;
   createNamespace: boolean;
+  /** The run annotates the controlled pods: CPU usage (KWOK's resource-usage emulation), drawn start-up delays. */
+  patchPods?: boolean;
+  /** Replay: the run applies an HPA to the controlled workload and follows its spec.replicas. */
+  hpa?: boolean;
 }
 
 // Server-side apply is a PATCH that creates missing objects (so it needs create too); list
@@ -67,11 +71,17 @@ export function runPermissions(p: PermissionInput): Permission[] {
     }
     add(out, ['patch'], p.controlled.group, `${p.controlled.resource}/scale`, ns, `scale the controlled ${p.controlled.kind} (the agent's action)`);
     add(out, ['list', 'watch', 'deletecollection'], '', 'pods', ns, 'observe the replayed pods and remove them at teardown');
+    if (p.patchPods) add(out, ['patch'], '', 'pods', ns, "annotate the controlled pods with their CPU usage (kwok.x-k8s.io/usage-cpu) and start-up delay (simenv.io/ready-at)");
+    if (p.hpa) {
+      add(out, WRITE_VERBS, 'autoscaling', 'horizontalpodautoscalers', ns, 'apply the HPA manifest to the controlled workload and delete it at teardown');
+      add(out, ['watch'], p.controlled.group, p.controlled.resource, ns, `follow the replicas the HPA controller sets on the controlled ${p.controlled.kind}`);
+    }
     if (p.kinds.some((k) => k.kind === 'Deployment')) add(out, ['list'], 'apps', 'replicasets', ns, 'check at teardown that no ReplicaSet of the run is left');
   } else {
     const vns = p.virtualNamespace ?? ns;
     add(out, ['get', 'list', 'watch', 'create', 'delete', 'deletecollection'], 'simkube.io', 'simulations', undefined, 'create the Simulation and follow its status');
     add(out, ['list', 'watch'], '', 'pods', vns, `observe the simulated pods in ${vns}`);
+    if (p.patchPods) add(out, ['patch'], '', 'pods', vns, "annotate the controlled pods with their CPU usage (kwok.x-k8s.io/usage-cpu)");
     add(out, ['patch'], p.controlled.group, `${p.controlled.resource}/scale`, vns, `scale the controlled ${p.controlled.kind} in ${vns} (the agent's action)`);
   }
   return out;

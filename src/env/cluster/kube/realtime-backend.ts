@@ -2,10 +2,16 @@ import { EnvStateError } from '../../errors.js';
 import { versionAt, type Workload } from '../../trace/trace-model.js';
 import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
 import { heldOf, type ClusterObserver } from './cluster-observer.js';
+import type { DesiredFollower } from './desired-follower.js';
 import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
 import type { RunScope } from './run-scope.js';
 import { SegmentTracker } from './segment-tracker.js';
+import { StartupGate } from './startup-gate.js';
+import { UsagePublisher } from './usage-publisher.js';
+
+/** metrics-server's resolution on the loopback control plane (up.sh --metric-resolution), simulated seconds at speed 1. */
+const METRICS_WINDOW_S = 15;
 
 /**
  * What both kube modes share: simulated time tied to the wall clock at `speed`, the agent's
@@ -28,6 +34,13 @@ export abstract class RealtimeBackend implements ClusterBackend {
   protected episodeActive = false;
   private closing: Promise<void> | undefined;
   private lateWarnedAt = -Infinity;
+  /** Publishes the controlled pods' CPU usage for KWOK (kube.publishUsage, given a demand model). */
+  protected readonly usage: UsagePublisher | undefined;
+  /** Draws the controlled pods' start-up delays (replay mode, kube.startupLatency `drawn`). */
+  protected readonly startupGate: StartupGate | undefined;
+  /** Set when a controller in the cluster (the real HPA) owns spec.replicas instead of the agent. */
+  protected desiredFollower: DesiredFollower | undefined;
+  private ignoredActionLogged = false;
 
   protected constructor(
     protected readonly client: KubeClient,
@@ -40,6 +53,22 @@ export abstract class RealtimeBackend implements ClusterBackend {
     const n = ctx.controlledAll?.length ?? 1;
     this.tracker = new SegmentTracker(n);
     this.desired = new Int32Array(n);
+    if (startupGateWanted(options, ctx)) {
+      this.startupGate = new StartupGate({ client, observer, latency: ctx.startupLatency!, speed: options.speed, log: ctx.log });
+    }
+    const load = ctx.load;
+    if (options.publishUsage && load) {
+      this.usage = new UsagePublisher({
+        client,
+        observer,
+        load,
+        simNow: () => this.simTimeAt(this.client.clock.nowMs()),
+        podCpuAt: (t) => podCpuAt(ctx.controlled, t),
+        intervalMs: options.usageIntervalMs,
+        windowS: METRICS_WINDOW_S,
+        log: ctx.log,
+      });
+    }
   }
 
   /** One line for logs and SimEnv.describe(): mode, server, namespace, run id. */
@@ -90,25 +119,42 @@ export abstract class RealtimeBackend implements ClusterBackend {
   async reset(params: BackendResetParams): Promise<void> {
     this.ensureOpen('reset');
     this.episodeActive = false;
+    await this.usage?.stop();
+    this.startupGate?.beginReset();
     await this.prepareEpisode(params);
     const n = this.desired.length;
     for (let i = 0; i < n; i++) this.desired[i] = i === 0 ? params.initialReplicas : (params.initialReplicasOf?.[i] ?? params.initialReplicas);
     this.observer.drainReadyChanges();
+    this.desiredFollower?.drain();
     this.originMs = this.client.clock.nowMs();
     this.originS = params.startTimeS;
     this.simNowS = params.startTimeS;
-    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired[0]!, this.observer.held);
+    this.tracker.reset(params.startTimeS, this.observer.controlled.ready, this.desired[0]!, this.observer.held, this.observer.controlled.pending);
     for (let i = 1; i < n; i++) {
       const c = this.observer.controlledAt(i);
-      this.tracker.resetSlot(i, c.ready, this.desired[i]!, heldOf(c));
+      this.tracker.resetSlot(i, c.ready, this.desired[i]!, heldOf(c), c.pending);
     }
     this.episodeActive = true;
+    this.startupGate?.beginEpisode(params.rng);
+    this.usage?.start();
+    await this.startExternalScaler();
   }
+
+  /** Called once the episode's clock runs: hand spec.replicas to a controller in the cluster (replay mode with kube.hpa). */
+  protected async startExternalScaler(): Promise<void> {}
 
   async setDesiredReplicas(replicas: number, index = 0): Promise<void> {
     this.ensureOpen('setDesiredReplicas');
     if (!(index >= 0 && index < this.desired.length)) {
       throw new EnvStateError(`expected a controlled index in [0, ${this.desired.length - 1}], got ${index}`);
+    }
+    if (this.desiredFollower && index === 0) {
+      // The HPA controller owns the first controlled workload's spec.replicas; writing the agent's count would fight it.
+      if (!this.ignoredActionLogged) {
+        this.ignoredActionLogged = true;
+        this.ctx.log(`kube: the HPA controller scales ${this.controlledName}; the agent's replica count (${replicas}) is not applied`);
+      }
+      return;
     }
     const namespace = this.controlledNamespace;
     const name = this.controlledNameAt(index);
@@ -137,7 +183,14 @@ export abstract class RealtimeBackend implements ClusterBackend {
     await this.sleepUntil(timeS);
     const broken = this.observer.watchFailure(5);
     if (broken) throw broken;
-    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held, c.index);
+    for (const c of this.observer.drainReadyChanges()) this.tracker.recordReady(this.simTimeAt(c.atMs), c.ready, c.held, c.index, c.pending);
+    if (this.desiredFollower) {
+      // The follower watches the first controlled workload (the HPA's target).
+      for (const c of this.desiredFollower.drain()) {
+        this.tracker.recordDesired(this.simTimeAt(c.atMs), c.replicas, 0);
+        this.desired[0] = c.replicas;
+      }
+    }
     this.tracker.flush(timeS, onSegment);
     this.simNowS = timeS;
   }
@@ -162,14 +215,22 @@ export abstract class RealtimeBackend implements ClusterBackend {
       this.closing = (async () => {
         this.episodeActive = false;
         try {
+          await this.usage?.stop();
           await this.teardown();
         } finally {
           this.observer.stop();
+          this.desiredFollower?.stop();
+          this.startupGate?.stop();
         }
       })();
     }
     return this.closing;
   }
+}
+
+/** Whether the run draws start-up delays on the cluster: replay mode, `drawn`, no fixed podReadyDelayS, and a distribution from the env. */
+export function startupGateWanted(options: KubeOptions, ctx: Pick<BackendContext, 'startupLatency'>): boolean {
+  return options.mode === 'replay' && options.startupLatency === 'drawn' && options.podReadyDelayS === 0 && ctx.startupLatency !== undefined;
 }
 
 /** CPU request of one pod of the controlled workload at `timeS`, cores. */

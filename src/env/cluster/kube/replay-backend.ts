@@ -4,6 +4,8 @@ import type { KubeObject } from '../../trace/schema.js';
 import type { BackendContext, BackendResetParams } from '../backend.js';
 import { httpStatusOf } from './api-errors.js';
 import { ClusterObserver } from './cluster-observer.js';
+import { DesiredFollower } from './desired-follower.js';
+import { HPA_API_VERSION, hpaManifestFor } from './hpa-manifest-apply.js';
 import { mapLimit } from './concurrency.js';
 import type { KubeClient } from './kube-client.js';
 import type { KubeOptions } from './kube-options.js';
@@ -56,6 +58,19 @@ export class ReplayBackend extends RealtimeBackend {
     super(client, options, scope, ctx, observer, runId);
     const refs = new Map<string, KindRef>();
     for (const t of plan.targets) refs.set(`${t.info.group}/${t.info.resource}`, kindRef(t.kind, t.apiVersion));
+    if (options.hpa) {
+      // Labelled like the trace's objects: the next reset's leftover sweep and teardown delete it.
+      const hpaRef = kindRef('HorizontalPodAutoscaler', HPA_API_VERSION);
+      refs.set(`${hpaRef.group}/${hpaRef.resource}`, hpaRef);
+      this.desiredFollower = new DesiredFollower({
+        client,
+        namespace: scope.namespace,
+        labelSelector: runSelector(runId),
+        name: plan.controlled.name,
+        syncTimeoutMs: options.timeouts.syncMs,
+        log: ctx.log,
+      });
+    }
     this.kindRefs = [...refs.values()];
     for (const s of plan.skipped) ctx.log(`kube: not replayed: ${s}`);
   }
@@ -81,6 +96,8 @@ export class ReplayBackend extends RealtimeBackend {
       kwokToleration: this.options.kwokToleration,
       readyDelay: readyDelayFor(this.options.podReadyDelayS, this.options.speed),
       replicas: target.controlled ? (replicas ?? this.desired[target.controlledIndex]!) : undefined,
+      // The start-up gate watches the first controlled workload's pods only (observer.controlledPods()).
+      drawnStartup: target.controlled && target.controlledIndex === 0 && this.startupGate !== undefined,
     });
   }
 
@@ -124,6 +141,9 @@ export class ReplayBackend extends RealtimeBackend {
     if (!this.observerStarted) {
       await this.ensureNamespace();
       await this.observer.start();
+      await this.desiredFollower?.start();
+      // Before the settle wait: the episode's initial pods wait for their (zero) delay too.
+      this.startupGate?.start();
       this.observerStarted = true;
       this.ctx.log(`kube: replay run ${this.runId} in namespace ${this.scope.namespace} at ${this.client.server} (speed ${this.options.speed})`);
     }
@@ -192,6 +212,24 @@ export class ReplayBackend extends RealtimeBackend {
       }
       this.ctx.log(`kube: starting although ${left.length} workloads are not ready after ${this.options.timeouts.settleMs} ms: ${left.slice(0, 5).join('; ')}`);
     }
+  }
+
+  /** kube.hpa: create the run's HPA now that the episode's clock runs; its first reconcile follows at once. */
+  protected override async startExternalScaler(): Promise<void> {
+    const manifest = this.options.hpa;
+    if (!manifest) return;
+    const hpa = hpaManifestFor(manifest, {
+      namespace: this.scope.namespace,
+      runId: this.runId,
+      apiVersion: 'apps/v1',
+      kind: this.plan.controlled.kind,
+      name: this.plan.controlled.name,
+    });
+    const name = (hpa.metadata as { name: string }).name;
+    await this.client.call({ verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: this.scope.namespace, name }, (a) =>
+      a.objects.patch(hpa as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+    );
+    this.ctx.log(`kube: applied HorizontalPodAutoscaler ${name} to ${this.plan.controlled.kind} ${this.plan.controlled.name}; kube-controller-manager scales it from now on`);
   }
 
   protected async applyDueUntil(timeS: number): Promise<void> {

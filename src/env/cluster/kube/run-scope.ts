@@ -23,6 +23,10 @@ export interface RunScope {
   serviceAccount?: string;
   secrets: string[];
   createNamespace: boolean;
+  /** The run annotates the controlled pods: CPU usage (kube.publishUsage), start-up delays (kube.startupLatency `drawn`). */
+  patchPods: boolean;
+  /** The run applies an HPA to the controlled workload (kube.hpa). */
+  hpa: boolean;
 }
 
 function traceNamespaces(model: TraceModel): string[] {
@@ -74,6 +78,8 @@ export function resolveRunScope(options: KubeOptions, model?: TraceModel, contro
     serviceAccount,
     secrets: options.secrets,
     createNamespace: options.createNamespace,
+    patchPods: options.publishUsage || (options.mode === 'replay' && options.startupLatency === 'drawn' && options.podReadyDelayS === 0),
+    hpa: options.hpa !== undefined,
   };
 }
 
@@ -88,5 +94,7 @@ export function permissionInput(scope: RunScope): PermissionInput {
     secrets: scope.secrets,
     serviceAccount: scope.serviceAccount,
     createNamespace: scope.createNamespace,
+    patchPods: scope.patchPods,
+    hpa: scope.hpa,
   };
 }

@@ -15,31 +15,35 @@ export class SegmentTracker {
   private t = 0;
   private readonly ready: Int32Array;
   private readonly held: Int32Array;
+  private readonly unscheduled: Int32Array;
   private readonly desired: Int32Array;
-  private pending: Array<{ t: number; seq: number; index: number; ready?: number; held?: number; desired?: number }> = [];
+  private pending: Array<{ t: number; seq: number; index: number; ready?: number; held?: number; unscheduled?: number; desired?: number }> = [];
   private seq = 0;
 
   /** Track `size` controlled deployments (index 0 is the one the sink's arguments describe). */
   constructor(readonly size = 1) {
     this.ready = new Int32Array(size);
     this.held = new Int32Array(size);
+    this.unscheduled = new Int32Array(size);
     this.desired = new Int32Array(size);
   }
 
   /** Start over at `timeS` with deployment 0's state (the others: zero until `resetSlot`). */
-  reset(timeS: number, ready: number, desired: number, held = ready): void {
+  reset(timeS: number, ready: number, desired: number, held = ready, unscheduled = 0): void {
     this.t = timeS;
     this.ready.fill(0);
     this.held.fill(0);
+    this.unscheduled.fill(0);
     this.desired.fill(0);
     this.pending = [];
-    this.resetSlot(0, ready, desired, held);
+    this.resetSlot(0, ready, desired, held, unscheduled);
   }
 
   /** Set deployment `index`'s state at the episode start (after `reset`). */
-  resetSlot(index: number, ready: number, desired: number, held = ready): void {
+  resetSlot(index: number, ready: number, desired: number, held = ready, unscheduled = 0): void {
     this.ready[index] = ready;
     this.held[index] = held;
+    this.unscheduled[index] = unscheduled;
     this.desired[index] = desired;
   }
 
@@ -58,11 +62,12 @@ export class SegmentTracker {
   }
 
   /**
-   * Record that deployment `index`'s ready count became `ready` (and its pods holding CPU
-   * `held`) at `timeS`; a time before the last flush counts as that flush's end.
+   * Record that deployment `index`'s ready count became `ready` (its pods holding CPU `held`,
+   * its unscheduled ones `unscheduled`) at `timeS`; a time before the last flush counts as
+   * that flush's end.
    */
-  recordReady(timeS: number, ready: number, held = ready, index = 0): void {
-    this.pending.push({ t: timeS, seq: this.seq++, index, ready, held });
+  recordReady(timeS: number, ready: number, held = ready, index = 0, unscheduled?: number): void {
+    this.pending.push({ t: timeS, seq: this.seq++, index, ready, held, ...(unscheduled !== undefined ? { unscheduled } : {}) });
   }
 
   /** Record that deployment `index`'s desired count became `desired` at `timeS`. */
@@ -91,21 +96,23 @@ export class SegmentTracker {
       const k = c.index;
       const ready = c.ready ?? this.ready[k]!;
       const held = c.held ?? this.held[k]!;
+      const unscheduled = c.unscheduled ?? this.unscheduled[k]!;
       const desired = c.desired ?? this.desired[k]!;
       i++;
       // A change back to the same state (or a repeated report) does not split the segment.
-      if (ready === this.ready[k] && held === this.held[k] && desired === this.desired[k]) continue;
+      if (ready === this.ready[k] && held === this.held[k] && desired === this.desired[k] && unscheduled === this.unscheduled[k]) continue;
       const at = Math.max(c.t, start);
       if (at > start) {
-        sink?.(start, at, this.ready[0]!, this.desired[0]!, this.held[0]!);
+        sink?.(start, at, this.ready[0]!, this.desired[0]!, this.held[0]!, this.unscheduled[0]!);
         start = at;
       }
       this.ready[k] = ready;
       this.held[k] = held;
+      this.unscheduled[k] = unscheduled;
       this.desired[k] = desired;
     }
     this.pending.splice(0, i);
-    if (untilS > start) sink?.(start, untilS, this.ready[0]!, this.desired[0]!, this.held[0]!);
+    if (untilS > start) sink?.(start, untilS, this.ready[0]!, this.desired[0]!, this.held[0]!, this.unscheduled[0]!);
     this.t = untilS;
   }
 }

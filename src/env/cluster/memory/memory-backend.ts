@@ -291,7 +291,7 @@ export class MemoryBackend implements ClusterBackend {
         const pods = this.pods;
         const ready = pods.countOf(c, PHASE_READY);
         const held = ready + pods.countOf(c, PHASE_STARTING) + pods.countOf(c, PHASE_TERMINATING);
-        this.sink(this.segStart, now, ready, this.w.desired[c]!, held);
+        this.sink(this.segStart, now, ready, this.w.desired[c]!, held, pods.countOf(c, PHASE_PENDING));
       }
       this.segStart = now;
     }

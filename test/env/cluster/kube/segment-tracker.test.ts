@@ -124,4 +124,20 @@ describe('SegmentTracker with several controlled deployments', () => {
     expect([...ready]).toEqual([4, 0]);
     expect(collect(t, 30)).toEqual([[20, 30, 4, 4, 4]]);
   });
+
+  it('carries each deployment\'s unscheduled pods; the sink gets deployment 0\'s', () => {
+    const t = new SegmentTracker(2);
+    t.reset(0, 1, 3, 1, 2);
+    t.resetSlot(1, 2, 2, 2, 0);
+    t.recordReady(2, 1, 1, 1, 4); // deployment 1 gains pending pods: a split, sink still shows deployment 0
+    t.recordReady(5, 2, 2, 0, 1); // deployment 0: one pod scheduled and ready
+    t.recordReady(7, 2, 2, 0); // no unscheduled given: keeps the last known (1), no split
+    const out: Array<[number, number, number, number, number | undefined, number | undefined]> = [];
+    t.flush(10, (a, b, r, d, h, u) => out.push([a, b, r, d, h, u]));
+    expect(out).toEqual([
+      [0, 2, 1, 3, 1, 2],
+      [2, 5, 1, 3, 1, 2],
+      [5, 10, 2, 3, 2, 1],
+    ]);
+  });
 });
