@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { SimEnvOptions } from '../options.js';
 import type { BackendContext, ClusterBackend, KubeBackendFactory } from './backend.js';
-import { createMemoryBackend } from './memory/memory-backend.js';
+import { MemoryBackend } from './memory/memory-backend.js';
 
 // A variable specifier keeps tsc and bundlers from resolving the kube module eagerly, so the
 // memory path never loads @kubernetes/client-node (and compiles while kube is being written).
@@ -10,7 +10,7 @@ const KUBE_MODULE = './kube/kube-backend.js';
 /** Build the backend the options ask for (the kube module is loaded only when asked for). */
 export async function createBackend(ctx: BackendContext, options: SimEnvOptions): Promise<ClusterBackend> {
   if (options.backend === 'memory') {
-    return createMemoryBackend(ctx, {
+    return new MemoryBackend(ctx, {
       nodeSource: options.nodes.source,
       pools: options.nodes.pools,
       inject: options.nodes.inject,

@@ -6,7 +6,8 @@ import { MsgpackWriteError, MsgpackWriter } from './msgpack-writer.js';
 import { TRACE_FORMAT_VERSION, type Trace } from './schema.js';
 import { formatMismatch, formatOfPath, sniffFormat, type TraceFileFormat } from './trace-format.js';
 import { checkJsonTrace, traceJsonChunks, traceToJson } from './trace-json.js';
-import { checkTrace, describeValue, ProblemSink, toHash, tooDeepPath } from './trace-validate.js';
+import { checkTrace, toHash } from './trace-validate.js';
+import { describeValue, ProblemSink, tooDeepPath } from './trace-problems.js';
 import { LIMITS, limitMessage } from '../limits.js';
 
 /**

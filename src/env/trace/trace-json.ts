@@ -1,6 +1,7 @@
 import type { PodLifecycle, Trace } from './schema.js';
 import { LIMITS, limitMessage } from '../limits.js';
-import { checkTrace, describeValue, isPlainMap, ProblemSink } from './trace-validate.js';
+import { checkTrace } from './trace-validate.js';
+import { describeValue, isPlainMap, ProblemSink } from './trace-problems.js';
 
 /**
  * The lossless JSON form of a trace (documented in docs/traces.md). It is the msgpack file

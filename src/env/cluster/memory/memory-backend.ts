@@ -485,11 +485,6 @@ export class MemoryBackend implements ClusterBackend {
   }
 }
 
-/** Build the memory backend for a context (setup time: compiles the trace once). */
-export function createMemoryBackend(ctx: BackendContext, opts: MemoryBackendOptions): MemoryBackend {
-  return new MemoryBackend(ctx, opts);
-}
-
 /**
  * The inspector of `env`'s memory backend (pod counts, placements, node usage), for tests and
  * tools; an EnvStateError on another backend.
