@@ -6,6 +6,7 @@ import { UsageError } from '../../env/errors.js';
 import { checkReplaceable, writeFileAtomic } from '../run-dir.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { formatAgentReport, groupByAgent } from '../report/agent-table.js';
+import { formatApplicationReport } from '../report/application-table.js';
 import { formatTable, reportRows, RUN_REPORT_HEADER } from '../report/report-table.js';
 import { differenceRows, loadStudy, studyJson, trainingRows } from '../report/study.js';
 import { formatDifferences, formatTrainings } from '../report/study-format.js';
@@ -13,7 +14,7 @@ import { parseFlags } from './flags.js';
 
 /**
  * `simenv report DIR... [--by run|agent] [--html FILE] [--json]`: compare runs and training
- * runs. A DIR that is neither holds them, at any depth, and stands for all of them
+ * runs; an application run (`simenv run --deploy a,b,c`) gets a table per deployment. A DIR that is neither holds them, at any depth, and stands for all of them
  * (report/find-dirs.ts). `--by agent` pools runs per agent and scenario (report/agent-table.ts).
  */
 
@@ -68,16 +69,18 @@ Examples:
         process.stdout.write(`${JSON.stringify(studyJson(study, flags.by, html), null, 2)}\n`);
       } else {
         const parts: string[] = [];
-        if (study.runs.length > 0 || study.trainings.length === 0) {
+        if (study.runs.length > 0 || (study.trainings.length === 0 && study.applications.length === 0)) {
           parts.push(flags.by === 'agent' ? formatAgentReport(groupByAgent(study.runs)) : `${RUN_REPORT_HEADER}\n${formatTable(reportRows(study.runs))}`);
         }
         const diffs = formatDifferences(differenceRows(study));
         if (diffs) parts.push(diffs);
         const trainings = formatTrainings(trainingRows(study));
         if (trainings) parts.push(trainings);
+        if (study.applications.length > 0) parts.push(formatApplicationReport(study.applications));
         process.stdout.write(`${parts.join('\n\n')}\n`);
         for (const r of study.runs) for (const p of r.problems) process.stderr.write(`simenv: warning: ${r.id}: ${p}\n`);
         for (const t of study.trainings) for (const p of t.problems) process.stderr.write(`simenv: warning: ${t.id}: ${p}\n`);
+        for (const a of study.applications) for (const p of a.problems) process.stderr.write(`simenv: warning: ${a.id}: ${p}\n`);
       }
       if (flags.html) {
         writeFileAtomic(resolve(flags.html), renderHtmlReport(study));

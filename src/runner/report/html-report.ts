@@ -2,6 +2,7 @@ import type { StepRecord } from '../records.js';
 import { SIMENV_VERSION } from '../version.js';
 import type { LoadedRun } from './load-run.js';
 import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
+import { APPLICATION_CSS, applicationSection } from './application-html.js';
 import { scenarioSections, trainingSection } from './html-study.js';
 import { reportRows, rowCells } from './report-table.js';
 import type { Study } from './study.js';
@@ -292,7 +293,7 @@ function runSection(run: LoadedRun, index: number): string {
 
 /** The whole page for a study (runs loaded with their steps), or for a list of runs. */
 export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { generatedAt?: Date } = {}): string {
-  const study: Study = Array.isArray(input) ? { runs: [...(input as readonly LoadedRun[])], evals: new Map(), trainings: [] } : (input as Study);
+  const study: Study = Array.isArray(input) ? { runs: [...(input as readonly LoadedRun[])], evals: new Map(), trainings: [], applications: [] } : (input as Study);
   const runs = study.runs;
   const when = (opts.generatedAt ?? new Date()).toISOString().replace('T', ' ').slice(0, 19);
   const scenarios = runs.length > 0 ? scenarioSections(study) : '';
@@ -301,10 +302,11 @@ export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { ge
   const toc = [
     ...(runs.length > 0 ? ['<a href="#runs">runs</a>'] : []),
     ...Array.from({ length: nScenarios }, (_, i) => `<a href="#scenario-${i}">scenario ${i + 1}</a>`),
+    ...study.applications.map((a, i) => `<a href="#application-${i}">application ${esc(a.id)}</a>`),
     ...(study.trainings.length > 0 ? ['<a href="#training">training</a>'] : []),
     ...(runs.length > 0 ? ['<a href="#run-details">run details</a>'] : []),
   ].join('');
-  const title = [...runs.map((r) => r.id), ...study.trainings.map((t) => t.id)].join(', ').slice(0, 120);
+  const title = [...runs.map((r) => r.id), ...study.applications.map((a) => a.id), ...study.trainings.map((t) => t.id)].join(', ').slice(0, 120);
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   return `<!doctype html>
 <html lang="en">
@@ -313,13 +315,14 @@ export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { ge
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>simenv report: ${esc(title)}</title>
 <link rel="icon" href="data:,">
-<style>${CSS}</style>
+<style>${CSS}${study.applications.length > 0 ? APPLICATION_CSS : ''}</style>
 </head>
 <body>
-<header><h1>simenv report</h1><p>${plural(runs.length, 'run')} in ${plural(nScenarios, 'scenario')}, ${plural(study.trainings.length, 'training run')} &middot; generated ${esc(when)} UTC by simenv ${esc(SIMENV_VERSION)}</p><nav class="toc">${toc}</nav></header>
+<header><h1>simenv report</h1><p>${plural(runs.length, 'run')} in ${plural(nScenarios, 'scenario')}, ${study.applications.length > 0 ? `${plural(study.applications.length, 'application run')}, ` : ''}${plural(study.trainings.length, 'training run')} &middot; generated ${esc(when)} UTC by simenv ${esc(SIMENV_VERSION)}</p><nav class="toc">${toc}</nav></header>
 <main>
 ${overview}
 ${scenarios}
+${study.applications.map(applicationSection).join('\n')}
 ${trainingSection(study.trainings)}
 ${runs.length > 0 ? `<h2 id="run-details">Run details</h2><p class="note">Each run's own charts (click to open).</p>` : ''}
 ${runs.map(runSection).join('\n')}

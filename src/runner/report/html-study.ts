@@ -181,7 +181,7 @@ function scenarioSection(table: ScenarioTable, index: number, study: Study, runs
           title: `Paired difference to the baseline (eval.json): agent minus baseline, same episode seeds, mean and ${Math.round(diffs[0]!.level * 100)}% bootstrap interval`,
           xLabel: 'episode reward difference (> 0: the agent is better)',
           zeroLine: true,
-          rows: diffs.map((d, i) => ({ label: `${d.agent} − ${d.baseline}`, color: PALETTE[i % PALETTE.length]!, mean: d.reward.mean, lo: d.reward.lo, hi: d.reward.hi, note: `${d.run}: w/l/t ${d.wins}/${d.losses}/${d.ties}` })),
+          rows: diffs.map((d, i) => ({ label: `${d.agent} − ${d.baseline}`, color: PALETTE[i % PALETTE.length]!, mean: d.reward.mean, lo: d.reward.lo, hi: d.reward.hi, note: `w/l/t ${d.wins}/${d.losses}/${d.ties} · ${d.run}` })),
         });
   const title = `${place.scenario}${place.split ? ` / ${place.split}` : ''} · ${place.deployment}`;
   return (

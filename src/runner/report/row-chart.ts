@@ -33,12 +33,16 @@ export interface RowChartSpec {
 
 const ROW_H = 18;
 const LABEL_CHARS = 44;
+/** Longest note shown whole; a longer one is cut with an ellipsis (the row's tooltip has it all) so it stays inside the chart. */
+const NOTE_CHARS = 36;
+
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** Render `spec` as an `<svg>` element string (class `chart`, `data-chart` = id). */
 export function renderRowChart(spec: RowChartSpec): string {
   const W = spec.width ?? 980;
   const labelW = Math.min(360, 16 + Math.max(8, ...spec.rows.map((r) => Math.min(r.label.length, LABEL_CHARS))) * 6.4);
-  const noteW = Math.min(220, 12 + Math.max(0, ...spec.rows.map((r) => (r.note ?? '').length)) * 6.2);
+  const noteW = 12 + Math.max(0, ...spec.rows.map((r) => Math.min(NOTE_CHARS, (r.note ?? '').length))) * 6.2;
   const m = { top: 30, right: 16 + noteW, bottom: 40, left: labelW };
   const pw = W - m.left - m.right;
   const ph = Math.max(1, spec.rows.length) * ROW_H;
@@ -76,8 +80,8 @@ export function renderRowChart(spec: RowChartSpec): string {
   spec.rows.forEach((r, i) => {
     const cy = m.top + i * ROW_H + ROW_H / 2;
     const color = escapeXml(r.color);
-    const label = r.label.length > LABEL_CHARS ? `${r.label.slice(0, LABEL_CHARS - 1)}…` : r.label;
-    out.push(`<g class="row" data-row="${escapeXml(r.label)}"><title>${escapeXml(r.label)}</title>`);
+    const label = clip(r.label, LABEL_CHARS);
+    out.push(`<g class="row" data-row="${escapeXml(r.label)}"><title>${escapeXml(r.note ? `${r.label}: ${r.note}` : r.label)}</title>`);
     out.push(`<text class="row-label" x="${m.left - 8}" y="${r2(cy)}" text-anchor="end" dominant-baseline="middle">${escapeXml(label)}</text>`);
     let drawn = 0;
     let d = '';
@@ -93,7 +97,7 @@ export function renderRowChart(spec: RowChartSpec): string {
     if (typeof r.mean === 'number' && Number.isFinite(r.mean)) {
       out.push(`<circle class="mean" cx="${r2(sx(r.mean))}" cy="${r2(cy)}" r="4.5" fill="${color}" stroke="#fff" stroke-width="1"/>`);
     }
-    if (r.note) out.push(`<text class="row-note" x="${m.left + pw + 8}" y="${r2(cy)}" dominant-baseline="middle">${escapeXml(r.note)}</text>`);
+    if (r.note) out.push(`<text class="row-note" x="${m.left + pw + 8}" y="${r2(cy)}" dominant-baseline="middle">${escapeXml(clip(r.note, NOTE_CHARS))}</text>`);
     out.push('</g>');
   });
   out.push('</svg>');

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import type { z } from 'zod';
 import { issuePath } from '../../env/parse.js';
 import { StepRecordSchema, type StepRecord } from '../records.js';
 
@@ -45,8 +46,17 @@ class ProblemList {
  * (and noting in `problems`) lines that are not JSON, do not match the schema, repeat an
  * (episode, step) already read, or are cut off at the end. A `path` that is not a regular
  * file (a FIFO, a directory named step.jsonl) is noted and not opened: nothing blocks.
+ * `schema` checks each line: a single-deployment run's step record by default, or another
+ * line shape with an episode and a step (an application run's, load-application-run.ts).
  */
-export function readStepFile(path: string, onRecord: (r: StepRecord) => void, problems: string[] = []): StepReadStats {
+export function readStepFile(path: string, onRecord: (r: StepRecord) => void, problems?: string[]): StepReadStats;
+export function readStepFile<T extends { episode: number; step: number }>(path: string, onRecord: (r: T) => void, problems: string[], schema: z.ZodType<T>): StepReadStats;
+export function readStepFile<T extends { episode: number; step: number }>(
+  path: string,
+  onRecord: (r: T) => void,
+  problems: string[] = [],
+  schema: z.ZodType<T> = StepRecordSchema as unknown as z.ZodType<T>,
+): StepReadStats {
   const stats: StepReadStats = { lines: 0, records: 0, duplicates: 0 };
   const st = statSync(path);
   if (!st.isFile()) {
@@ -80,7 +90,7 @@ export function readStepFile(path: string, onRecord: (r: StepRecord) => void, pr
         list.add(`step.jsonl line ${n}: expected JSON, got ${JSON.stringify(text.slice(0, 40))}...`);
         return;
       }
-      const parsed = StepRecordSchema.safeParse(raw);
+      const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         list.add(`step.jsonl line ${n}: at ${issuePath(issue)}: ${issue.message}`);

@@ -1,6 +1,8 @@
 import type { EvalRecord } from '../eval-report.js';
 import { groupByAgent, type AgentReport } from './agent-grouping.js';
 import { findReportDirs } from './find-dirs.js';
+import { deploymentRows, applicationTotals, type DeploymentRow } from './application-table.js';
+import { applicationDeployments, loadApplicationRun, type LoadedApplicationRun } from './load-application-run.js';
 import { loadEvalRecord } from './load-eval.js';
 import { loadRun, type LoadedRun } from './load-run.js';
 import { loadTraining, policyName, type LoadedTraining } from './load-training.js';
@@ -17,18 +19,26 @@ export interface Study {
   /** eval.json by run directory (absolute). */
   evals: Map<string, EvalRecord>;
   trainings: LoadedTraining[];
+  /** Application runs (`simenv run --deploy a,b,c`): their own tables, per deployment (application-table.ts). */
+  applications: LoadedApplicationRun[];
 }
 
 /** Find and load what `dirs` stand for (find-dirs.ts). */
 export function loadStudy(dirs: readonly string[], opts: { withSteps?: boolean } = {}): Study {
   const found = findReportDirs(dirs);
-  const runs = found.runs.map((d) => loadRun(d, { withSteps: opts.withSteps === true }));
+  const runs: LoadedRun[] = [];
+  const applications: LoadedApplicationRun[] = [];
+  for (const d of found.runs) {
+    const deployments = applicationDeployments(d);
+    if (deployments) applications.push(loadApplicationRun(d, deployments));
+    else runs.push(loadRun(d, { withSteps: opts.withSteps === true }));
+  }
   const evals = new Map<string, EvalRecord>();
   for (const r of runs) {
     const e = loadEvalRecord(r);
     if (e) evals.set(r.dir, e);
   }
-  return { runs, evals, trainings: found.trainings.map(loadTraining) };
+  return { runs, evals, trainings: found.trainings.map(loadTraining), applications };
 }
 
 /** A paired difference of an eval (eval.json `difference`): the agent minus its baseline, episode by episode on the same seeds. */
@@ -140,10 +150,23 @@ export interface StudyJson {
   std: AgentReport['std'];
   differences: DifferenceRow[];
   trainings: TrainingRow[];
+  /** Application runs: totals and one row per deployment (application-table.ts). */
+  applications: ApplicationJson[];
   html: string | null;
+}
+
+/** An application run in `--json`. */
+export interface ApplicationJson {
+  run: string;
+  dir: string;
+  agent: string;
+  status: string;
+  deployments: string[];
+  totals: ReturnType<typeof applicationTotals>;
+  perDeployment: DeploymentRow[];
 }
 
 export function studyJson(study: Study, by: 'run' | 'agent', html: string | null): StudyJson {
   const agents = groupByAgent(study.runs);
-  return { by, runs: reportRows(study.runs), scenarios: agents.scenarios, std: agents.std, differences: differenceRows(study), trainings: trainingRows(study), html };
+  return { by, runs: reportRows(study.runs), scenarios: agents.scenarios, std: agents.std, differences: differenceRows(study), trainings: trainingRows(study), applications: study.applications.map((a) => ({ run: a.id, dir: a.dir, agent: a.agent, status: a.status, deployments: a.deployments, totals: applicationTotals(a), perDeployment: deploymentRows(a) })), html };
 }
