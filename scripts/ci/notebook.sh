@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: run the examples, build a small study with the CLI (3 agents x 3 seeds x 2 scenarios as
 # evals with a baseline, one-step and multi-step runs, two PPO training runs and a training
-# directory of one of them evaluated), check `simenv report` reads it all with no warning, then
+# directory of one of them evaluated, an application run of per-deployment HPAs on all 27
+# DeathStarBench deployments with call-graph demand), check `simenv report` reads it all with no warning, then
 # execute examples/analysis.ipynb against it; any cell error, or a figure taller than 2,100 px,
 # fails. Episodes are short (300 s) so this stays quick.
 # Python comes from the machine; pandas & co. from PyPI, pinned in notebook-requirements.txt,
@@ -43,6 +44,12 @@ for seed in 1 2; do
   simenv train --scenario nginx-diurnal --split train --agent ppo --steps 512 --envs 2 --hyper '{"numSteps":32}' --seed "$seed" --out "$runs/train/ppo-$seed" > /dev/null
 done
 simenv eval --scenario nginx-diurnal --split heldout --seeds 1,2,3 --duration 300 --policy "$runs/train/ppo-1/policy" --out "$runs/evals/nginx-diurnal" --run-id ppo-1 --quiet
+# An application run (per-deployment step columns `<ns/name>.<field>`) for the notebook's per-deployment section.
+dsb=compose-post-service,home-timeline-redis,home-timeline-service,jaeger,media-frontend,media-memcached,media-mongodb,media-service,nginx-thrift
+dsb+=,post-storage-memcached,post-storage-mongodb,post-storage-service,social-graph-mongodb,social-graph-redis,social-graph-service,text-service
+dsb+=,unique-id-service,url-shorten-memcached,url-shorten-mongodb,url-shorten-service,user-memcached,user-mention-service,user-mongodb,user-service
+dsb+=,user-timeline-mongodb,user-timeline-redis,user-timeline-service
+simenv run --trace "$trace" --ns dsb --deploy "$dsb" --call-graph dsb-social-network --agent hpa --step 15 --episodes 2 --out "$runs/application" --run-id hpa-27 --quiet
 bash "$here/examples.sh" "$runs/examples"
 simenv report "$runs" 2> "$work/report.err"
 if [ -s "$work/report.err" ]; then echo "simenv report warned on a valid study:"; cat "$work/report.err"; exit 1; fi
