@@ -52,7 +52,7 @@ function smallMultiple(run: LoadedApplicationRun, row: DeploymentRow, lines: rea
     xTime: true,
     xLabel: `simulated time (${span < 3600 ? 'mm:ss' : 'hh:mm'})`,
     yLabel: 'replicas',
-    y2Label: 'req/s',
+    // No rotated right-axis label: at this width it would touch the edge; the legend line above the grid names the right axis.
     width: 340,
     height: 190,
     rightScale: rps,

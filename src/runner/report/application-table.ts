@@ -121,8 +121,11 @@ export function applicationHeadline(run: LoadedApplicationRun): string {
   );
 }
 
-const NOTE =
-  'per deployment, busiest first; over all steps: demand in req/s at step ends; ready replicas at step ends; SLO steps = steps whose mean latency is above the SLO (a lower bound of the env\'s violation rate); replica-h/ep = ready x step length; changes/ep = replicas added or removed; reward/ep = the deployment\'s share of the reward';
+const NOTE = [
+  'per deployment, busiest first, over all steps: demand (req/s) and ready replicas at step ends; SLO steps = steps whose mean',
+  "latency is above the SLO (a lower bound of the env's violation rate); replica-h/ep = ready replicas x step length;",
+  "changes/ep = replicas added or removed; reward/ep = the deployment's share of the return",
+].join('\n');
 
 /** The text report of application runs: per run, its headline and its per-deployment table. */
 export function formatApplicationReport(runs: readonly LoadedApplicationRun[]): string {
