@@ -32,7 +32,7 @@ const ReportFlagsSchema = z.strictObject({
 export function registerReportCommands(program: Command): void {
   program
     .command('report')
-    .description('compare run, eval and training directories: one row per run (default) or per agent (--by agent: mean ± std over seeds, per-seed means, one table per scenario), the paired differences of evals, the training runs, and an optional HTML page with charts')
+    .description('compare run, eval and training directories: one row per run (default) or per agent (--by agent: mean ± std over seeds, per-seed means, one table per scenario), the paired differences of evals, the training runs, a table per deployment for application runs (simenv run --deploy a,b,c), and an optional HTML page with charts')
     .argument('<dirs...>', 'run, eval or training directories, or directories that hold them (nested to any depth)')
     .option('--by <grouping>', 'run: one row per run; agent: one row per agent and scenario (trace, deployment, episode shape, env options), figures over seeds', 'run')
     .option('--html <file>', 'also write a self-contained HTML report organised by scenario, with learning curves (opens offline)')
@@ -47,6 +47,11 @@ seed's complete episodes are averaged first, and the row shows mean ± sample st
 seeds, the per-seed means, mean reward components (slo, cost, churn) per episode, SLO violation
 rate, CPU-hours and replica changes per episode. Runs on different traces, deployments, episode
 shapes or env options get separate tables.
+
+Application runs (simenv run --deploy a,b,c): a headline and one row per deployment, busiest
+first: mean and peak demand, mean and peak ready replicas, share of steps with mean latency above
+the SLO, ready replica-hours, replica changes and the deployment's reward per episode; the HTML
+page adds per-deployment charts of ready replicas against demand.
 
 Directories: run, eval and training directories, or any directory holding them at any depth.
 

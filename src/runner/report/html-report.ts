@@ -12,8 +12,9 @@ import { escapeXml as esc, renderChart, type ChartSeries } from './svg-chart.js'
  * The self-contained HTML report: one file, inline CSS and inline SVG, no script and no
  * external resource, so it opens offline, from a file:// URL or an e-mail attachment alike.
  * Episode tabs are radio buttons styled with CSS (again no script). The page follows the study:
- * a table of every run, one section per scenario (html-study.ts), the training curves, then
- * each run's own charts, folded (`<details>`) so 50 runs stay a page one can scroll.
+ * a table of every run, one section per scenario (html-study.ts), the training curves, the
+ * application runs (application-html.ts), then each run's own charts, folded (`<details>`)
+ * so 50 runs stay a page one can scroll.
  */
 
 const COLORS = {
@@ -302,8 +303,8 @@ export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { ge
   const toc = [
     ...(runs.length > 0 ? ['<a href="#runs">runs</a>'] : []),
     ...Array.from({ length: nScenarios }, (_, i) => `<a href="#scenario-${i}">scenario ${i + 1}</a>`),
-    ...study.applications.map((a, i) => `<a href="#application-${i}">application ${esc(a.id)}</a>`),
     ...(study.trainings.length > 0 ? ['<a href="#training">training</a>'] : []),
+    ...study.applications.map((a, i) => `<a href="#application-${i}">application ${esc(a.id)}</a>`),
     ...(runs.length > 0 ? ['<a href="#run-details">run details</a>'] : []),
   ].join('');
   const title = [...runs.map((r) => r.id), ...study.applications.map((a) => a.id), ...study.trainings.map((t) => t.id)].join(', ').slice(0, 120);
@@ -322,8 +323,8 @@ export function renderHtmlReport(input: Study | readonly LoadedRun[], opts: { ge
 <main>
 ${overview}
 ${scenarios}
-${study.applications.map(applicationSection).join('\n')}
 ${trainingSection(study.trainings)}
+${study.applications.map(applicationSection).join('\n')}
 ${runs.length > 0 ? `<h2 id="run-details">Run details</h2><p class="note">Each run's own charts (click to open).</p>` : ''}
 ${runs.map(runSection).join('\n')}
 <footer>Self-contained page: no scripts, no external resources. Reward is larger-is-better; components are already weighted.</footer>
