@@ -1,4 +1,5 @@
 import { fmt, fmtMeanStd, fmtPercent } from '../number-format.js';
+import { alignedTable } from './agent-format.js';
 import type { LoadedApplicationRun } from './load-application-run.js';
 
 /**
@@ -127,17 +128,15 @@ const NOTE = [
   "changes/ep = replicas added or removed; reward/ep = the deployment's share of the return",
 ].join('\n');
 
+const TEXT_COLUMNS = new Set(['deployment']);
+
 /** The text report of application runs: per run, its headline and its per-deployment table. */
 export function formatApplicationReport(runs: readonly LoadedApplicationRun[]): string {
   return runs
     .map((run) => {
       const cells = deploymentRows(run).map(deploymentCells);
       if (cells.length === 0 || run.steps.step.length === 0) return `${applicationHeadline(run)}\n(no step records: run with --log steps for the per-deployment table)`;
-      const headers = Object.keys(cells[0]!);
-      const widths = headers.map((h) => Math.max(h.length, ...cells.map((c) => c[h]!.length)));
-      const pad = (text: string, i: number): string => (i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!));
-      const lines = [headers.map((h, i) => pad(h, i)).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((c) => headers.map((h, i) => pad(c[h]!, i)).join('  '))];
-      return `${applicationHeadline(run)}\n${NOTE}\n${lines.map((l) => l.trimEnd()).join('\n')}`;
+      return `${applicationHeadline(run)}\n${NOTE}\n${alignedTable(cells, TEXT_COLUMNS)}`;
     })
     .join('\n\n');
 }
