@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RUN_FILES } from '../run-dir.js';
-import { readRegularText } from './read-file.js';
+import { readJsonNoted, readRegularText } from './read-file.js';
 import { readStepFile } from './step-reader.js';
 
 /**
@@ -68,15 +68,6 @@ export interface LoadedApplicationRun {
   problems: string[];
 }
 
-function readJson(path: string, problems: string[]): unknown {
-  try {
-    return JSON.parse(readRegularText(path));
-  } catch (err) {
-    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
-    return null;
-  }
-}
-
 const record = (x: unknown): Record<string, unknown> | null => (typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : null);
 const stringList = (x: unknown): string[] | null => (Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string') ? (x as string[]) : null);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -105,8 +96,8 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
   const abs = resolve(dir);
   const problems: string[] = [];
   const has = (f: string): boolean => existsSync(join(abs, f));
-  const config = has(RUN_FILES.config) ? record(readJson(join(abs, RUN_FILES.config), problems)) : null;
-  const rawSummary = has(RUN_FILES.summary) ? readJson(join(abs, RUN_FILES.summary), problems) : null;
+  const config = has(RUN_FILES.config) ? record(readJsonNoted(join(abs, RUN_FILES.config), problems)) : null;
+  const rawSummary = has(RUN_FILES.summary) ? readJsonNoted(join(abs, RUN_FILES.summary), problems) : null;
   const parsedSummary = rawSummary === null ? null : ApplicationSummarySchema.safeParse(rawSummary);
   if (parsedSummary && !parsedSummary.success) problems.push(`summary.json: at ${parsedSummary.error.issues[0]!.path.join('.') || '(root)'}: ${parsedSummary.error.issues[0]!.message}`);
   const summary = parsedSummary?.success ? parsedSummary.data : null;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readRegularText } from './read-file.js';
+import { readJsonNoted, readRegularText } from './read-file.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainConfigRecordSchema, TrainLogRecordSchema, TrainSummaryRecordSchema, type TrainConfigRecord, type TrainLogRecord, type TrainSummaryRecord } from '../train/train-records.js';
 
@@ -24,15 +24,6 @@ export interface LoadedTraining {
   problems: string[];
 }
 
-function readJson(path: string, problems: string[]): unknown {
-  try {
-    return JSON.parse(readRegularText(path));
-  } catch (err) {
-    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
-    return null;
-  }
-}
-
 /** Load one training directory (found by find-dirs.ts). Damaged lines and files are noted in `problems`. */
 export function loadTraining(dir: string): LoadedTraining {
   const abs = resolve(dir);
@@ -40,7 +31,7 @@ export function loadTraining(dir: string): LoadedTraining {
   const parsed = <T>(file: string, schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }): T | null => {
     const path = join(abs, file);
     if (!existsSync(path)) return null;
-    const raw = readJson(path, problems);
+    const raw = readJsonNoted(path, problems);
     if (raw === null) return null;
     const r = schema.safeParse(raw);
     if (r.success) return r.data;

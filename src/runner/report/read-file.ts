@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** Largest whole file a report reads into memory (config, summary, eval.json, train.jsonl). */
 export const MAX_REPORT_FILE_BYTES = 400 * 1024 * 1024;
@@ -14,4 +15,14 @@ export function readRegularText(path: string, maxBytes = MAX_REPORT_FILE_BYTES):
   if (st.size > maxBytes) throw new Error(`expected at most ${maxBytes} bytes, got ${st.size}`);
   // A BOM (an editor's) is not JSON.
   return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+}
+
+/** `path` parsed as JSON, or null with `<file>: could not be read as JSON (why)` noted in `problems`. */
+export function readJsonNoted(path: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(readRegularText(path));
+  } catch (err) {
+    problems.push(`${basename(path)}: could not be read as JSON (${(err as Error).message})`);
+    return null;
+  }
 }
