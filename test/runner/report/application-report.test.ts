@@ -50,7 +50,7 @@ describe('simenv report of an application run', () => {
 
   beforeAll(async () => {
     root = tempDir('simenv-app-report-');
-    const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', THREE.join(','), '--agent', 'hpa', '--step', '15', '--episodes', '2', '--out', join(root, 'app'), '--run-id', 'hpa-3', '--quiet']);
+    const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', THREE.join(','), '--agent', 'hpa', '--step', '5', '--episodes', '2', '--out', join(root, 'app'), '--run-id', 'hpa-3', '--quiet']);
     expect(r.code, r.err).toBe(0);
     const single = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift', '--agent', 'hpa', '--step', '15', '--duration', '300', '--out', join(root, 'single'), '--run-id', 'one', '--quiet']);
     expect(single.code, single.err).toBe(0);
