@@ -5,6 +5,7 @@ import { agentLabel, loadBaselineRun, type BaselineRun } from './eval-baseline.j
 import { buildEvalRecord, evalLines, EVAL_FILE, type EvaluatedAgent } from './eval-report.js';
 import { UnpairedEpisodesError } from './eval-stats.js';
 import { executeRun, type RunIo } from './execute-run.js';
+import { executeApplicationEval } from './application-eval.js';
 import { fileSha256 } from './record-run.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { writeFileAtomic } from './run-dir.js';
@@ -79,6 +80,8 @@ function checkSameEnv(baseline: BaselineRun, config: RunConfigRecord): void {
 
 /** Carry out `simenv eval`; resolves to the exit code. */
 export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> {
+  // Several deployments (an application): the same protocol over ApplicationEnv runs.
+  if (planned.deployment.includes(',')) return executeApplicationEval(planned, io);
   let plan = planned;
   // A policy's env defaults (action space, bounds, step) apply to the baseline's run too, so
   // both act in the same env. Applying them again inside executeRun changes nothing.

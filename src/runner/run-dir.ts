@@ -52,6 +52,11 @@ export function checkRunId(runId: string): void {
   }
 }
 
+/** A run id short and plain enough to label the kube backend's objects with (a label value), else null. */
+export function kubeRunLabel(runId: string): string | null {
+  return /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runId) ? runId : null;
+}
+
 /**
  * Kernel pseudo-filesystems (statfs f_type) that hold no user files. Root passes access(W_OK)
  * on them, and mkdir there fails in ways (ENOENT on /proc) that Node's recursive mkdir retries
