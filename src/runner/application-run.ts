@@ -171,8 +171,8 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
       stepSeconds: plan.stepSeconds,
       durationSeconds: plan.durationSeconds,
       deployments: env.options.deployments,
-      scenario: plan.scenario?.record ?? null,
-      env: env.options,
+      // The scenario is recorded in env, where a single-deployment run's SimEnv puts it.
+      env: plan.scenario !== null ? { ...env.options, scenario: plan.scenario.record } : env.options,
       observationNames: env.observationNames,
       agent: agent.describe?.() ?? { agent: agent.name },
       seed: plan.seed,
