@@ -92,7 +92,7 @@ export async function executeApplicationEval(planned: RunPlan, io: RunIo): Promi
   const spec = plan.baseline;
   if (spec?.kind === 'run') {
     throw new UsageError(`--baseline: expected a baseline agent with several deployments (hpa, hpa:FILE|DIR, static:N, trace, random), got the run directory "${spec.dir}"`, {
-      hint: 'name the baseline agent: it runs here on the same seeds (e.g. --baseline hpa:examples/hpa/app/)',
+      hint: 'name the baseline agent: it runs here on the same seeds (e.g. --baseline hpa, or hpa:FILE|DIR with a manifest per deployment)',
     });
   }
   let baseline: FinishedApplicationRun | null = null;

@@ -104,13 +104,22 @@ describe('simenv eval of an application (several deployments)', () => {
     expect(r.out).toContain('[eval]      hpa(hpas.yaml) dsb/text-service: reward');
   });
 
-  it('a built-in application scenario: the call graph carries demand, each split draws its own episodes', async () => {
+  it('a built-in application scenario: PPO trains on its train split and is evaluated on its held-out split, the call graph carrying demand', async () => {
+    const trained = join(root, 'ppo-sn');
+    const t = await cliInProcess(['train', '--agent', 'ppo', '--scenario', 'social-network-app', '--steps', '128', '--envs', '2', '--hyper', '{"numSteps":32}', '--seed', '2', '--out', trained]);
+    expect(t.code, t.err).toBe(0);
+    const meta = JSON.parse(readFileSync(join(trained, 'policy', 'policy.json'), 'utf8')) as { action: { type: string; deployments: string[] }; envOptions: { episodeStart: { windows: number[][] } } };
+    expect(meta.action.type).toBe('MultiDiscrete');
+    expect(meta.action.deployments).toHaveLength(12);
+    expect(meta.envOptions.episodeStart.windows).toEqual([[0, 780]]); // the scenario's train split
     const out = join(root, 'scenario');
-    const r = await cliInProcess(['eval', '--scenario', 'social-network-app', '--split', 'heldout', '--agent', 'hpa', '--baseline', 'static:2', '--seeds', '1,2,3', '--out', out, '--run-id', 'sn']);
+    const r = await cliInProcess(['eval', '--scenario', 'social-network-app', '--split', 'heldout', '--policy', trained, '--baseline', 'hpa', '--seeds', '1,2,3', '--out', out, '--run-id', 'sn']);
     expect(r.err).not.toContain('simenv:');
     expect(r.code).toBe(0);
     const e = readEval(join(out, 'sn'));
+    expect(e.baseline!.label).toBe('hpa');
     expect(e.agent.deployments).toHaveLength(12);
+    expect(e.difference!.deployments).toHaveLength(12);
     expect(e.agent.identicalEpisodes).toEqual([]);
     const config = JSON.parse(readFileSync(join(out, 'sn', 'config.json'), 'utf8')) as { env: { scenario: { name: string; split: string }; callGraph: { edges: unknown[] }; episodeStart: { windows: number[][] } }; episodeSeeds: number[] };
     expect(config.env.scenario).toMatchObject({ name: 'social-network-app', split: 'heldout' });
