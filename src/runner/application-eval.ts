@@ -1,12 +1,12 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../env/errors.js';
 import type { ApplicationEpisodeSummary } from './application-episodes.js';
 import { withPolicyDefaults, type FinishedApplicationRun } from './application-run.js';
 import { agentLabel } from './eval-baseline.js';
-import { buildEvalRecord, evalLines, EVAL_FILE, type DeploymentEval, type EvalRecord } from './eval-report.js';
+import { buildEvalRecord, evalLines, EVAL_FILE, num, signed, type DeploymentEval, type EvalRecord } from './eval-report.js';
 import { bootstrapMeanCi, DEFAULT_LEVEL, DEFAULT_RESAMPLES, UnpairedEpisodesError } from './eval-stats.js';
 import { executeRun, type RunIo } from './execute-run.js';
-import { writeFileAtomic } from './run-dir.js';
+import { shownPath, writeFileAtomic } from './run-dir.js';
 import type { AgentSpec, RunPlan } from './run-plan.js';
 
 /**
@@ -18,11 +18,6 @@ import type { AgentSpec, RunPlan } from './run-plan.js';
  * difference). The baseline is an agent run here on the same seeds (an HPA per deployment,
  * static, trace, random); an earlier run directory does not pair with an application yet.
  */
-
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
-}
 
 /** Run one plan of several deployments, capturing what it hands back. */
 async function runCapturing(plan: RunPlan, io: RunIo): Promise<{ code: number; finished: FinishedApplicationRun | null }> {
@@ -58,13 +53,6 @@ export function deploymentEvals(agent: readonly ApplicationEpisodeSummary[], bas
   return { agent: of(a, null), baseline: b ? of(b, null) : null, difference: b ? of(a, b) : null };
 }
 
-function num(x: number | null): string {
-  return x === null ? '-' : String(Number(x.toPrecision(4)));
-}
-
-function signed(x: number | null): string {
-  return x === null ? '-' : `${x > 0 ? '+' : ''}${num(x)}`;
-}
 
 /** The per-deployment `[eval]` lines: each deployment's reward and components, and its share of the difference. */
 export function deploymentEvalLines(r: EvalRecord): string[] {
@@ -108,7 +96,7 @@ export async function executeApplicationEval(planned: RunPlan, io: RunIo): Promi
     const b = await runCapturing({ ...plan, agent, runId: null, quiet: true, json: false, progress: false }, io);
     if (b.code !== 0 || !b.finished) return b.code;
     baseline = b.finished;
-    say(`[baseline] ${baselineLabel}: ${baseline.episodes.length} episodes on the same seeds -> ${shown(baseline.dir)}`);
+    say(`[baseline] ${baselineLabel}: ${baseline.episodes.length} episodes on the same seeds -> ${shownPath(baseline.dir)}`);
   }
   const a = await runCapturing(plan, { ...io, printJson: false });
   if (a.code !== 0 || !a.finished) return a.code;
@@ -132,7 +120,7 @@ export async function executeApplicationEval(planned: RunPlan, io: RunIo): Promi
   const path = join(run.dir, EVAL_FILE);
   writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
   if (plan.json) io.stdout(`${JSON.stringify({ dir: run.dir, deployments: run.episodes[0]?.deployments.map((d) => d.name) ?? [], perEpisode: run.episodes, eval: record }, null, 2)}\n`);
-  const lines = evalLines(record, shown(path));
+  const lines = evalLines(record, shownPath(path));
   // Per-deployment lines go before the closing `-> eval.json` line.
   for (const line of [...lines.slice(0, -1), ...deploymentEvalLines(record), lines.at(-1)!]) say(line);
   return 0;

@@ -18,7 +18,7 @@ import { SIMENV_VERSION } from './version.js';
 import { runApplicationEpisodes, type ApplicationEpisodeSummary } from './application-episodes.js';
 import { backendLogger } from './backend-log.js';
 import type { RunIo } from './execute-run.js';
-import { kubeRunLabel } from './run-dir.js';
+import { kubeRunLabel, shownPath } from './run-dir.js';
 import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
 
 /**
@@ -227,7 +227,7 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
     writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
     io.onApplicationFinished?.({ dir, label: agentLabel(plan.agent), seeds, episodes: outcome.episodes, status: outcome.status, env: env.options as unknown as Record<string, unknown> });
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir, ...summary }, null, 2)}\n`);
-    else if (human) io.stdout(`[summary] mean return ${summary.meanReturn.toFixed(3)} over ${complete.length} episode(s); ${dir}\n`);
+    else if (human) io.stdout(`[summary] mean return ${summary.meanReturn.toFixed(3)} over ${complete.length} episode(s); ${shownPath(dir)}\n`);
     return outcome.status === 'interrupted' ? exitCodeOf(signal) : 0;
   } finally {
     removeSignals();

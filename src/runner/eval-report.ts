@@ -87,11 +87,13 @@ export function buildEvalRecord(agent: EvaluatedAgent, baseline: EvaluatedAgent 
   };
 }
 
-function num(x: number | null, digits = 4): string {
+/** A figure to 4 significant digits, '-' for none. */
+export function num(x: number | null, digits = 4): string {
   return x === null ? '-' : String(Number(x.toPrecision(digits)));
 }
 
-function signed(x: number | null): string {
+/** A difference with its sign, '-' for none. */
+export function signed(x: number | null): string {
   return x === null ? '-' : `${x > 0 ? '+' : ''}${num(x)}`;
 }
 

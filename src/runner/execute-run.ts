@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv, type SimEnvOptionsInput } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
@@ -8,7 +7,7 @@ import { TimelineWriter } from './timeline.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
-import { checkRunTarget, kubeRunLabel, newRunDirName, RunWriter } from './run-dir.js';
+import { checkRunTarget, kubeRunLabel, newRunDirName, RunWriter, shownPath } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, stepsIn, type RunPlan } from './run-plan.js';
@@ -48,12 +47,6 @@ function asUsage(err: unknown): unknown {
     return new UsageError(message, err.hint ? { hint: err.hint } : undefined);
   }
   return err;
-}
-
-/** A path as the user would type it: relative to the working directory when shorter. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
 }
 
 export { BACKEND_LOG_PREFIX } from './backend-log.js';
@@ -196,7 +189,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     const s = outcome.summary;
     io.onFinished?.(writer.dir, s, config);
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
-    else if (human) printer.summary(s, shown(writer.dir));
+    else if (human) printer.summary(s, shownPath(writer.dir));
     if (s.status === 'failed') throw outcome.error;
     if (s.status === 'interrupted') return exitCodeOf(s.signal);
     return 0;

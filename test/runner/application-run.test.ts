@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLICATION_STEP_FIELDS } from '../../src/runner/application-run.js';
-import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
+import { cliInProcess, DSB_TRACE, readJsonl, spawnCli, tempDir, waitFor } from './helpers.js';
 
 const MANIFEST = (name: string, max: number): string => `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -15,6 +15,8 @@ spec:
 
 /** stderr without the backend's [backend] lines (memory: its nodes and workloads). */
 const errors = (err: string): string[] => err.split('\n').filter((l) => l !== '' && !l.startsWith('[backend] '));
+
+const DEPLOY3 = 'nginx-thrift,compose-post-service,text-service';
 
 describe('simenv run --deploy a,b,c (an application run)', () => {
   it('logs a step line per step with one column per deployment and field, and a summary', async () => {
@@ -81,4 +83,24 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
     expect(empty.err).toMatch(/without empty names/);
     expect(existsSync(join(out, 'x'))).toBe(false);
   });
+
+  it('SIGINT finishes the step in flight, writes an interrupted summary of whole episodes and exits 130', async () => {
+    const out = tempDir();
+    const child = spawnCli(['run', '--trace', DSB_TRACE, '--deploy', DEPLOY3, '--ns', 'dsb', '--agent', 'hpa', '--step', '15', '--episodes', '100000', '--log', 'none', '--out', out, '--run-id', 'sig']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.includes('[episode 3]'), 'four episodes');
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const summary = JSON.parse(readFileSync(join(out, 'sig', 'summary.json'), 'utf8')) as { status: string; signal: string; episodes: number; episodesRequested: number; perEpisode: Array<{ complete: boolean; steps: number }> };
+    expect(summary).toMatchObject({ status: 'interrupted', signal: 'SIGINT', episodesRequested: 100000 });
+    expect(summary.episodes).toBeGreaterThanOrEqual(4);
+    expect(summary.perEpisode.filter((e) => e.complete)).toHaveLength(summary.episodes);
+    expect(summary.perEpisode.length - summary.episodes).toBeLessThanOrEqual(1); // at most the episode cut short
+  }, 60_000);
 });
