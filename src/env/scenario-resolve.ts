@@ -100,7 +100,14 @@ export function resolveScenario(input: ScenarioEnvInput): ResolvedScenario {
   };
 }
 
-/** What SimEnv.create calls: resolve, or fail with the scenario's ConfigError. */
+/** What SimEnv.create calls: resolve, or fail with the scenario's ConfigError (also for a scenario of several deployments, whose env is an ApplicationEnv). */
 export async function resolveScenarioInput(input: ScenarioEnvInput): Promise<ResolvedScenario> {
-  return resolveScenario(input);
+  const resolved = resolveScenario(input);
+  const deployments = (resolved.options as { deployments?: unknown }).deployments;
+  if (Array.isArray(deployments)) {
+    throw new ConfigError('scenario', `expected a scenario of one deployment for SimEnv.create({ scenario }), got ${resolved.record.name} with ${deployments.length} deployments`, {
+      hint: 'create its ApplicationEnv from the resolved options: SimEnv.create(resolveScenario({ scenario }).options)',
+    });
+  }
+  return resolved;
 }

@@ -1,7 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EvalRecordSchema, type EvalRecord } from '../../src/runner/eval-report.js';
+import { resolveScenario } from '../../src/env/scenario-resolve.js';
+import { SimEnv } from '../../src/env/sim-env.js';
+import type { ApplicationOptionsInput } from '../../src/env/application/application-options.js';
 import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
 
 /**
@@ -152,5 +155,27 @@ describe('simenv eval of an application (several deployments)', () => {
     expect(g.code).toBe(2);
     expect(g.err).toMatch(/callGraph: expected deployments \(several\) with a callGraph/);
     for (const x of [dir, other, b, g]) expect(x.err.trim().split('\n').filter((l) => l.startsWith('simenv:'))).toHaveLength(1);
+  });
+
+  it('a scenario file of several deployments: entry load files resolve against its directory; SimEnv.create({ scenario }) points to the ApplicationEnv', async () => {
+    const file = join(root, 'sub', 'app.json');
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    writeFileSync(file, JSON.stringify({
+      name: 'app',
+      trace: DSB_TRACE,
+      deployments: NAMES,
+      callGraph: { graph: { edges: [{ from: 'dsb/nginx-thrift', to: 'dsb/text-service', ratio: 2 }] }, entries: [{ service: 'dsb/nginx-thrift', demand: { source: 'file', path: 'entry.csv' } }] },
+    }));
+    const o = resolveScenario({ scenario: file }).options as unknown as { deployments: string[]; callGraph: { entries: Array<{ demand: { path: string } }> } };
+    expect(o.deployments).toEqual(NAMES);
+    expect(o.callGraph.entries[0]!.demand.path).toBe(join(root, 'sub', 'entry.csv'));
+    await expect(SimEnv.create({ scenario: 'social-network-app' })).rejects.toThrow(/expected a scenario of one deployment for SimEnv.create\(\{ scenario \}\), got social-network-app with 12 deployments/);
+    const env = await SimEnv.create(resolveScenario({ scenario: 'social-network-app', split: 'train' }).options as unknown as ApplicationOptionsInput);
+    try {
+      expect(env.actionSpace.nvec).toHaveLength(12);
+      expect(env.reset({ seed: 4 }).info.timeS).toBeLessThanOrEqual(780 - 20 * 15);
+    } finally {
+      await env.close();
+    }
   });
 });
