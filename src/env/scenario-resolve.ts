@@ -38,7 +38,11 @@ function demandAt(d: DemandOptions, baseDir: string): DemandOptions {
 
 /** The SimEnv options a scenario declares, for `split` (or none). */
 export function scenarioOptions(s: Scenario, baseDir: string, split?: SplitName): SimEnvOptionsInput {
-  const o: Record<string, unknown> = { trace: at(baseDir, s.trace), deployment: s.deployment };
+  const o: Record<string, unknown> = { trace: at(baseDir, s.trace) };
+  if (s.deployments !== undefined) o.deployments = [...s.deployments];
+  else o.deployment = s.deployment;
+  // Entry load files, like the demand's, are relative to the scenario file.
+  if (s.callGraph !== undefined) o.callGraph = { ...s.callGraph, ...(s.callGraph.entries ? { entries: s.callGraph.entries.map((e) => ({ ...e, demand: demandAt(e.demand, baseDir) })) } : {}) };
   for (const k of ['stepSeconds', 'horizon', 'pastTraceEnd', 'actionMode', 'minReplicas', 'maxReplicas', 'maxDelta', 'initialReplicas', 'nodes', 'startupLatency', 'seed', 'service', 'reward'] as const) {
     if (s[k] !== undefined) o[k] = s[k];
   }
@@ -96,7 +100,14 @@ export function resolveScenario(input: ScenarioEnvInput): ResolvedScenario {
   };
 }
 
-/** What SimEnv.create calls: resolve, or fail with the scenario's ConfigError. */
+/** What SimEnv.create calls: resolve, or fail with the scenario's ConfigError (also for a scenario of several deployments, whose env is an ApplicationEnv). */
 export async function resolveScenarioInput(input: ScenarioEnvInput): Promise<ResolvedScenario> {
-  return resolveScenario(input);
+  const resolved = resolveScenario(input);
+  const deployments = (resolved.options as { deployments?: unknown }).deployments;
+  if (Array.isArray(deployments)) {
+    throw new ConfigError('scenario', `expected a scenario of one deployment for SimEnv.create({ scenario }), got ${resolved.record.name} with ${deployments.length} deployments`, {
+      hint: 'create its ApplicationEnv from the resolved options: SimEnv.create(resolveScenario({ scenario }).options)',
+    });
+  }
+  return resolved;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { nonNegativeNumber, positiveInt, positiveNumber } from './schema-helpers.js';
+import { CallGraphSchema } from './application/call-graph.js';
 import { DemandSchema, NodesSchema, RewardWeightsSchema, ServiceSchema, SimEnvOptionsSchema, StartupLatencySchema } from './options.js';
 
 /**
@@ -42,8 +43,12 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().default(''),
   /** Trace file, relative to the scenario file. */
   trace: z.string({ error: 'expected a trace file path' }).min(1),
-  /** The controlled deployment, NAMESPACE/NAME. */
-  deployment: z.string({ error: 'expected the controlled deployment as NAMESPACE/NAME' }).min(1),
+  /** The controlled deployment, NAMESPACE/NAME (or `deployments`, several). */
+  deployment: z.string({ error: 'expected the controlled deployment as NAMESPACE/NAME' }).min(1).optional(),
+  /** Several controlled deployments (an application, MultiDiscrete actions), NAMESPACE/NAME each, in action order. */
+  deployments: z.array(z.string().min(1, 'expected a deployment as NAMESPACE/NAME')).min(2, { error: 'expected at least two deployments (one is `deployment`)' }).optional(),
+  /** With `deployments`: the application's call graph (edges with call ratios) and its entry load (docs/env.md). */
+  callGraph: CallGraphSchema.optional(),
   demand: DemandSchema.optional(),
   service: ServiceSchema.partial().optional(),
   reward: RewardWeightsSchema.partial().optional(),
@@ -68,6 +73,15 @@ export const ScenarioSchema = z.strictObject({
   hpa: z.string().min(1).optional(),
   /** Default seed of episodes. */
   seed: z.number().int().optional(),
+}).superRefine((s, ctx) => {
+  // Exactly one of deployment / deployments; a call graph routes demand between several.
+  if ((s.deployment === undefined) === (s.deployments === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['deployment'], message: `expected either deployment (one, NAMESPACE/NAME) or deployments (several), got ${s.deployment === undefined ? 'neither' : 'both'}` });
+  } else if (s.callGraph !== undefined && s.deployments === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['callGraph'], message: 'expected deployments (several) with a callGraph, got one deployment' });
+  } else if (s.deployments !== undefined && s.demand !== undefined && s.demand.source !== 'trace') {
+    ctx.addIssue({ code: 'custom', path: ['demand'], message: `expected demand source "trace" with several deployments (a load series enters through callGraph.entries), got "${s.demand.source}"` });
+  }
 });
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;

@@ -11,9 +11,15 @@ import type { ApplicationStepInfo } from '../env/application/application-types.j
 import { ConfigError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv } from '../env/sim-env.js';
 import { mkdirParents, RUN_FILES, writeFileAtomic } from './run-dir.js';
+import { agentLabel } from './eval-baseline.js';
 import { episodeSeeds } from './run-loop.js';
-import type { RunPlan } from './run-plan.js';
+import { withPolicyEpisodeShape, type RunPlan } from './run-plan.js';
 import { SIMENV_VERSION } from './version.js';
+import { runApplicationEpisodes, type ApplicationEpisodeSummary } from './application-episodes.js';
+import { backendLogger } from './backend-log.js';
+import type { RunIo } from './execute-run.js';
+import { kubeRunLabel, shownPath } from './run-dir.js';
+import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
 
 /**
  * `simenv run --deploy a,b,c`: episodes of a baseline in an env that scales several
@@ -26,11 +32,17 @@ import { SIMENV_VERSION } from './version.js';
 /** Per-deployment fields of a step line, in order. */
 export const APPLICATION_STEP_FIELDS = ['requested', 'applied', 'recorded', 'desired', 'ready', 'demand', 'served', 'latencyMs', 'reward'] as const;
 
-/** Where the run's output goes. */
-export interface ApplicationRunIo {
-  stdout: (text: string) => void;
-  stderr: { write: (text: string) => unknown };
-  argv: string[];
+/** What an application run hands back once its summary is written (RunIo.onApplicationFinished). */
+export interface FinishedApplicationRun {
+  dir: string;
+  /** The agent as `simenv eval` labels it (hpa, static(4), policy(DIR)). */
+  label: string;
+  /** The seed of every episode, in order. */
+  seeds: number[];
+  episodes: ApplicationEpisodeSummary[];
+  status: 'completed' | 'interrupted';
+  /** The env's resolved options (both agents of an eval must share them, the action mode aside). */
+  env: Record<string, unknown>;
 }
 
 function usage(err: unknown): unknown {
@@ -87,38 +99,50 @@ export function applicationStepLine(run: string, info: ApplicationStepInfo, rewa
   return `${JSON.stringify(rec)}\n`;
 }
 
-/** The policy's actionMode and maxDelta, for the flags not given (policy.json only, no TensorFlow.js). */
-async function policyActionDefaults(plan: RunPlan): Promise<Record<string, unknown>> {
-  if (plan.agent.kind !== 'policy') return {};
+/** The policy's action space (mode, max delta, bounds) and episode shape, for the flags not given (policy.json only, no TensorFlow.js). */
+export async function withPolicyDefaults(plan: RunPlan): Promise<RunPlan> {
+  if (plan.agent.kind !== 'policy') return plan;
   const meta = await readPolicyMetadata(resolvePolicyDir(plan.agent.dir));
-  const out: Record<string, unknown> = {};
-  const trained = meta.envOptions;
-  if (plan.given.actionMode === undefined) out.actionMode = meta.action.mode;
-  if (plan.given.maxDelta === undefined && typeof trained.maxDelta === 'number') out.maxDelta = trained.maxDelta;
-  return out;
+  const trained = meta.envOptions as { maxDelta?: unknown; minReplicas?: unknown; maxReplicas?: unknown; stepSeconds?: number; oneStep?: { durationSeconds: number } | null };
+  const env: Record<string, unknown> = { ...plan.envOptions };
+  if (plan.given.actionMode === undefined) env.actionMode = meta.action.mode;
+  if (plan.given.maxDelta === undefined && typeof trained.maxDelta === 'number') env.maxDelta = trained.maxDelta;
+  if (plan.given.minReplicas === undefined && typeof trained.minReplicas === 'number') env.minReplicas = trained.minReplicas;
+  // The resolved bound is one per deployment; one value for all is what the flag can say.
+  const max = Array.isArray(trained.maxReplicas) ? trained.maxReplicas : [trained.maxReplicas];
+  if (plan.given.maxReplicas === undefined && typeof max[0] === 'number' && max.every((m) => m === max[0])) env.maxReplicas = max[0];
+  return withPolicyEpisodeShape({ ...plan, envOptions: env }, trained);
 }
 
-/** Run `plan` (whose deployment is `a,b,c`) and answer with the exit code. */
-export async function executeApplicationRun(plan: RunPlan, io: ApplicationRunIo, runId: string): Promise<number> {
-  if (plan.scenario !== null) throw new UsageError('--deploy: several deployments do not combine with --scenario yet; pass --trace and --deploy a,b,c');
-  if (plan.backend !== 'memory') throw new UsageError('--backend: several deployments run on the memory backend only for now', { hint: 'use --backend memory' });
-  const { deployment, callGraph, ...rest } = plan.envOptions;
-  // A policy brings its action space (mode, max delta) unless a flag says otherwise; any other
+/**
+ * ApplicationEnv options of `plan`: its flags, on top of its scenario's options when it has
+ * one (the scenario's trace, deployments, call graph, windows), the deployments as given.
+ */
+export function applicationEnvOptions(plan: RunPlan, runId: string): ApplicationOptionsInput {
+  const { deployment: _one, scenario: _s, split: _split, callGraph, ...flags } = plan.envOptions;
+  const fromScenario: Record<string, unknown> = plan.scenario !== null ? { ...plan.scenario.options } : {};
+  delete fromScenario.deployment;
+  const options: Record<string, unknown> = { ...fromScenario, ...flags, deployments: plan.deployment.split(',') };
+  if (typeof callGraph === 'string') options.callGraph = readCallGraphFlag(callGraph);
+  if (plan.backend === 'kube' && kubeRunLabel(runId) !== null) options.kube = { ...(options.kube as Record<string, unknown> | undefined), runId };
+  return options as ApplicationOptionsInput;
+}
+
+/** Run `plan` (whose deployment is `a,b,c`) and answer with the exit code (130/143 when interrupted). */
+export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: string): Promise<number> {
+  // A policy brings its action space and step unless a flag says otherwise; any other
   // mismatch is refused when it loads (checkApplicationPolicyFits names both sides).
-  const trained = plan.agent.kind === 'policy' ? await policyActionDefaults(plan) : {};
-  const envOptions = {
-    ...rest,
-    ...trained,
-    deployments: String(deployment).split(','),
-    ...(typeof callGraph === 'string' ? { callGraph: readCallGraphFlag(callGraph) } : {}),
-  } as ApplicationOptionsInput;
+  const plan = await withPolicyDefaults(planned);
+  const human = !plan.quiet && !plan.json;
+  const backendLog = backendLogger(io.stderr, plan.quiet);
   let env: ApplicationEnv;
   try {
-    env = await SimEnv.create(envOptions);
+    env = await SimEnv.create(applicationEnvOptions(plan, runId), backendLog ? { log: backendLog } : undefined);
   } catch (err) {
     throw usage(err);
   }
   let agent: ApplicationAgent | null = null;
+  let removeSignals = (): void => {};
   try {
     try {
       if (plan.agent.kind === 'policy') {
@@ -136,59 +160,77 @@ export async function executeApplicationRun(plan: RunPlan, io: ApplicationRunIo,
     }
     const dir = resolve(plan.out, runId);
     mkdirParents(dir);
-    const seeds = plan.seeds.length >= plan.episodes ? plan.seeds : episodeSeeds(plan.seed, plan.episodes);
+    const seeds = plan.seeds.length >= plan.episodes ? plan.seeds.slice(0, plan.episodes) : episodeSeeds(plan.seed, plan.episodes);
     const config = {
       run: runId,
       simenvVersion: SIMENV_VERSION,
       command: io.argv,
       createdAt: new Date().toISOString(),
-      env: env.options,
+      backend: env.backendKind,
+      mode: plan.mode,
+      stepSeconds: plan.stepSeconds,
+      durationSeconds: plan.durationSeconds,
+      deployments: env.options.deployments,
+      // The scenario is recorded in env, where a single-deployment run's SimEnv puts it.
+      env: plan.scenario !== null ? { ...env.options, scenario: plan.scenario.record } : env.options,
       observationNames: env.observationNames,
       agent: agent.describe?.() ?? { agent: agent.name },
       seed: plan.seed,
-      seeds: seeds.slice(0, plan.episodes),
+      seeds,
+      episodeSeeds: seeds,
+      seedBlocks: plan.seedBlocks,
     };
     writeFileAtomic(join(dir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    const human = !plan.quiet && !plan.json;
-    if (human) io.stdout(`[create] ${env.describe()}\n[start] run ${runId}, agent ${agent.name}, ${plan.episodes} episode(s), seed ${plan.seed}\n`);
+    if (human) io.stdout(`[create] ${env.describe()}\n[start] run ${runId}, agent ${agent.name}, ${seeds.length} episode(s), seed ${plan.seed}\n`);
     const stepsPath = join(dir, RUN_FILES.steps);
     const logSteps = plan.log === 'steps';
     if (logSteps) writeFileSync(stepsPath, '');
-    const episodes: Array<{ episode: number; seed: number; steps: number; return: number; slo: number; cost: number; churn: number }> = [];
-    for (let e = 0; e < plan.episodes; e++) {
-      const seed = seeds[e]!;
-      let r = env.reset({ seed });
-      agent.reset?.(seed);
-      const lines: string[] = logSteps ? [applicationStepLine(runId, r.info, 0, false, false)] : [];
-      const sum = { episode: e, seed, steps: 0, return: 0, slo: 0, cost: 0, churn: 0 };
-      for (;;) {
-        const s = env.step(agent.act(r.observation, r.info));
-        sum.steps++;
-        sum.return += s.reward;
-        sum.slo += s.info.reward.slo;
-        sum.cost += s.info.reward.cost;
-        sum.churn += s.info.reward.churn;
-        if (logSteps) lines.push(applicationStepLine(runId, s.info, s.reward, s.terminated, s.truncated));
-        r = s;
-        if (s.terminated || s.truncated) break;
-      }
-      if (logSteps) appendFileSync(stepsPath, lines.join(''));
-      episodes.push(sum);
-      if (human) io.stdout(`[episode ${e}] seed ${seed}: ${sum.steps} steps, return ${sum.return.toFixed(3)} (slo ${sum.slo.toFixed(3)}, cost ${sum.cost.toFixed(3)}, churn ${sum.churn.toFixed(3)})\n`);
+    let lines: string[] = [];
+    const controller = new AbortController();
+    if (io.handleSignals !== false) {
+      removeSignals = onStopSignals((sig: StopSignal) => {
+        if (controller.signal.aborted) {
+          io.stderr.write(`simenv: ${sig} again: stopping now; ${dir}/summary.json is not written\n`);
+          process.exit(exitCodeOf(sig));
+        }
+        controller.abort(sig);
+        if (!plan.quiet) io.stderr.write(`simenv: ${sig}: finishing the current step and writing the summary (send again to stop at once)\n`);
+      });
     }
+    const outcome = await runApplicationEpisodes({
+      env,
+      agent,
+      seeds,
+      signal: controller.signal,
+      onStep: logSteps ? (info, reward, terminated, truncated) => lines.push(applicationStepLine(runId, info, reward, terminated, truncated)) : undefined,
+      onEpisodeEnd: (sum) => {
+        if (logSteps) appendFileSync(stepsPath, lines.join(''));
+        lines = [];
+        const r = sum.reward;
+        if (human) io.stdout(`[episode ${sum.episode}] seed ${sum.seed}: ${sum.steps} steps, return ${r.total.toFixed(3)} (slo ${r.slo.toFixed(3)}, cost ${r.cost.toFixed(3)}, churn ${r.churn.toFixed(3)})\n`);
+      },
+    });
+    const complete = outcome.episodes.filter((e) => e.complete);
+    const signal = outcome.status === 'interrupted' && typeof controller.signal.reason === 'string' ? controller.signal.reason : null;
     const summary = {
       run: runId,
-      status: 'completed',
+      status: outcome.status,
+      signal,
+      backend: env.backendKind,
       deployments: env.options.deployments,
-      episodes: episodes.length,
-      meanReturn: episodes.reduce((a, x) => a + x.return, 0) / Math.max(1, episodes.length),
-      perEpisode: episodes,
+      episodesRequested: seeds.length,
+      episodes: complete.length,
+      steps: outcome.steps,
+      meanReturn: complete.reduce((a, x) => a + x.reward.total, 0) / Math.max(1, complete.length),
+      perEpisode: outcome.episodes,
     };
     writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
-    if (plan.json) io.stdout(`${JSON.stringify({ dir, ...summary }, null, 2)}\n`);
-    else if (human) io.stdout(`[summary] mean return ${summary.meanReturn.toFixed(3)} over ${episodes.length} episode(s); ${dir}\n`);
-    return 0;
+    io.onApplicationFinished?.({ dir, label: agentLabel(plan.agent), seeds, episodes: outcome.episodes, status: outcome.status, env: env.options as unknown as Record<string, unknown> });
+    if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir, ...summary }, null, 2)}\n`);
+    else if (human) io.stdout(`[summary] mean return ${summary.meanReturn.toFixed(3)} over ${complete.length} episode(s); ${shownPath(dir)}\n`);
+    return outcome.status === 'interrupted' ? exitCodeOf(signal) : 0;
   } finally {
+    removeSignals();
     agent?.dispose?.();
     await env.close();
   }

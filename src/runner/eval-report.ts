@@ -22,6 +22,10 @@ export const EVAL_FILE = 'eval.json';
 const MeanCiSchema = z.strictObject({ n: z.int(), mean: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable() });
 const ComponentsSchema = z.strictObject({ slo: z.number().nullable(), cost: z.number().nullable(), churn: z.number().nullable() });
 
+/** One deployment's part of an application's eval (several deployments). */
+const DeploymentEvalSchema = z.strictObject({ name: z.string(), reward: MeanCiSchema, components: ComponentsSchema });
+export type DeploymentEval = z.infer<typeof DeploymentEvalSchema>;
+
 const AgentEvalSchema = z.strictObject({
   label: z.string().describe('the agent as given, e.g. hpa, hpa(tuned.yaml), static(4), policy(runs/dqn-1)'),
   run: z.string().describe('its run directory'),
@@ -32,6 +36,7 @@ const AgentEvalSchema = z.strictObject({
   cpuSecondsPerEpisode: z.number().nullable(),
   replicaChangesPerEpisode: z.number().nullable(),
   identicalEpisodes: z.array(z.array(z.int())).describe('groups of seeds whose episodes came out identical'),
+  deployments: z.array(DeploymentEvalSchema).optional().describe('several deployments: each one\'s mean episode reward (its part of the sum) and components'),
 });
 
 /** eval.json. */
@@ -50,6 +55,7 @@ export const EvalRecordSchema = z
         wins: z.int(),
         losses: z.int(),
         ties: z.int(),
+        deployments: z.array(DeploymentEvalSchema).optional().describe('several deployments: each one\'s paired difference (agent - baseline)'),
       })
       .nullable(),
   })
@@ -81,11 +87,13 @@ export function buildEvalRecord(agent: EvaluatedAgent, baseline: EvaluatedAgent 
   };
 }
 
-function num(x: number | null, digits = 4): string {
+/** A figure to 4 significant digits, '-' for none. */
+export function num(x: number | null, digits = 4): string {
   return x === null ? '-' : String(Number(x.toPrecision(digits)));
 }
 
-function signed(x: number | null): string {
+/** A difference with its sign, '-' for none. */
+export function signed(x: number | null): string {
   return x === null ? '-' : `${x > 0 ? '+' : ''}${num(x)}`;
 }
 

@@ -1,13 +1,14 @@
-import { relative, join } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../env/errors.js';
 import { readPolicyInfo } from '../agents/registry.js';
 import { agentLabel, loadBaselineRun, type BaselineRun } from './eval-baseline.js';
 import { buildEvalRecord, evalLines, EVAL_FILE, type EvaluatedAgent } from './eval-report.js';
 import { UnpairedEpisodesError } from './eval-stats.js';
 import { executeRun, type RunIo } from './execute-run.js';
+import { executeApplicationEval } from './application-eval.js';
 import { fileSha256 } from './record-run.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
-import { writeFileAtomic } from './run-dir.js';
+import { shownPath, writeFileAtomic } from './run-dir.js';
 import { applyPolicyDefaults, type AgentSpec, type RunPlan } from './run-plan.js';
 
 /**
@@ -24,11 +25,6 @@ interface Finished {
   dir: string;
   summary: SummaryRecord;
   config: RunConfigRecord;
-}
-
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
 }
 
 /** Run one plan, capturing its run directory and summary. */
@@ -79,6 +75,8 @@ function checkSameEnv(baseline: BaselineRun, config: RunConfigRecord): void {
 
 /** Carry out `simenv eval`; resolves to the exit code. */
 export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> {
+  // Several deployments (an application): the same protocol over ApplicationEnv runs.
+  if (planned.deployment.includes(',')) return executeApplicationEval(planned, io);
   let plan = planned;
   // A policy's env defaults (action space, bounds, step) apply to the baseline's run too, so
   // both act in the same env. Applying them again inside executeRun changes nothing.
@@ -120,7 +118,7 @@ export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> 
     const b = await runCapturing({ ...plan, agent, runId: null, quiet: true, json: false, progress: false }, io);
     if (b.code !== 0 || !b.finished) return b.code;
     baselineAgent = { label, run: b.finished.dir, episodes: b.finished.summary.perEpisode };
-    say(`[baseline] ${label}: ${b.finished.summary.episodes} episodes on the same seeds -> ${shown(b.finished.dir)}`);
+    say(`[baseline] ${label}: ${b.finished.summary.episodes} episodes on the same seeds -> ${shownPath(b.finished.dir)}`);
   }
 
   const a = await runCapturing(plan, { ...io, printJson: false });
@@ -137,6 +135,6 @@ export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> 
   const path = join(dir, EVAL_FILE);
   writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
   if (plan.json) io.stdout(`${JSON.stringify({ dir, ...summary, eval: record }, null, 2)}\n`);
-  for (const line of evalLines(record, shown(path))) say(line);
+  for (const line of evalLines(record, shownPath(path))) say(line);
   return 0;
 }

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { relative } from 'node:path';
 import { ConfigError, EnvStateError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv, type SimEnvOptionsInput } from '../env/sim-env.js';
 import type { Agent } from '../agents/agent.js';
@@ -8,13 +7,14 @@ import { TimelineWriter } from './timeline.js';
 import { PhasePrinter } from './phase-printer.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import { agentRecord, buildRunConfig, fileSha256, runMetaOf } from './record-run.js';
-import { checkRunTarget, newRunDirName, RunWriter } from './run-dir.js';
+import { checkRunTarget, kubeRunLabel, newRunDirName, RunWriter, shownPath } from './run-dir.js';
 import { runAgent } from './run-loop.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { applyPolicyDefaults, stepsIn, type RunPlan } from './run-plan.js';
 import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
 import { runWarnings } from './run-warnings.js';
-import { executeApplicationRun } from './application-run.js';
+import { executeApplicationRun, type FinishedApplicationRun } from './application-run.js';
+import { backendLogger } from './backend-log.js';
 
 /**
  * Carry out a `RunPlan`: check the inputs, create the env and the agent, write the run
@@ -34,6 +34,8 @@ export interface RunIo {
   onFinished?: (dir: string, summary: SummaryRecord, config: RunConfigRecord) => void;
   /** With --json: print the run's JSON document (default true; `simenv eval` prints its own). */
   printJson?: boolean;
+  /** An application run (several deployments): called once its summary is written. */
+  onApplicationFinished?: (run: FinishedApplicationRun) => void;
 }
 
 
@@ -47,14 +49,7 @@ function asUsage(err: unknown): unknown {
   return err;
 }
 
-/** A path as the user would type it: relative to the working directory when shorter. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
-}
-
-/** Prefix of the backend's log lines on stderr. */
-export const BACKEND_LOG_PREFIX = '[backend] ';
+export { BACKEND_LOG_PREFIX } from './backend-log.js';
 
 /** Run `plan`; resolves to the exit code (0, or 130/143 when interrupted). Runtime failures throw after the summary is written. */
 export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
@@ -92,18 +87,10 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   );
   const hash = fileSha256(plan.tracePath);
   const envOptions = { ...plan.envOptions };
-  if (plan.backend === 'kube' && /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runId)) {
+  if (plan.backend === 'kube' && kubeRunLabel(runId) !== null) {
     envOptions.kube = { ...(envOptions.kube as Record<string, unknown>), runId };
   }
-  // The backend's progress (kube: preflight warnings, settle time, retries, falling behind the
-  // wall clock) goes to stderr in human and --json mode alike: stdout stays the phases or the
-  // one JSON document. --quiet means errors only.
-  const backendLog = plan.quiet
-    ? undefined
-    : (message: string): void => {
-        bar.clear();
-        io.stderr.write(message.split('\n').map((l) => `${BACKEND_LOG_PREFIX}${l}\n`).join(''));
-      };
+  const backendLog = backendLogger(io.stderr, plan.quiet, () => bar.clear());
   let env: SimEnv;
   try {
     env = await SimEnv.create(envOptions as SimEnvOptionsInput, backendLog ? { log: backendLog } : undefined);
@@ -202,7 +189,7 @@ export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
     const s = outcome.summary;
     io.onFinished?.(writer.dir, s, config);
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir: writer.dir, ...s }, null, 2)}\n`);
-    else if (human) printer.summary(s, shown(writer.dir));
+    else if (human) printer.summary(s, shownPath(writer.dir));
     if (s.status === 'failed') throw outcome.error;
     if (s.status === 'interrupted') return exitCodeOf(s.signal);
     return 0;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { SimEnvError, UsageError } from '../env/errors.js';
 import { JsonlLog, writeAll, type JsonlLogOptions, type LogFlush } from './jsonl-log.js';
 import { writeError } from './write-error.js';
@@ -50,6 +50,17 @@ export function checkRunId(runId: string): void {
   if (!RUN_ID_RE.test(runId)) {
     throw new UsageError(`--run-id: expected letters, digits, '.', '_' or '-' (at most 128, not starting with a symbol), got "${runId}"`);
   }
+}
+
+/** A path as the user would type it: relative to the working directory when shorter. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
+}
+
+/** A run id short and plain enough to label the kube backend's objects with (a label value), else null. */
+export function kubeRunLabel(runId: string): string | null {
+  return /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runId) ? runId : null;
 }
 
 /**

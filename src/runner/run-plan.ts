@@ -255,7 +255,7 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     if (f.trace === undefined) throw new UsageError('--trace: expected a trace file (--trace FILE), or a scenario (--scenario NAME|FILE)');
     if (f.deploy === undefined) throw new UsageError('--deploy: expected the deployment to control (--deploy NAME or NS/NAME)');
   }
-  const deployment = f.deploy !== undefined ? deploymentOf(f.deploy, f.ns) : String(scenario!.options.deployment);
+  const deployment = f.deploy !== undefined ? deploymentOf(f.deploy, f.ns) : scenarioDeployment(scenario!);
   const tracePath = f.trace ?? String(scenario!.options.trace);
   if (f.runId !== undefined) checkRunId(f.runId);
 
@@ -313,7 +313,10 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   if (!opts.evalMode && f.seeds !== undefined) throw new UsageError('--seeds: only `simenv eval` takes --seeds; use --seed N');
   if (!opts.evalMode && f.baseline !== undefined) throw new UsageError('--baseline: only `simenv eval` compares with a baseline');
   let baseline = f.baseline !== undefined ? parseBaselineSpec(f.baseline) : null;
-  if (baseline?.kind === 'agent' && baseline.hpaFile !== undefined) baseline = { ...baseline, hpa: readHpaManifestFlag(baseline.hpaFile, '--baseline') };
+  if (baseline?.kind === 'agent' && baseline.hpaFile !== undefined) {
+    // Several deployments: a multi-document file or a directory, read by the application run.
+    baseline = { ...baseline, hpa: deployment.includes(',') ? { file: baseline.hpaFile, options: {} } : readHpaManifestFlag(baseline.hpaFile, '--baseline') };
+  }
   let shape: EpisodeShape;
   if (scenario !== null) {
     // A scenario's episodes are multi-step at its step length and horizon (steps); --step and --duration override.
@@ -330,9 +333,6 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
     backend: f.backend,
     seed: f.seed,
   };
-  if (opts.evalMode && deployment.includes(',')) {
-    throw new UsageError('--deploy: `simenv eval` takes one deployment; several (a,b,c) run with `simenv run` for now', { hint: 'simenv run --deploy a,b,c --agent hpa --episodes N' });
-  }
   if (f.timeline && deployment.includes(',')) {
     throw new UsageError('--timeline: expected one deployment (the timeline follows the controlled one), got several', { hint: 'leave --timeline out, or run one deployment' });
   }
@@ -403,6 +403,12 @@ export function planRun(raw: Record<string, unknown>, opts: { evalMode?: boolean
   };
 }
 
+/** The deployment a scenario controls, `NS/NAME`, or its deployments joined with commas (an application). */
+function scenarioDeployment(scenario: ResolvedScenario): string {
+  const o = scenario.options as { deployment?: unknown; deployments?: unknown };
+  return Array.isArray(o.deployments) ? o.deployments.map(String).join(',') : String(o.deployment);
+}
+
 /** A scenario's ConfigError comes from a flag: exit 2, naming --scenario. */
 function asScenarioUsage(err: unknown): unknown {
   if (err instanceof ConfigError) return new UsageError(`--scenario: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : undefined);
@@ -467,11 +473,22 @@ export function applyPolicyDefaults(plan: RunPlan, info: PolicyInfo): RunPlan {
     env.maxReplicas = max;
   }
 
+  return withPolicyEpisodeShape({ ...plan, envOptions: env }, trained);
+}
+
+/**
+ * Without --step, a policy's episodes have the shape it was trained with: multi-step at its
+ * step length (`--duration` bounding them), or one step if it learned one-step episodes.
+ * `trained` is the SimEnv (or ApplicationEnv) options of its policy.json.
+ */
+export function withPolicyEpisodeShape(plan: RunPlan, trained: { stepSeconds?: number | undefined; oneStep?: { durationSeconds: number } | null | undefined }): RunPlan {
+  const g = plan.given;
   let shape: EpisodeShape = { mode: plan.mode, durationSeconds: plan.durationSeconds, stepSeconds: plan.stepSeconds };
   if (g.stepSeconds === undefined) {
     if (trained.oneStep) shape = episodeShape(undefined, g.durationSeconds ?? trained.oneStep.durationSeconds);
     else if (trained.stepSeconds !== undefined) shape = episodeShape(trained.stepSeconds, g.durationSeconds, "the policy's step of");
   }
+  const env: Record<string, unknown> = { ...plan.envOptions };
   shapeEnvOptions(env, shape);
   return { ...plan, ...shape, envOptions: env };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLICATION_STEP_FIELDS } from '../../src/runner/application-run.js';
-import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
+import { cliInProcess, DSB_TRACE, readJsonl, spawnCli, tempDir, waitFor } from './helpers.js';
 
 const MANIFEST = (name: string, max: number): string => `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -13,11 +13,16 @@ spec:
   maxReplicas: ${max}
 `;
 
+/** stderr without the backend's [backend] lines (memory: its nodes and workloads). */
+const errors = (err: string): string[] => err.split('\n').filter((l) => l !== '' && !l.startsWith('[backend] '));
+
+const DEPLOY3 = 'nginx-thrift,compose-post-service,text-service';
+
 describe('simenv run --deploy a,b,c (an application run)', () => {
   it('logs a step line per step with one column per deployment and field, and a summary', async () => {
     const out = tempDir();
     const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'nginx-thrift,compose-post-service,text-service', '--ns', 'dsb', '--agent', 'hpa', '--step', '15', '--episodes', '2', '--out', out, '--run-id', 'app']);
-    expect(r.err).toBe('');
+    expect(errors(r.err)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('3 deployments [dsb/nginx-thrift, dsb/compose-post-service, dsb/text-service]');
     const rows = readJsonl(join(out, 'app', 'step.jsonl')) as Array<Record<string, number>>;
@@ -28,11 +33,11 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
     const sumOfParts = ['dsb/nginx-thrift', 'dsb/compose-post-service', 'dsb/text-service'].reduce((s, d) => s + rows[5]![`${d}.reward`]!, 0);
     expect(rows[5]!.reward).toBeCloseTo(sumOfParts, 9);
     expect(Math.max(...rows.map((x) => x['dsb/nginx-thrift.applied']!))).toBeGreaterThan(1); // the HPA scaled up
-    const summary = JSON.parse(readFileSync(join(out, 'app', 'summary.json'), 'utf8')) as { status: string; perEpisode: Array<{ steps: number; return: number }> };
+    const summary = JSON.parse(readFileSync(join(out, 'app', 'summary.json'), 'utf8')) as { status: string; perEpisode: Array<{ steps: number; reward: { total: number } }> };
     expect(summary.status).toBe('completed');
     expect(summary.perEpisode.map((e) => e.steps)).toEqual([76, 76]);
     const total = rows.filter((x) => x.episode === 0).reduce((s, x) => s + x.reward!, 0);
-    expect(summary.perEpisode[0]!.return).toBeCloseTo(total, 9);
+    expect(summary.perEpisode[0]!.reward.total).toBeCloseTo(total, 9);
   });
 
   it('hpa takes one manifest per deployment (multi-document --hpa)', async () => {
@@ -40,7 +45,7 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
     const file = join(out, 'hpas.yaml');
     writeFileSync(file, `${MANIFEST('nginx-thrift', 3)}---\n${MANIFEST('text-service', 2)}`);
     const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'dsb/nginx-thrift,dsb/text-service', '--agent', 'hpa', '--hpa', file, '--step', '15', '--out', out, '--run-id', 'm']);
-    expect(r.err).toBe('');
+    expect(errors(r.err)).toEqual([]);
     expect(r.code).toBe(0);
     const rows = readJsonl(join(out, 'm', 'step.jsonl')) as Array<Record<string, number>>;
     expect(Math.max(...rows.map((x) => x['dsb/nginx-thrift.applied']!))).toBe(3); // the manifest's maxReplicas
@@ -49,7 +54,7 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
   it('--call-graph routes demand through the graph and logs the end-to-end columns', async () => {
     const out = tempDir();
     const r = await cliInProcess(['run', '--trace', DSB_TRACE, '--deploy', 'nginx-thrift,home-timeline-service,compose-post-service', '--ns', 'dsb', '--call-graph', 'dsb-social-network', '--agent', 'trace', '--step', '15', '--out', out, '--run-id', 'cg']);
-    expect(r.err).toBe('');
+    expect(errors(r.err)).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('call-graph demand (27 edges, entries dsb/nginx-thrift)');
     const rows = readJsonl(join(out, 'cg', 'step.jsonl')) as Array<Record<string, number>>;
@@ -78,4 +83,24 @@ describe('simenv run --deploy a,b,c (an application run)', () => {
     expect(empty.err).toMatch(/without empty names/);
     expect(existsSync(join(out, 'x'))).toBe(false);
   });
+
+  it('SIGINT finishes the step in flight, writes an interrupted summary of whole episodes and exits 130', async () => {
+    const out = tempDir();
+    const child = spawnCli(['run', '--trace', DSB_TRACE, '--deploy', DEPLOY3, '--ns', 'dsb', '--agent', 'hpa', '--step', '15', '--episodes', '100000', '--log', 'none', '--out', out, '--run-id', 'sig']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.includes('[episode 3]'), 'four episodes');
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const summary = JSON.parse(readFileSync(join(out, 'sig', 'summary.json'), 'utf8')) as { status: string; signal: string; episodes: number; episodesRequested: number; perEpisode: Array<{ complete: boolean; steps: number }> };
+    expect(summary).toMatchObject({ status: 'interrupted', signal: 'SIGINT', episodesRequested: 100000 });
+    expect(summary.episodes).toBeGreaterThanOrEqual(4);
+    expect(summary.perEpisode.filter((e) => e.complete)).toHaveLength(summary.episodes);
+    expect(summary.perEpisode.length - summary.episodes).toBeLessThanOrEqual(1); // at most the episode cut short
+  }, 60_000);
 });

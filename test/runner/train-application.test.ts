@@ -41,7 +41,7 @@ describe('training PPO on an application (several deployments)', () => {
     // greedy and deterministic: the same run twice gives the same returns
     const ra = JSON.parse(readFileSync(join(runs, 'a', 'summary.json'), 'utf8'));
     const rb = JSON.parse(readFileSync(join(runs, 'b', 'summary.json'), 'utf8'));
-    expect(ra.perEpisode[0].return).toBe(rb.perEpisode[0].return);
+    expect(ra.perEpisode[0].reward.total).toBe(rb.perEpisode[0].reward.total);
     expect(JSON.parse(readFileSync(join(runs, 'a', 'config.json'), 'utf8')).agent.head).toBe('factorised');
 
     // the loaded network acts per component: its action is each slice's argmax

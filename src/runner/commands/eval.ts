@@ -17,7 +17,7 @@ export function registerEvalCommands(program: Command): void {
     .command('eval')
     .description('evaluate an agent (--agent NAME) or a trained policy (--policy DIR) over seeds; one run directory')
     .option('--seeds <list>', 'seeds as a list and/or ranges (1,2,3 or 1..10), --episodes episodes each (default: --seed)')
-    .option('--baseline <agent|dir>', 'compare with a baseline on the same episode seeds: an agent run here (hpa, hpa:FILE, hpa:N, static:N, trace, random) or an earlier eval run directory')
+    .option('--baseline <agent|dir>', 'compare with a baseline on the same episode seeds: an agent run here (hpa, hpa:FILE, hpa:N, static:N, trace, random; with several deployments hpa:FILE|DIR holds a manifest per deployment) or an earlier eval run directory (one deployment only)')
     .addHelpText(
       'after',
       `
@@ -35,6 +35,13 @@ Examples:
   simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --duration 300 --seeds 1,2,3
   simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy dsb/compose-post-service --step 15 --seeds 1..10 \
     --agent hpa --hpa examples/hpa/tuned.yaml --baseline hpa:examples/hpa/default.yaml
+  simenv eval --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift,compose-post-service,text-service --ns dsb \\
+    --policy runs/ppo-app --baseline hpa --episode-start random --duration 300 --seeds 1..10
+  simenv eval --scenario social-network-app --split heldout --agent hpa --baseline trace --seeds 1..5
+
+Several deployments (--deploy a,b,c, or a scenario that declares deployments): an episode's
+reward is the sum over the deployments; eval.json and the [eval] lines add each deployment's
+part, and with --baseline its paired difference.
 
 Every eval writes eval.json: per agent the mean episode reward with a 95% bootstrap interval
 and its components; with --baseline, the paired differences on the same episode seeds; and

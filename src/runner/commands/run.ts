@@ -12,12 +12,12 @@ import { addEnvFlags, oneOf } from './env-flags.js';
 export function addRunOptions(cmd: Command): Command {
   cmd
     .option('--trace <file>', 'SimKube trace file (.sktrace, msgpack v2); required without --scenario')
-    .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME; required without --scenario')
+    .option('--deploy <name>', 'deployment the agent controls: NAME (with --ns) or NS/NAME, or several as a,b,c (an application, MultiDiscrete actions); required without --scenario')
     .option('--ns <namespace>', "the deployment's namespace in the trace")
     .option('--call-graph <name|file>', 'with --deploy a,b,c: demand flows through this call graph (dsb-social-network, or a JSON/YAML file of { graph: { edges }, entries }; docs/env.md)')
     .option('--target <n>', 'hold N replicas (a static agent); with --agent hpa: the target CPU utilisation in percent')
     .option('--agent <name>', 'baseline agent: static, random, trace or hpa; with --backend kube also k8s-hpa (the cluster\'s own HPA controller scales)')
-    .option('--hpa <file>', 'an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON, see examples/hpa/): --agent hpa runs it in memory, --agent k8s-hpa applies it to the cluster')
+    .option('--hpa <file>', 'an autoscaling/v2 HorizontalPodAutoscaler manifest (YAML or JSON, see examples/hpa/): --agent hpa runs it in memory, --agent k8s-hpa applies it to the cluster; with --deploy a,b,c: a multi-document file or a directory, one manifest per deployment (default HPA for the others)')
     .option('--policy <dir>', "a trained policy directory (simenv train --out DIR); the action space, replica bounds and step length default to the policy's")
     .option('--duration <seconds>', `episode length, simulated seconds (one-step default ${DEFAULT_ONE_STEP_SECONDS}; multi-step default: to the end of the trace)`)
     .option('--step <seconds>', 'multi-step episodes with a decision every SECONDS (without it: one step, the action held for --duration)')
@@ -79,7 +79,14 @@ Examples:
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift --ns dsb --agent hpa --step 15 --episodes 3
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --policy runs/dqn-1 --episodes 5
   simenv run --trace examples/traces/dsb-scaling.sktrace --deploy dsb/nginx-thrift --agent hpa --step 15 \\
-    --backend kube --kube-ns simenv-a --speed 10`,
+    --backend kube --kube-ns simenv-a --speed 10
+  simenv run --trace examples/traces/dsb-scaling.sktrace --deploy nginx-thrift,compose-post-service,text-service --ns dsb \\
+    --agent hpa --step 15 --duration 120 --backend kube --kube-ns simenv-a --speed 10
+  simenv run --scenario social-network-app --agent hpa --split heldout
+
+With --deploy a,b,c (or a scenario that declares deployments) one agent scales several
+deployments: step.jsonl has a column per deployment and field (\`<ns/name>.<field>\`); see
+docs/runs.md, "Several deployments".`,
     );
   addRunOptions(run).action(async (raw: Record<string, unknown>, cmd: Command) => {
     const code = await executeRun(planRun(raw), { stdout: (t) => process.stdout.write(t), stderr: process.stderr, argv: cmdArgv(cmd) });

@@ -4,6 +4,8 @@ import type { DemandOptions } from '../../env/options.js';
 import type { Scenario, SplitName } from '../../env/scenario.js';
 import { builtInScenarioDir, builtInScenarioNames, loadScenario, readScenarioFile, type LoadedScenario } from '../../env/scenario-files.js';
 import { basename } from 'node:path';
+import { resolveScenario } from '../../env/scenario-resolve.js';
+import type { ApplicationOptionsInput } from '../../env/application/application-options.js';
 
 /**
  * `simenv scenarios list|show|validate`: the built-in scenarios (examples/scenarios/) and
@@ -24,6 +26,11 @@ export function describeDemand(d: DemandOptions | undefined): string {
   return `${d.points.length} inline points`;
 }
 
+/** What a scenario controls: its deployment, or `N deployments` (an application). */
+export function describeControlled(s: Scenario): string {
+  return s.deployments !== undefined ? `${s.deployments.length} deployments${s.callGraph ? ' (call graph)' : ''}` : String(s.deployment);
+}
+
 function splitsOf(s: Scenario): string {
   return Object.entries(s.splits ?? {})
     .map(([k, v]) => `${k} ${v!.windows.map(([a, b]) => `${a}:${b}`).join(',')}${v!.demand ? ` (${describeDemand(v!.demand)})` : ''}`)
@@ -36,7 +43,9 @@ export async function checkScenario(loaded: LoadedScenario): Promise<string[]> {
   const checked: string[] = [];
   const splits = [undefined, ...(Object.keys(loaded.scenario.splits ?? {}) as SplitName[])];
   for (const split of splits) {
-    const env = await SimEnv.create({ scenario: ref, ...(split !== undefined ? { split } : {}) });
+    const input = { scenario: ref, ...(split !== undefined ? { split } : {}) };
+    // Several deployments: the resolved options are an ApplicationEnv's (SimEnv.create picks it by `deployments`).
+    const env = loaded.scenario.deployments !== undefined ? await SimEnv.create(resolveScenario(input).options as unknown as ApplicationOptionsInput) : await SimEnv.create(input);
     try {
       env.reset({ seed: 0 });
       checked.push(split ?? '(no split)');
@@ -57,7 +66,7 @@ export function registerScenarioCommands(program: Command): void {
     .action((o: { json?: boolean }) => {
       const rows = builtInScenarioNames().map((name) => {
         const { scenario: s } = loadScenario(name);
-        return { name, deployment: s.deployment, demand: describeDemand(s.demand), splits: Object.keys(s.splits ?? {}), description: s.description };
+        return { name, deployment: describeControlled(s), demand: describeDemand(s.demand), splits: Object.keys(s.splits ?? {}), description: s.description };
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -83,7 +92,7 @@ export function registerScenarioCommands(program: Command): void {
       const s = loaded.scenario;
       process.stdout.write(
         `${s.name}: ${s.description}\n` +
-          `file: ${loaded.file}\ntrace: ${s.trace}\ndeployment: ${s.deployment}\ndemand: ${describeDemand(s.demand)}\n` +
+          `file: ${loaded.file}\ntrace: ${s.trace}\n${s.deployments !== undefined ? `deployments: ${s.deployments.join(', ')}` : `deployment: ${s.deployment}`}\n${s.callGraph ? `callGraph: ${typeof s.callGraph.graph === 'string' ? s.callGraph.graph : `${s.callGraph.graph.edges.length} edges`}\n` : ''}demand: ${describeDemand(s.demand)}\n` +
           `splits: ${splitsOf(s) || '(none)'}\n` +
           `${JSON.stringify(s, null, 2)}\n`,
       );
@@ -95,6 +104,6 @@ export function registerScenarioCommands(program: Command): void {
     .action(async (file: string) => {
       const loaded = readScenarioFile(file);
       const checked = await checkScenario(loaded);
-      process.stdout.write(`ok: ${file}: scenario ${loaded.scenario.name}, ${loaded.scenario.deployment}, ${describeDemand(loaded.scenario.demand)}; built ${checked.join(', ')}\n`);
+      process.stdout.write(`ok: ${file}: scenario ${loaded.scenario.name}, ${describeControlled(loaded.scenario)}, ${describeDemand(loaded.scenario.demand)}; built ${checked.join(', ')}\n`);
     });
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { describeError, UsageError } from '../../env/errors.js';
+import { ConfigError, describeError, UsageError } from '../../env/errors.js';
 import { trainAgent, TrainOptionsSchema, type TrainOptionsInput } from '../train/train-loop.js';
 
 const TF_BACKENDS = TrainOptionsSchema.shape.tfBackend.unwrap().options;
@@ -9,6 +9,8 @@ import { intFlag, parseFlags, positiveNumberFlag } from './flags.js';
 import { addEnvFlags, checkEnvFlags, ENV_FLAG_SHAPE, enumFlag, envOverrides, windowFlag } from './env-flags.js';
 import { SimEnvOptionsSchema } from '../../env/options.js';
 import { loadScenario } from '../../env/scenario-files.js';
+import { resolveScenario } from '../../env/scenario-resolve.js';
+import type { SplitName } from '../../env/scenario.js';
 import { exitCodeOf, onStopSignals, type StopSignal } from '../stop-signals.js';
 
 /**
@@ -47,6 +49,17 @@ const TrainFlagsSchema = z.strictObject({
 });
 type TrainFlags = z.output<typeof TrainFlagsSchema>;
 
+/** The options of an application scenario (its deployments aside), for `split`; a usage error naming --scenario when it does not resolve. */
+function applicationScenarioOptions(scenario: string, split: SplitName | undefined): Record<string, unknown> {
+  try {
+    const { deployments: _d, ...options } = resolveScenario({ scenario, ...(split !== undefined ? { split } : {}) }).options as Record<string, unknown>;
+    return options;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--scenario: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : undefined);
+    throw err;
+  }
+}
+
 /** Turn validated flags into trainer options (UsageError for combinations that make no sense). */
 export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   checkEnvFlags({ ...f, window: undefined });
@@ -72,8 +85,14 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
       return d;
     });
   if (deployments.length === 0 && f.scenario === undefined) throw new UsageError(`--deploy: expected NAME, NS/NAME or a comma-separated list, got "${f.deploy}"`);
+  // A scenario of several deployments (an application) trains one agent on all of them: its
+  // resolved options (deployments, call graph, windows) are an ApplicationEnv's.
+  const appScenario = f.scenario !== undefined && deployments.length === 0 ? loadScenario(f.scenario).scenario.deployments : undefined;
+  if (appScenario !== undefined) deployments.push(...appScenario);
+  const application = f.application === true || appScenario !== undefined;
   const env: Record<string, unknown> = {
-    ...(f.scenario !== undefined ? { scenario: f.scenario, ...(split !== undefined ? { split } : {}) } : {}),
+    ...(appScenario !== undefined ? applicationScenarioOptions(f.scenario!, split) : {}),
+    ...(f.scenario !== undefined && appScenario === undefined ? { scenario: f.scenario, ...(split !== undefined ? { split } : {}) } : {}),
     ...(f.trace !== undefined ? { trace: f.trace } : {}),
     ...envOverrides(f),
     actionMode: f.actionMode,
@@ -94,7 +113,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   } else if (f.horizon !== undefined && f.scenario === undefined && f.episodeStart === undefined) {
     env.episodeStart = { type: 'random-window' };
   }
-  if (f.application === true && deployments.length < 2) {
+  if (application && deployments.length < 2) {
     throw new UsageError(`--application: expected --deploy with at least two deployments (a,b,c), got ${deployments.length === 0 ? 'none' : deployments[0]}`, {
       hint: 'list the deployments one agent scales together, e.g. --deploy nginx-thrift,compose-post-service --ns dsb',
     });
@@ -112,7 +131,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
   if (f.lr !== undefined) hyper.learningRate = f.lr;
   return {
     agent: f.agent,
-    env: f.application === true ? { ...env, deployments } : deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
+    env: application ? { ...env, deployments } : deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
     steps: f.steps,
     seed: f.seed,
     numEnvs: f.envs,

@@ -89,6 +89,11 @@ export async function tuneHpa(o: TuneHpaOptions): Promise<TuneHpaResult> {
   const t0 = performance.now();
   const log = o.log ?? ((): void => {});
   const loaded = loadScenario(o.scenario);
+  if (loaded.scenario.deployments !== undefined) {
+    throw new UsageError(`--scenario: expected a scenario of one deployment (the search tunes one HPA), got ${loaded.scenario.name} with ${loaded.scenario.deployments.length} deployments`, {
+      hint: 'tune the HPA of one of its deployments with a scenario of that deployment; docs/scenarios.md',
+    });
+  }
   const splits = loaded.scenario.splits ?? {};
   if (!splits.train) {
     throw new UsageError(`--scenario: expected a scenario with a train split (tuning never looks at held-out load), got ${loaded.scenario.name} with ${Object.keys(splits).join(', ') || 'none'}`, {
