@@ -16,6 +16,8 @@ import { TraceAgent } from './trace-agent.js';
 
 /** Agents `createAgent` can build from options alone. */
 export const BASELINE_AGENT_NAMES = ['static', 'random', 'trace', 'hpa'] as const;
+import { HpaResidual, HpaResidualAgent, policyHpaResidual } from './hpa-residual.js';
+
 /** Agents that come from training (`simenv train`), loaded with `loadAgent(dir)`. */
 export const LEARNED_AGENT_NAMES = ['dqn', 'ppo'] as const;
 /** Agents that hand scaling to a controller in the cluster (kube backend only). */
@@ -84,7 +86,13 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
  */
 export async function loadAgent(policyDir: string, ctx: AgentContext): Promise<Agent> {
   const { loadPolicyAgent } = await import('./learned/policy-agent.js');
-  return loadPolicyAgent(policyDir, ctx);
+  const { readPolicyMetadata, resolvePolicyDir } = await import('./learned/policy-metadata.js');
+  const dir = resolvePolicyDir(policyDir);
+  // A policy trained on top of an HPA acts through it (src/agents/hpa-residual.ts).
+  const residual = policyHpaResidual(await readPolicyMetadata(dir), dir);
+  if (residual === undefined) return loadPolicyAgent(dir, ctx);
+  const r = new HpaResidual(ctx, residual);
+  return new HpaResidualAgent(ctx, residual, await loadPolicyAgent(dir, r.ctx));
 }
 
 /** What a saved policy was trained for (its policy.json), e.g. to build a matching eval env. */
@@ -112,5 +120,8 @@ export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
       hint: `run it with --deploy ${m.action.deployments.join(',')}`,
     });
   }
-  return { dir, agent: m.agent, envOptions: m.envOptions, action: { n: m.action.n, start: m.action.start, mode: m.action.mode }, observationShape: m.observation.shape };
+  // An HPA-residual policy acts in the env's absolute replica counts (its own actions are corrections).
+  const envAction = policyHpaResidual(m, dir)?.envAction;
+  const action = envAction !== undefined ? { ...envAction, mode: 'absolute' as const } : { n: m.action.n, start: m.action.start, mode: m.action.mode };
+  return { dir, agent: m.agent, envOptions: m.envOptions, action, observationShape: m.observation.shape };
 }
