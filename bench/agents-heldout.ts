@@ -12,7 +12,7 @@ import type { EpisodeSummary } from '../src/runner/records.js';
 import { planSeeds } from '../src/runner/seed-plan.js';
 import { agentEpisodes, scenarioSplitEnv } from '../src/runner/tune/split-episodes.js';
 import { tuneHpa } from '../src/runner/tune/tune-hpa.js';
-import { ZOO_DQN_HYPER } from '../src/runner/zoo/policy-zoo.js';
+import { ZOO_DQN_HYPER, ZOO_DQN_STEPS, ZOO_RESIDUAL_DELTA } from '../src/runner/zoo/policy-zoo.js';
 import { loadScenario } from '../src/env/scenario-files.js';
 import type { SplitName } from '../src/env/scenario.js';
 
@@ -27,7 +27,9 @@ import type { SplitName } from '../src/env/scenario.js';
  *   (`simenv tune hpa --seed 1`, 200 candidates), the static count (best of the range over 32
  *   training episodes), the learned agent's hyper-parameters (the zoo's, src/runner/zoo/).
  * - Learned: one model per training seed (default 5), `simenv train --scenario S` (train
- *   split) in absolute actions over the scenario's replica range, the HPA's action space.
+ *   split) in an env of absolute actions over the scenario's replica range (the HPA's action
+ *   space); by default correcting the tuned HPA by at most 2 replicas (`--hpa-residual`, the
+ *   manifest written from this very tuning), as the zoo trains.
  * - Every agent is evaluated on the same held-out episode seeds (default 1..20) in the same
  *   env (`simenv eval --scenario S --split heldout` builds it the same way).
  * - Paired differences are against the tuned HPA. For the learned agent: per training seed
@@ -36,7 +38,8 @@ import type { SplitName } from '../src/env/scenario.js';
  *   that interval is above zero.
  *
  * Knobs: AGENTS_HELDOUT_SCENARIOS (compose-post-bursty,nginx-diurnal,post-storage-diurnal2),
- * AGENTS_HELDOUT_SEEDS (1,2,3,4,5), AGENTS_HELDOUT_STEPS (100000), AGENTS_HELDOUT_AGENT (dqn),
+ * AGENTS_HELDOUT_SEEDS (1,2,3,4,5), AGENTS_HELDOUT_STEPS (the zoo's, 60000), AGENTS_HELDOUT_AGENT (dqn),
+ * AGENTS_HELDOUT_RESIDUAL (largest correction to the tuned HPA, the zoo's 2; 0: absolute actions),
  * AGENTS_HELDOUT_HYPER (JSON; default the zoo's), AGENTS_HELDOUT_EPISODES (20),
  * AGENTS_BENCH_OUT (output root; trained models already there are reused).
  */
@@ -44,12 +47,13 @@ import type { SplitName } from '../src/env/scenario.js';
 const env = process.env;
 const SCENARIOS = (env.AGENTS_HELDOUT_SCENARIOS ?? 'compose-post-bursty,nginx-diurnal,post-storage-diurnal2').split(',').map((s) => s.trim());
 const TRAIN_SEEDS = (env.AGENTS_HELDOUT_SEEDS ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim()));
-const STEPS = Number(env.AGENTS_HELDOUT_STEPS ?? 100_000);
+const STEPS = Number(env.AGENTS_HELDOUT_STEPS ?? ZOO_DQN_STEPS);
 const AGENT = (env.AGENTS_HELDOUT_AGENT ?? 'dqn') as 'dqn' | 'ppo';
 const HYPER = env.AGENTS_HELDOUT_HYPER !== undefined ? (JSON.parse(env.AGENTS_HELDOUT_HYPER) as Record<string, unknown>) : AGENT === 'dqn' ? ZOO_DQN_HYPER : {};
 const EPISODES = Number(env.AGENTS_HELDOUT_EPISODES ?? 20);
-/** Residual corrections to the tuned HPA (src/agents/hpa-residual.ts), largest delta; unset: absolute actions. */
-const RESIDUAL = env.AGENTS_HELDOUT_RESIDUAL !== undefined && env.AGENTS_HELDOUT_RESIDUAL !== '' && env.AGENTS_HELDOUT_RESIDUAL !== '0' ? Number(env.AGENTS_HELDOUT_RESIDUAL) : undefined;
+/** Residual corrections to the tuned HPA (src/agents/hpa-residual.ts), largest delta (default the zoo's); 0: absolute actions. */
+const RESIDUAL_RAW = Number(env.AGENTS_HELDOUT_RESIDUAL ?? ZOO_RESIDUAL_DELTA);
+const RESIDUAL = RESIDUAL_RAW > 0 ? RESIDUAL_RAW : undefined;
 const LABEL = RESIDUAL !== undefined ? `${AGENT}+hpa` : AGENT;
 const BOOT = { seed: 1, resamples: 2000, level: 0.95 };
 
