@@ -72,11 +72,9 @@ describe('HpaResidual', () => {
 
   it('the wrapper env and the agent see the same observations (one definition)', () => {
     const wrapped = new HpaResidualEnv(env, { hpa: HPA });
-    const agent = new HpaResidualAgent(env.agentContext, { hpa: HPA }, constant(0));
     const seen: Float32Array[] = [];
     const spy: Agent = { name: 'spy', act: (o: Float32Array): Action => (seen.push(o.slice()), 1) };
     const agent2 = new HpaResidualAgent(env.agentContext, { hpa: HPA }, spy);
-    void agent;
     let r = wrapped.reset({ seed: 3 });
     const viaEnv: Float32Array[] = [r.observation.slice()];
     for (let t = 0; t < 10; t++) viaEnv.push(wrapped.step(1).observation.slice());
@@ -96,6 +94,8 @@ describe('HpaResidual', () => {
     const k = OBSERVATION_FIELDS.indexOf('demand');
     const lag1 = viaEnv[0]!.length - 3;
     for (let t = 1; t < viaEnv.length; t++) expect(viaEnv[t]![lag1]).toBe(viaEnv[t - 1]![k]);
+    // ... and demandLag3 at step t is the demand at step t - 3.
+    for (let t = 3; t < viaEnv.length; t++) expect(viaEnv[t]![lag1 + 2]).toBe(viaEnv[t - 3]![k]);
     r = wrapped.reset({ seed: 3 });
     expect(r.observation[lag1]).toBe(r.observation[k]);
   });
