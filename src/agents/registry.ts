@@ -8,6 +8,7 @@ import { K8sHpaAgent } from './k8s-hpa-agent.js';
 import { RandomAgent } from './random-agent.js';
 import { StaticAgent } from './static-agent.js';
 import { TraceAgent } from './trace-agent.js';
+import { HpaResidual, HpaResidualAgent, policyHpaResidual } from './hpa-residual.js';
 
 /**
  * Agents by name, for the runner and the CLI. Baselines are built from options; learned agents
@@ -16,8 +17,6 @@ import { TraceAgent } from './trace-agent.js';
 
 /** Agents `createAgent` can build from options alone. */
 export const BASELINE_AGENT_NAMES = ['static', 'random', 'trace', 'hpa'] as const;
-import { HpaResidual, HpaResidualAgent, policyHpaResidual } from './hpa-residual.js';
-
 /** Agents that come from training (`simenv train`), loaded with `loadAgent(dir)`. */
 export const LEARNED_AGENT_NAMES = ['dqn', 'ppo'] as const;
 /** Agents that hand scaling to a controller in the cluster (kube backend only). */
