@@ -8,6 +8,7 @@ import { K8sHpaAgent } from './k8s-hpa-agent.js';
 import { RandomAgent } from './random-agent.js';
 import { StaticAgent } from './static-agent.js';
 import { TraceAgent } from './trace-agent.js';
+import { HpaResidual, HpaResidualAgent, policyHpaResidual } from './hpa-residual.js';
 
 /**
  * Agents by name, for the runner and the CLI. Baselines are built from options; learned agents
@@ -84,7 +85,13 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
  */
 export async function loadAgent(policyDir: string, ctx: AgentContext): Promise<Agent> {
   const { loadPolicyAgent } = await import('./learned/policy-agent.js');
-  return loadPolicyAgent(policyDir, ctx);
+  const { readPolicyMetadata, resolvePolicyDir } = await import('./learned/policy-metadata.js');
+  const dir = resolvePolicyDir(policyDir);
+  // A policy trained on top of an HPA acts through it (src/agents/hpa-residual.ts).
+  const residual = policyHpaResidual(await readPolicyMetadata(dir), dir);
+  if (residual === undefined) return loadPolicyAgent(dir, ctx);
+  const r = new HpaResidual(ctx, residual);
+  return new HpaResidualAgent(ctx, residual, await loadPolicyAgent(dir, r.ctx));
 }
 
 /** What a saved policy was trained for (its policy.json), e.g. to build a matching eval env. */
@@ -112,5 +119,8 @@ export async function readPolicyInfo(policyDir: string): Promise<PolicyInfo> {
       hint: `run it with --deploy ${m.action.deployments.join(',')}`,
     });
   }
-  return { dir, agent: m.agent, envOptions: m.envOptions, action: { n: m.action.n, start: m.action.start, mode: m.action.mode }, observationShape: m.observation.shape };
+  // An HPA-residual policy acts in the env's absolute replica counts (its own actions are corrections).
+  const envAction = policyHpaResidual(m, dir)?.envAction;
+  const action = envAction !== undefined ? { ...envAction, mode: 'absolute' as const } : { n: m.action.n, start: m.action.start, mode: m.action.mode };
+  return { dir, agent: m.agent, envOptions: m.envOptions, action, observationShape: m.observation.shape };
 }

@@ -21,13 +21,26 @@ describe('policy zoo', () => {
       const dir = join(REPO, 'examples/policies', zooName(e));
       expect(bytesUnder(dir)).toBeLessThan(ZOO_MAX_BYTES);
       const text = readFileSync(join(dir, 'policy.json'), 'utf8');
-      const meta = JSON.parse(text) as { agent: string; zoo: { args: string[]; seed: number; scenario: string }; training: { seed: number; steps: number }; action: { mode: string } };
+      const meta = JSON.parse(text) as {
+        agent: string;
+        zoo: { args: string[]; seed: number; scenario: string };
+        training: { seed: number; steps: number };
+        action: { mode: string; n: number };
+        hpaResidual?: { maxDelta: number };
+      };
       expect(meta.agent).toBe(e.agent);
       expect(meta.zoo.args).toEqual(zooTrainArgs(e));
       expect(meta.zoo.seed).toBe(e.seed);
       expect(meta.training.seed).toBe(e.seed);
       expect(meta.training.steps).toBe(e.steps);
-      expect(meta.action.mode).toBe('absolute');
+      if (e.residualDelta !== undefined) {
+        // Corrections to the tuned HPA, acting in an env of absolute actions.
+        expect(meta.hpaResidual?.maxDelta).toBe(e.residualDelta);
+        expect(meta.action).toMatchObject({ mode: 'delta', n: 2 * e.residualDelta + 1 });
+        expect(meta.zoo.args).toContain(`examples/hpa/tuned/${e.scenario}.yaml`);
+      } else {
+        expect(meta.action.mode).toBe('absolute');
+      }
       // No machine's directories in a shipped file.
       expect(text).not.toMatch(/"\/(work|home|tmp|Users)\//);
     }

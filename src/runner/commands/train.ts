@@ -11,6 +11,7 @@ import { SimEnvOptionsSchema } from '../../env/options.js';
 import { loadScenario } from '../../env/scenario-files.js';
 import { resolveScenario } from '../../env/scenario-resolve.js';
 import type { SplitName } from '../../env/scenario.js';
+import { loadHpaManifest } from '../../agents/hpa/hpa-manifest.js';
 import { exitCodeOf, onStopSignals, type StopSignal } from '../stop-signals.js';
 
 /**
@@ -39,6 +40,8 @@ const TrainFlagsSchema = z.strictObject({
   tfBackend: enumFlag(TF_BACKENDS),
   lr: positiveNumberFlag().optional(),
   hyper: z.string().optional(),
+  hpaResidual: z.string().min(1).optional(),
+  residualDelta: intFlag(1, 20).optional(),
   checkpointEvery: intFlag(1).optional(),
   logEvery: intFlag(1).optional(),
   maxSeconds: positiveNumberFlag().optional(),
@@ -129,7 +132,15 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptionsInput {
     }
   }
   if (f.lr !== undefined) hyper.learningRate = f.lr;
+  if (f.residualDelta !== undefined && f.hpaResidual === undefined) throw new UsageError('--residual-delta: expected --hpa-residual FILE|default too (it bounds the corrections to that HPA)');
+  let hpaResidual: Record<string, unknown> | undefined;
+  if (f.hpaResidual !== undefined) {
+    if (f.actionMode !== 'absolute') throw new UsageError(`--hpa-residual: expected --action-mode absolute (corrections are added to the HPA's replica count), got ${f.actionMode}`);
+    const hpa = f.hpaResidual === 'default' ? {} : { ...loadHpaManifest(f.hpaResidual).options };
+    hpaResidual = { hpa, ...(f.residualDelta !== undefined ? { maxDelta: f.residualDelta } : {}) };
+  }
   return {
+    ...(hpaResidual !== undefined ? { hpaResidual } : {}),
     agent: f.agent,
     env: application ? { ...env, deployments } : deployments.length === 0 ? env : deployments.length === 1 ? { ...env, deployment: deployments[0] } : deployments.map((deployment) => ({ ...env, deployment })),
     steps: f.steps,
@@ -168,6 +179,8 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--tf-backend <name>', `TensorFlow.js backend: ${TF_BACKENDS.join(', ')} (auto: tfjs-node, else wasm, else cpu)`).default('auto'))
     .option('--lr <x>', 'learning rate')
     .option('--hyper <json>', 'other hyper-parameters as JSON, e.g. \'{"batchSize":128,"gamma":0.98}\' (see docs/agents.md)')
+    .option('--hpa-residual <file>', "act on top of an HPA: an autoscaling/v2 manifest (e.g. examples/hpa/tuned/S.yaml) or 'default'; actions correct its recommendation (needs --action-mode absolute; docs/agents.md)")
+    .option('--residual-delta <n>', 'with --hpa-residual: largest correction per step, replicas (default 2)')
     .option('--checkpoint-every <n>', 'gradient updates between checkpoints (default: DQN 2500, PPO 80)')
     .option('--log-every <n>', 'DQN: updates per train.jsonl line (default 100; PPO logs every rollout)')
     .option('--max-seconds <s>', 'stop after this much wall time (the policy is still written)')

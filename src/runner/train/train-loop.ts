@@ -13,7 +13,8 @@ import type { Learner, UpdateStats } from '../../agents/learned/learner.js';
 import { writePolicyDir } from '../../agents/learned/policy-io.js';
 import { makePolicyMetadata, type PolicyMetadata } from '../../agents/learned/policy-metadata.js';
 import { PpoConfigSchema, PpoLearner } from '../../agents/learned/ppo.js';
-import { RolloutEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
+import { RolloutEnv, type AgentEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
+import { HpaResidualEnv, hpaResidualFields, parseHpaResidualOptions } from '../../agents/hpa-residual.js';
 import { initTfBackend } from '../../agents/tf-backend.js';
 import type { LogFn, TfBackendPreference } from '../../agents/tf-backend-names.js';
 import { ConfigError, SimEnvError, UsageError } from '../../env/errors.js';
@@ -58,6 +59,12 @@ export const TrainOptionsSchema = z.strictObject({
   hyper: z.record(z.string(), z.unknown()).default({}),
   /** Stop (as completed, with a note) after this much wall time. */
   maxWallSeconds: z.number().positive().optional(),
+  /**
+   * Train on top of an HPA (src/agents/hpa-residual.ts): actions are corrections to the HPA's
+   * recommendation, the observation gains its recommendation and past demand. Needs absolute
+   * env actions; one deployment only. The policy records it (`hpaResidual` in policy.json).
+   */
+  hpaResidual: z.record(z.string(), z.unknown()).optional(),
 });
 export type TrainOptionsInput = z.input<typeof TrainOptionsSchema>;
 export type TrainOptions = z.output<typeof TrainOptionsSchema>;
@@ -208,7 +215,14 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
       hint: 'use --agent ppo (a factorised head: one categorical per deployment), or train dqn on one deployment (--deploy NAME)',
     });
   }
-  const envInputs = Array.from({ length: opts.numEnvs }, (_, i) => ({ actionMode: 'delta', ...envList[i % envList.length] }) as SimEnvOptionsInput);
+  if (opts.hpaResidual !== undefined && application) {
+    throw new ConfigError('hpaResidual', 'expected one deployment per env under an HPA-residual agent, got an application', { hint: 'train the residual agent on one deployment (--deploy NAME)' });
+  }
+  const residualOptions = opts.hpaResidual !== undefined ? parseHpaResidualOptions(opts.hpaResidual) : undefined;
+  const envInputs = Array.from(
+    { length: opts.numEnvs },
+    (_, i) => ({ actionMode: residualOptions ? 'absolute' : 'delta', ...envList[i % envList.length] }) as SimEnvOptionsInput,
+  );
 
   // Everything that can fail on bad input fails here, before the run directory is touched.
   const envs: Array<SimEnv | ApplicationEnv> = application ? await createApplicationEnvs(envInputs as unknown as ApplicationOptionsInput[]) : await createSimEnvs(envInputs);
@@ -224,8 +238,17 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   // replay buffer too large to allocate) leaves nothing that would block the rerun.
   const choice = await initTfBackend({ prefer: opts.tfBackend as TfBackendPreference, log });
   const tf = choice.tf;
-  const ctx: AgentContext | ApplicationContext = envs[0]!.agentContext;
-  const rollout = application ? new MultiRolloutEnv(envs as ApplicationEnv[], opts.seed) : new RolloutEnv(envs as SimEnv[], opts.seed);
+  let residualEnvs: HpaResidualEnv<SimEnv>[] | undefined;
+  try {
+    residualEnvs = residualOptions ? (envs as SimEnv[]).map((e) => new HpaResidualEnv(e, residualOptions)) : undefined;
+  } catch (err) {
+    await Promise.all(envs.map((e) => e.close()));
+    throw err;
+  }
+  const ctx: AgentContext | ApplicationContext = residualEnvs ? residualEnvs[0]!.agentContext : envs[0]!.agentContext;
+  const rollout = application
+    ? new MultiRolloutEnv(envs as ApplicationEnv[], opts.seed)
+    : new RolloutEnv((residualEnvs ?? envs) as readonly AgentEnv[], opts.seed);
   const obsSize = rollout.obsSize;
   let learner: Learner;
   try {
@@ -252,6 +275,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   const logEvery = opts.logEvery ?? 100;
   const envOptions = envs[0]!.options as unknown as Record<string, unknown>;
 
+  const residualRecord = residualEnvs ? residualEnvs[0]!.residual.describe() : undefined;
   const config: TrainConfigRecord = {
     format: TRAIN_RECORD_FORMAT,
     agent: opts.agent,
@@ -261,6 +285,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     tfBackend: choice.backend,
     envOptions,
     hyper: learner.config(),
+    ...(residualRecord ? { hpaResidual: residualRecord } : {}),
     checkpointEvery,
     simenvVersion: SIMENV_VERSION,
     startedAt: new Date().toISOString(),
@@ -269,9 +294,10 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   // One record per line, durable against a killed process when written (jsonl-log.ts).
   const trainLog = JsonlLog.open(join(dir, 'train.jsonl'));
 
-  const metadata = (steps: number, updates: number): PolicyMetadata =>
-    makePolicyMetadata({
+  const metadata = (steps: number, updates: number): PolicyMetadata => ({
+    ...makePolicyMetadata({
       agent: opts.agent,
+      ...(residualOptions ? { fields: hpaResidualFields(residualOptions) } : {}),
       head: learner.head,
       ctx,
       envOptions,
@@ -286,7 +312,9 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
       },
       simenvVersion: SIMENV_VERSION,
       tfBackend: choice.backend,
-    });
+    }),
+    ...(residualRecord ? { hpaResidual: residualRecord } : {}),
+  });
   const checkpoints: string[] = [];
   const saveCheckpoint = async (steps: number, updates: number): Promise<void> => {
     const name = `step-${String(steps).padStart(9, '0')}`;

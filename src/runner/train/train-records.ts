@@ -49,6 +49,8 @@ export const TrainConfigRecordSchema = z.looseObject({
   tfBackend: z.string(),
   envOptions: z.record(z.string(), z.unknown()),
   hyper: z.record(z.string(), z.unknown()),
+  /** Set when the agent trained on top of an HPA (src/agents/hpa-residual.ts). */
+  hpaResidual: z.record(z.string(), z.unknown()).optional(),
   checkpointEvery: z.number().int().positive(),
   simenvVersion: z.string(),
   startedAt: z.string(),

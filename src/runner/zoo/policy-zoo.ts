@@ -9,9 +9,12 @@ import { main } from '../cli.js';
  * arguments and seed that made it in its policy.json (`zoo`). They load with
  * `simenv eval --policy examples/policies/<scenario>-<agent> --scenario <scenario> --split heldout`.
  *
- * The settings are those chosen on the training split (docs/agents.md, "The policy zoo"):
- * absolute actions in the scenario's replica range (the action space the HPA acts in, so a
- * paired comparison with an HPA baseline does not slow the HPA down to a delta limit).
+ * The settings are those chosen on the training split (docs/agents.md, "The policy zoo"): a
+ * DQN correcting the scenario's tuned HPA (`--hpa-residual examples/hpa/tuned/S.yaml`, at most
+ * 2 replicas either way) in an env of absolute actions over the scenario's replica range (the
+ * HPA's action space, so a paired comparison with an HPA baseline does not slow the HPA down).
+ * Every DQN hyper-parameter is spelled out, so a change of the learner's defaults does not
+ * change what the zoo trains.
  */
 
 /** One shipped policy. */
@@ -21,26 +24,45 @@ export interface ZooEntry {
   steps: number;
   seed: number;
   hyper: Record<string, unknown>;
+  /** Largest correction to the scenario's tuned HPA (`--hpa-residual`); absent: absolute actions. */
+  residualDelta?: number;
 }
 
 /** The training settings of the zoo's DQN (chosen on the train split only). */
-export const ZOO_DQN_HYPER: Record<string, unknown> = { gamma: 0.9, learningRate: 0.001 };
+export const ZOO_DQN_HYPER: Record<string, unknown> = {
+  gamma: 0.9,
+  learningRate: 0.001,
+  hidden: [64, 64],
+  batchSize: 64,
+  trainFrequency: 4,
+  bufferSize: 50_000,
+  learningStarts: 2_000,
+  targetUpdateInterval: 1_000,
+  explorationFraction: 0.4,
+  startEpsilon: 1,
+  endEpsilon: 0.05,
+  doubleQ: true,
+};
 
 /** Env steps of the zoo's DQN (chosen with the hyper-parameters). */
-export const ZOO_DQN_STEPS = 100_000;
+export const ZOO_DQN_STEPS = 60_000;
+
+/** Largest correction per step to the tuned HPA (chosen on the train split). */
+export const ZOO_RESIDUAL_DELTA = 2;
 
 export const ZOO: readonly ZooEntry[] = [
-  { scenario: 'compose-post-bursty', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
-  { scenario: 'nginx-diurnal', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
-  { scenario: 'post-storage-diurnal2', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER },
+  { scenario: 'compose-post-bursty', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER, residualDelta: ZOO_RESIDUAL_DELTA },
+  { scenario: 'nginx-diurnal', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER, residualDelta: ZOO_RESIDUAL_DELTA },
+  { scenario: 'post-storage-diurnal2', agent: 'dqn', steps: ZOO_DQN_STEPS, seed: 1, hyper: ZOO_DQN_HYPER, residualDelta: ZOO_RESIDUAL_DELTA },
 ];
 
 /** Largest policy directory the zoo ships. */
 export const ZOO_MAX_BYTES = 1_000_000;
 
-/** `simenv train` arguments of an entry (without --out). */
+/** `simenv train` arguments of an entry (without --out; paths relative to the repository, where `npm run train:zoo` runs). */
 export function zooTrainArgs(e: ZooEntry): string[] {
-  return ['train', '--agent', e.agent, '--scenario', e.scenario, '--action-mode', 'absolute', '--steps', String(e.steps), '--seed', String(e.seed), '--hyper', JSON.stringify(e.hyper)];
+  const residual = e.residualDelta !== undefined ? ['--hpa-residual', `examples/hpa/tuned/${e.scenario}.yaml`, '--residual-delta', String(e.residualDelta)] : [];
+  return ['train', '--agent', e.agent, '--scenario', e.scenario, '--action-mode', 'absolute', ...residual, '--steps', String(e.steps), '--seed', String(e.seed), '--hyper', JSON.stringify(e.hyper)];
 }
 
 /** The directory name of an entry under examples/policies/. */
