@@ -1,0 +1,12 @@
+import { cpuUsage } from 'node:process';
+import { trainAgent } from '../src/runner/train/train-loop.js';
+const NUM_ENVS = 12;
+const TRAIN_SET = ['dsb/nginx-thrift', 'dsb/text-service', 'dsb/social-graph-service', 'dsb/user-timeline-service', 'dsb/home-timeline-service', 'dsb/url-shorten-service'];
+const trainEnvs = TRAIN_SET.map((deployment) => ({ trace: 'examples/traces/dsb-scaling.sktrace', deployment, actionMode: 'delta', maxDelta: 4, stepSeconds: 15, horizon: 20, episodeStart: { type: 'random-window', earliestS: 0, latestS: 680 - 300 } }));
+const agent = (process.argv[2] ?? 'ppo') as 'ppo' | 'dqn';
+const steps = Number(process.argv[3] ?? 16384);
+const hyper = JSON.parse(process.argv[4] ?? '{}');
+const c0 = cpuUsage();
+const res = await trainAgent({ agent, env: trainEnvs, steps, seed: 0, numEnvs: NUM_ENVS, out: '/tmp/dts/run-' + agent + process.pid, overwrite: true, tfBackend: 'wasm', hyper: agent === 'dqn' ? { learningStarts: 1024, ...hyper } : hyper });
+const c = cpuUsage(c0);
+console.log(agent, JSON.stringify(hyper), 'wall', res.summary.stepsPerSecond.toFixed(0), 'cpu', (res.summary.steps / ((c.user + c.system) / 1e6)).toFixed(0));
