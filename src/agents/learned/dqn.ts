@@ -118,7 +118,7 @@ export class DqnLearner implements Learner {
         this.actions[i] = Math.floor(this.rng.next() * this.nActions);
       } else {
         const w = this.online();
-        q ??= tf.tidy(() => this.flat.infer(w, tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
+        q ??= this.flat.infer(w, env.obs, n);
         this.actions[i] = argmax(q, i * this.nActions, this.nActions);
       }
     }
@@ -203,11 +203,10 @@ export class DqnLearner implements Learner {
     const targetWeights = this.targetWeights;
     const w = this.online();
     tf.tidy(() => {
-      const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const nextTarget = this.flat.infer(targetWeights, nextObs).dataSync();
+      const nextTarget = this.flat.infer(targetWeights, b.nextObs, B);
       // Double DQN: the online network picks the next action, the target network values it.
-      const nextOnline = cfg.doubleQ ? this.flat.infer(w, nextObs).dataSync() : undefined;
-      const trace = this.flat.forward(w, tf.tensor2d(b.obs, [B, k]));
+      const nextOnline = cfg.doubleQ ? this.flat.infer(w, b.nextObs, B) : undefined;
+      const trace = this.flat.forward(w, b.obs, B);
       const q = trace.out.dataSync();
       this.dq.fill(0);
       for (let i = 0; i < B; i++) {

@@ -22,7 +22,7 @@ import type { LayersModel } from './networks.js';
  *   pass is transposed in JS.
  */
 
-type Tensor2D = TfModule.Tensor2D;
+type Tensor3D = TfModule.Tensor3D;
 type Tensor1D = TfModule.Tensor1D;
 
 /** One dense layer's place in the flat vector. */
@@ -51,21 +51,24 @@ interface RawLayer {
 export interface NetWeights {
   activation: 'relu' | 'tanh';
   layers: Array<{
-    /** Kernel and bias as the fused product takes them (rewritten for tanh networks). */
-    kernel: Tensor2D;
+    /** Kernel [1 x in x out] and bias as the fused product takes them (rewritten for tanh networks). */
+    kernel: Tensor3D;
     bias: Tensor1D;
-    /** dLoss/dInput = dLoss/dz times this [out x in] (scaled for tanh networks); absent on layer 0 and for inference. */
-    backT?: Tensor2D;
+    /** dLoss/dInput = dLoss/dz times this [1 x out x in] (scaled for tanh networks); absent on layer 0 and for inference. */
+    backT?: Tensor3D;
   }>;
   /** Where each layer's gradient goes in the flat vector. */
   slots: LayerSlot[];
 }
 
-/** Forward pass with what the backward pass needs: each layer's input and the output. */
+/**
+ * Forward pass with what the backward pass needs: each layer's input and the output, as
+ * [1 x rows x width] tensors (the batched form the fused-product kernel takes, so no reshapes).
+ */
 export interface ForwardTrace {
   /** acts[0] is the input; acts[i] the stored activation of layer i-1 (sigmoid(2z) for tanh networks, relu(z) for relu ones). */
-  acts: Tensor2D[];
-  out: Tensor2D;
+  acts: Tensor3D[];
+  out: Tensor3D;
 }
 
 /** Networks held in one flat JS vector (see the module comment). */
@@ -177,34 +180,40 @@ export class FlatMlps {
         }
         for (let j = 0; j < outSize; j++) bias[j]! *= scale;
       }
-      let backT: Tensor2D | undefined;
+      let backT: Tensor3D | undefined;
       if (backward && i > 0) {
         // dLoss/d(previous activation) = g W'; for tanh networks times 4 for 1 - tanh^2 = 4 s (1 - s).
         const f = activation === 'tanh' ? 4 : 1;
         const t = new Float32Array(inSize * outSize);
         for (let p = 0; p < inSize; p++) for (let j = 0; j < outSize; j++) t[j * inSize + p] = f * r.kernel[p * outSize + j]!;
-        backT = tf.tensor2d(t, [outSize, inSize]);
+        backT = tf.tensor3d(t, [1, outSize, inSize]);
       }
-      return { kernel: tf.tensor2d(kernel, [inSize, outSize]), bias: tf.tensor1d(bias), backT };
+      return { kernel: tf.tensor3d(kernel, [1, inSize, outSize]), bias: tf.tensor1d(bias), backT };
     });
     return { activation, layers, slots };
   }
 
-  /** Output of a network for a batch. */
-  infer(w: NetWeights, x: Tensor2D): Tensor2D {
-    return this.forward(w, x).out;
+  /** Output of a network for `rows` observations (row-major in `x`), read into JS. */
+  infer(w: NetWeights, x: Float32Array, rows: number): Float32Array {
+    const out = this.tf.tidy(() => this.forward(w, x, rows).out);
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return values;
   }
 
-  /** Forward pass keeping every layer's input for `backward`. */
-  forward(w: NetWeights, x: Tensor2D): ForwardTrace {
+  /** Forward pass keeping every layer's input for `backward`; run it inside a tidy. */
+  forward(w: NetWeights, x: Float32Array, rows: number): ForwardTrace {
     const tf = this.tf;
+    const engine = tf.engine();
     const hidden = w.activation === 'relu' ? 'relu' : 'sigmoid';
-    const acts: Tensor2D[] = [x];
-    let h = x;
+    let h = tf.tensor3d(x, [1, rows, x.length / rows]);
+    const acts: Tensor3D[] = [h];
     const last = w.layers.length - 1;
     for (let i = 0; i <= last; i++) {
       const { kernel, bias } = w.layers[i]!;
-      h = tf.fused.matMul({ a: h, b: kernel, bias, activation: i < last ? hidden : 'linear' }) as Tensor2D;
+      // The kernel itself: tf.fused.matMul adds three reshapes and a custom-gradient wrapper around it.
+      const attrs = { transposeA: false, transposeB: false, activation: i < last ? hidden : 'linear', leakyreluAlpha: 0 };
+      h = engine.runKernel('_FusedMatMul', { a: h, b: kernel, bias }, attrs as unknown as TfModule.NamedAttrMap) as Tensor3D;
       if (i < last) acts.push(h);
     }
     return { acts, out: h };
@@ -218,11 +227,11 @@ export class FlatMlps {
   backward(w: NetWeights, trace: ForwardTrace, dOut: Float32Array, grad: Float32Array): void {
     const tf = this.tf;
     const L = w.layers.length;
-    const rows = trace.acts[0]!.shape[0];
+    const rows = trace.acts[0]!.shape[1];
     const tanh = w.activation === 'tanh';
-    const ones = tf.tensor2d(onesOf(rows), [1, rows]);
+    const ones = tf.tensor3d(onesOf(rows), [1, 1, rows]);
     const outSlot = w.slots[L - 1]!;
-    let g = tf.tensor2d(dOut, [rows, outSlot.outSize]);
+    let g = tf.tensor3d(dOut, [1, rows, outSlot.outSize]);
     for (let i = L - 1; i >= 0; i--) {
       const slot = w.slots[i]!;
       const input = trace.acts[i]!;
@@ -234,7 +243,7 @@ export class FlatMlps {
       } else {
         db.set(tf.matMul(ones, g).dataSync());
       }
-      const p = tf.matMul(tf.transpose(input), g).dataSync();
+      const p = tf.matMul(tf.transpose(input, [0, 2, 1]), g).dataSync();
       const dW = grad.subarray(slot.kernelOffset, slot.kernelOffset + slot.inSize * slot.outSize);
       if (tanh && i > 0) {
         // input = s, the activation is 2s - 1: (2s - 1)'g = 2 s'g - 1 (x) db
@@ -245,7 +254,7 @@ export class FlatMlps {
       if (i === 0) break;
       const dh = tf.matMul(g, w.layers[i]!.backT!);
       // relu' = [input > 0]; tanh' = 4 s (1 - s) (the 4 is in backT)
-      g = (tanh ? tf.mul(dh, tf.mul(input, tf.sub(1, input))) : tf.mul(dh, tf.step(input))) as Tensor2D;
+      g = (tanh ? tf.mul(dh, tf.mul(input, tf.sub(1, input))) : tf.mul(dh, tf.step(input))) as Tensor3D;
     }
   }
 

@@ -222,8 +222,7 @@ export class PpoLearner implements Learner {
    * (made once per rollout): row i holds nActions logits then the value, stride nActions + 1.
    */
   private forward(w: NetWeights, obs: Float32Array, rows: number): Float32Array {
-    const tf = this.tf;
-    return tf.tidy(() => this.flat.infer(w, tf.tensor2d(obs, [rows, this.obsSize])).dataSync() as Float32Array);
+    return this.flat.infer(w, obs, rows);
   }
 
   /** One rollout of numSteps vector steps, then the PPO update. */
@@ -367,11 +366,10 @@ export class PpoLearner implements Learner {
     const nA = this.nActions;
     let stats: PpoLossStats | undefined;
     tf.tidy(() => {
-      const obs = tf.tensor2d(this.mbObs, [M, this.obsSize]);
       const wA = this.flat.weights(ACTOR);
       const wC = this.flat.weights(CRITIC);
-      const ta = this.flat.forward(wA, obs);
-      const tc = this.flat.forward(wC, obs);
+      const ta = this.flat.forward(wA, this.mbObs, M);
+      const tc = this.flat.forward(wC, this.mbObs, M);
       stats = ppoLossAndGrad(
         c,
         {

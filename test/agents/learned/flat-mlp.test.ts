@@ -36,7 +36,7 @@ describe('FlatMlps (hand-written forward and backward)', () => {
         const grad = new Float32Array(flat.size);
         const out = tf.tidy(() => {
           const w = flat.weights(0);
-          const trace = flat.forward(w, x);
+          const trace = flat.forward(w, x.dataSync() as Float32Array, 7);
           flat.backward(w, trace, weightsOut.dataSync() as Float32Array, grad);
           return trace.out;
         });
@@ -141,7 +141,7 @@ describe('FlatMlps.jointWeights', () => {
     ]);
     const x = tf.tensor2d(series(3 * 4, Math.cos), [3, 4]);
     const before = tf.memory().numTensors;
-    const joint = tf.tidy(() => flat.infer(flat.jointWeights([0, 1]), x).dataSync());
+    const joint = tf.tidy(() => flat.infer(flat.jointWeights([0, 1]), x.dataSync() as Float32Array, 3));
     expect(tf.memory().numTensors).toBe(before);
     const pa = (a.predict(x) as TfModule.Tensor).dataSync();
     const pc = (c.predict(x) as TfModule.Tensor).dataSync();
