@@ -69,6 +69,9 @@ export interface ForwardTrace {
   /** acts[0] is the input; acts[i] the stored activation of layer i-1 (sigmoid(2z) for tanh networks, relu(z) for relu ones). */
   acts: Tensor3D[];
   out: Tensor3D;
+  /** The input as the caller gave it (row-major), and its rows. */
+  x: Float32Array;
+  rows: number;
 }
 
 /** Networks held in one flat JS vector (see the module comment). */
@@ -216,7 +219,7 @@ export class FlatMlps {
       h = engine.runKernel('_FusedMatMul', { a: h, b: kernel, bias }, attrs as unknown as TfModule.NamedAttrMap) as Tensor3D;
       if (i < last) acts.push(h);
     }
-    return { acts, out: h };
+    return { acts, out: h, x, rows };
   }
 
   /**
@@ -227,29 +230,26 @@ export class FlatMlps {
   backward(w: NetWeights, trace: ForwardTrace, dOut: Float32Array, grad: Float32Array): void {
     const tf = this.tf;
     const L = w.layers.length;
-    const rows = trace.acts[0]!.shape[1];
+    const rows = trace.rows;
     const tanh = w.activation === 'tanh';
-    const ones = tf.tensor3d(onesOf(rows), [1, 1, rows]);
-    const outSlot = w.slots[L - 1]!;
-    let g = tf.tensor3d(dOut, [1, rows, outSlot.outSize]);
+    const onesRow = tf.tensor3d(onesOf(rows), [1, 1, rows]);
+    let g = tf.tensor3d(dOut, [1, rows, w.slots[L - 1]!.outSize]);
     for (let i = L - 1; i >= 0; i--) {
       const slot = w.slots[i]!;
+      const { inSize, outSize } = slot;
       const input = trace.acts[i]!;
-      const db = grad.subarray(slot.biasOffset, slot.biasOffset + slot.outSize);
-      if (i === L - 1) {
-        // dOut is already in JS: its column sums are the bias gradient.
-        db.fill(0);
-        for (let m = 0, o = 0; m < rows; m++) for (let j = 0; j < slot.outSize; j++, o++) db[j]! += dOut[o]!;
-      } else {
-        db.set(tf.matMul(ones, g).dataSync());
-      }
-      const p = tf.matMul(tf.transpose(input, [0, 2, 1]), g).dataSync();
-      const dW = grad.subarray(slot.kernelOffset, slot.kernelOffset + slot.inSize * slot.outSize);
+      // [input | 1]' g: the kernel's gradient and, in its last row, the bias's, in one product.
+      // Layer 0's input is in JS: transpose it there; later inputs are transposed by a kernel.
+      const inputT = i === 0 ? tf.tensor3d(transposeWithOnes(trace.x, rows, inSize), [1, inSize + 1, rows]) : tf.concat([tf.transpose(input, [0, 2, 1]), onesRow], 1);
+      const pq = tf.matMul(inputT, g).dataSync();
+      const db = grad.subarray(slot.biasOffset, slot.biasOffset + outSize);
+      db.set(pq.subarray(inSize * outSize, (inSize + 1) * outSize));
+      const dW = grad.subarray(slot.kernelOffset, slot.kernelOffset + inSize * outSize);
       if (tanh && i > 0) {
         // input = s, the activation is 2s - 1: (2s - 1)'g = 2 s'g - 1 (x) db
-        for (let q = 0, o = 0; q < slot.inSize; q++) for (let j = 0; j < slot.outSize; j++, o++) dW[o] = 2 * p[o]! - db[j]!;
+        for (let q = 0, o = 0; q < inSize; q++) for (let j = 0; j < outSize; j++, o++) dW[o] = 2 * pq[o]! - db[j]!;
       } else {
-        dW.set(p);
+        dW.set(pq.subarray(0, inSize * outSize));
       }
       if (i === 0) break;
       const dh = tf.matMul(g, w.layers[i]!.backT!);
@@ -265,6 +265,14 @@ export class FlatMlps {
       model.setWeights(this.raw(net, this.theta).flatMap((l) => [tf.tensor2d(l.kernel, [l.inSize, l.outSize]), tf.tensor1d(l.bias)])),
     );
   }
+}
+
+/** `x` [rows x cols] transposed, with a last row of ones: [(cols + 1) x rows]. */
+function transposeWithOnes(x: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array((cols + 1) * rows);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c]!;
+  t.fill(1, cols * rows);
+  return t;
 }
 
 let onesCache = new Float32Array(0);
