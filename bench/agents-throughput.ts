@@ -1,5 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { DqnConfigSchema } from '../src/agents/learned/dqn.js';
+import { PpoConfigSchema } from '../src/agents/learned/ppo.js';
 import { initTfBackend, type TfBackendPreference } from '../src/agents/tf-backend.js';
 import type { SimEnvOptionsInput } from '../src/env/sim-env.js';
 import { VectorEnv } from '../src/env/vector-env.js';
@@ -65,9 +67,15 @@ export async function runThroughput(envs: Record<string, unknown>[], numEnvs: nu
   const choice = await initTfBackend({ prefer });
   const inputs = Array.from({ length: numEnvs }, (_, i) => ({ actionMode: 'delta', ...envs[i % envs.length] }) as SimEnvOptionsInput);
   const vec = await VectorEnv.create(inputs, { numEnvs, autoreset: 'same-step' });
+  // The batch geometry decides most of the training cost: print the one that ran.
+  const ppo = PpoConfigSchema.parse(ppoHyper);
+  const dqn = DqnConfigSchema.parse({ learningStarts: 1024, ...dqnHyper });
   console.log(
-    `throughput: ${numEnvs} envs, ${steps} training steps per run, tfjs backend ${choice.backend}${choice.mode ? ` (${choice.mode})` : ''}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores` +
-      `${Object.keys(ppoHyper).length ? `, PPO ${JSON.stringify(ppoHyper)}` : ''}${Object.keys(dqnHyper).length ? `, DQN ${JSON.stringify(dqnHyper)}` : ''}`,
+    `throughput: ${numEnvs} envs, ${steps} training steps per run, tfjs backend ${choice.backend}${choice.mode ? ` (${choice.mode})` : ''}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+  );
+  console.log(
+    `  PPO ${ppo.updateEpochs} epochs x ${ppo.numMinibatches} minibatches of ${ppo.numSteps} steps x ${numEnvs} envs; DQN batch ${dqn.batchSize} every ${dqn.trainFrequency} env steps` +
+      `${Object.keys(ppoHyper).length ? `; PPO hyper ${JSON.stringify(ppoHyper)}` : ''}${Object.keys(dqnHyper).length ? `; DQN hyper ${JSON.stringify(dqnHyper)}` : ''}`,
   );
   console.log('  steps/s wall-clock [steps per CPU-second of this process]; env/train: how many times faster the env steps alone');
   const rows: ThroughputRow[] = [];

@@ -32,8 +32,8 @@ PY
 }
 run "control (no break)" src/agents/learned/ppo.ts "const ACTOR = 0;" "const ACTOR = 0;"
 run "PPO policy-loss sign flip" src/agents/learned/ppo-loss.ts "const g = (dpgDr * r) / M;" "const g = -(dpgDr * r) / M;"
-run "DQN target network never copied" src/agents/learned/dqn.ts "this.targetTheta.assign(this.flat.theta);" "this.targetTheta.assign(this.targetTheta);"
-run "DQN target copied the wrong way (online <- target)" src/agents/learned/dqn.ts "this.targetTheta.assign(this.flat.theta);" "this.flat.theta.assign(this.targetTheta);"
+run "DQN target network never copied" src/agents/learned/dqn.ts "this.targetTheta.set(this.flat.theta);" "this.targetTheta.set(this.targetTheta);"
+run "DQN target copied the wrong way (online <- target)" src/agents/learned/dqn.ts "this.targetTheta.set(this.flat.theta);" "this.flat.theta.set(this.targetTheta);"
 run "DQN TD target without bootstrap" src/agents/learned/dqn.ts "const target = b.rewards[i]! + cfg.gamma * nextValue * (1 - b.dones[i]!);" "const target = b.rewards[i]!;"
 run "GAE off-by-one (next value = this step's value)" src/agents/learned/ppo.ts "const nextValue = t === T - 1 ? g.nextValues[i]! : g.values[idx + N]!;" "const nextValue = t === T - 1 ? g.nextValues[i]! : g.values[idx]!;"
 run "GAE off-by-one (done flag of this step)" src/agents/learned/ppo.ts "1 - g.dones[idx + N]!" "1 - g.dones[idx]!"

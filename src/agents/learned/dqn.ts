@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
 import type { Learner, UpdateStats } from './learner.js';
-import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
+import { disposeWeights, FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
 import { argmax, buildMlp, type LayersModel } from './networks.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import type { EpisodeStats, RolloutEnv } from './rollout-env.js';
-import type * as TfModule from '@tensorflow/tfjs';
 
 /**
  * Deep Q-learning (Mnih et al. 2015) with double-Q targets (van Hasselt et al. 2016), a
@@ -54,13 +53,17 @@ export class DqnLearner implements Learner {
   readonly kind = 'dqn' as const;
   readonly head = 'q' as const;
   readonly cfg: DqnConfig;
-  private readonly online: LayersModel;
+  private readonly onlineModel: LayersModel;
   /** The online network's weights while training (the LayersModel gets them back on demand). */
   private readonly flat: FlatMlps;
   /** The target network: a flat vector in the online network's layout. */
-  private readonly targetTheta: TfModule.Variable<TfModule.Rank.R1>;
-  /** The target network's per-layer weights, sliced once per target sync (they only change then). */
+  private readonly targetTheta: Float32Array;
+  /** The target network's tensors, made once per target sync (they only change then). */
   private targetWeights: NetWeights;
+  /** The online network's tensors for the current theta (made on first use after an update, shared by acting and the next update). */
+  private onlineWeights: NetWeights | undefined;
+  /** The flat gradient of an update. */
+  private readonly grad: Float32Array;
   private readonly optimizer: FlatAdam;
   /** The LayersModel holds older weights than `flat`. */
   private stale = false;
@@ -86,14 +89,15 @@ export class DqnLearner implements Learner {
   ) {
     this.cfg = DqnConfigSchema.parse(config);
     const spec = { inputSize: obsSize, hidden: this.cfg.hidden, outputSize: nActions, activation: 'relu' as const, outputGain: 1, seed };
-    this.online = buildMlp(tf, { ...spec, name: 'q' });
-    this.flat = new FlatMlps(tf, [{ model: this.online, activation: 'relu' }]);
-    this.targetTheta = tf.variable(this.flat.theta.clone(), false);
-    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
+    this.onlineModel = buildMlp(tf, { ...spec, name: 'q' });
+    this.flat = new FlatMlps(tf, [{ model: this.onlineModel, activation: 'relu' }]);
+    this.targetTheta = this.flat.theta.slice();
+    this.targetWeights = this.flat.weights(0, this.targetTheta, false);
+    this.grad = new Float32Array(this.flat.size);
     this.before = new Float32Array(numEnvs * obsSize);
     this.dq = new Float32Array(this.cfg.batchSize * nActions);
     // tfjs' Adam defaults (epsilon 1e-7), as before the flat optimizer.
-    this.optimizer = new FlatAdam(tf, this.flat.size, this.cfg.learningRate, 0.9, 0.999, 1e-7);
+    this.optimizer = new FlatAdam(this.flat.size, this.cfg.learningRate, 0.9, 0.999, 1e-7);
     this.buffer = new ReplayBuffer(this.cfg.bufferSize, obsSize, this.cfg.batchSize);
     this.rng = new Rng(seed ^ 0x5eed);
     this.actions = new Int32Array(numEnvs);
@@ -113,7 +117,8 @@ export class DqnLearner implements Learner {
       if (explore || this.rng.next() < this.epsilon) {
         this.actions[i] = Math.floor(this.rng.next() * this.nActions);
       } else {
-        q ??= tf.tidy(() => this.flat.infer(0, this.flat.weights(0), tf.tensor2d(env.obs, [n, k])).dataSync() as Float32Array);
+        const w = this.online();
+        q ??= this.flat.infer(w, env.obs, n);
         this.actions[i] = argmax(q, i * this.nActions, this.nActions);
       }
     }
@@ -151,22 +156,33 @@ export class DqnLearner implements Learner {
   /** The online Q-network (the acting network), with the weights trained so far. */
   get policyModel(): LayersModel {
     if (this.stale) {
-      this.flat.writeTo(0, this.online);
+      this.flat.writeTo(0, this.onlineModel);
       this.stale = false;
     }
-    return this.online;
+    return this.onlineModel;
+  }
+
+  /** The online network's tensors for the current weights. */
+  private online(): NetWeights {
+    this.onlineWeights ??= this.flat.weights(0);
+    return this.onlineWeights;
+  }
+
+  private dropOnline(): void {
+    if (this.onlineWeights) disposeWeights(this.tf, this.onlineWeights);
+    this.onlineWeights = undefined;
   }
 
   private syncTarget(): void {
-    const tf = this.tf;
     const tau = this.cfg.tau;
     if (tau >= 1) {
-      this.targetTheta.assign(this.flat.theta);
+      this.targetTheta.set(this.flat.theta);
     } else {
-      tf.tidy(() => this.targetTheta.assign(tf.add(tf.mul(this.flat.theta, tau), tf.mul(this.targetTheta, 1 - tau))));
+      const online = this.flat.theta;
+      for (let i = 0; i < online.length; i++) this.targetTheta[i] = tau * online[i]! + (1 - tau) * this.targetTheta[i]!;
     }
-    tf.dispose(this.targetWeights);
-    this.targetWeights = tf.tidy(() => this.flat.weights(0, this.targetTheta));
+    disposeWeights(this.tf, this.targetWeights);
+    this.targetWeights = this.flat.weights(0, this.targetTheta, false);
   }
 
   /**
@@ -185,13 +201,12 @@ export class DqnLearner implements Learner {
     let loss = 0;
     let qSum = 0;
     const targetWeights = this.targetWeights;
+    const w = this.online();
     tf.tidy(() => {
-      const w = this.flat.weights(0);
-      const nextObs = tf.tensor2d(b.nextObs, [B, k]);
-      const nextTarget = this.flat.infer(0, targetWeights, nextObs).dataSync();
+      const nextTarget = this.flat.infer(targetWeights, b.nextObs, B);
       // Double DQN: the online network picks the next action, the target network values it.
-      const nextOnline = cfg.doubleQ ? this.flat.infer(0, w, nextObs).dataSync() : undefined;
-      const trace = this.flat.forward(0, w, tf.tensor2d(b.obs, [B, k]));
+      const nextOnline = cfg.doubleQ ? this.flat.infer(w, b.nextObs, B) : undefined;
+      const trace = this.flat.forward(w, b.obs, B);
       const q = trace.out.dataSync();
       this.dq.fill(0);
       for (let i = 0; i < B; i++) {
@@ -206,9 +221,10 @@ export class DqnLearner implements Learner {
         qSum += qa;
         this.dq[off + b.actions[i]!] = Math.min(Math.max(d, -delta), delta) / B;
       }
-      const grads = this.flat.backward(0, w, trace, tf.tensor2d(this.dq, [B, nA]));
-      this.optimizer.step(this.flat.theta, this.flat.flatGrad([grads]), cfg.maxGradNorm);
+      this.flat.backward(w, trace, this.dq, this.grad);
     });
+    this.optimizer.step(this.flat.theta, this.grad, cfg.maxGradNorm);
+    this.dropOnline();
     this.stale = true;
     this.updates++;
     return { loss: loss / B, q: qSum / B };
@@ -223,10 +239,8 @@ export class DqnLearner implements Learner {
   }
 
   dispose(): void {
-    this.online.dispose();
-    this.flat.dispose();
-    this.targetTheta.dispose();
-    this.tf.dispose(this.targetWeights);
-    this.optimizer.dispose();
+    this.onlineModel.dispose();
+    this.dropOnline();
+    disposeWeights(this.tf, this.targetWeights);
   }
 }

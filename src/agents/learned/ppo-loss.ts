@@ -57,6 +57,8 @@ export interface PpoLossStats {
  * dLoss/dValues into `dValues` [rows]. `logp` is scratch of length nActions.
  */
 let componentEntropy = new Float64Array(8);
+/** Probabilities of the current row (one exp per logit; the scratch `logp` holds the logs). */
+let probs = new Float64Array(8);
 
 export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float32Array, dValues: Float32Array, logp: Float64Array): PpoLossStats {
   const M = b.rows;
@@ -70,6 +72,7 @@ export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float
   const nvec = b.nvec ?? [nA];
   const D = nvec.length;
   if (componentEntropy.length < D) componentEntropy = new Float64Array(D);
+  if (probs.length < nA) probs = new Float64Array(nA);
   for (let i = 0; i < M; i++) {
     const off = i * nA;
     let h = 0;
@@ -79,12 +82,17 @@ export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float
       let max = -Infinity;
       for (let j = 0; j < n; j++) max = Math.max(max, b.logits[off + co + j]!);
       let sum = 0;
-      for (let j = 0; j < n; j++) sum += Math.exp(b.logits[off + co + j]! - max);
-      const lse = max + Math.log(sum);
+      for (let j = 0; j < n; j++) {
+        const e = Math.exp(b.logits[off + co + j]! - max);
+        probs[co + j] = e;
+        sum += e;
+      }
+      const logSum = Math.log(sum);
       let hc = 0;
       for (let j = 0; j < n; j++) {
-        logp[co + j] = b.logits[off + co + j]! - lse;
-        hc -= Math.exp(logp[co + j]!) * logp[co + j]!;
+        logp[co + j] = b.logits[off + co + j]! - max - logSum;
+        probs[co + j]! /= sum;
+        hc -= probs[co + j]! * logp[co + j]!;
       }
       componentEntropy[c] = hc;
       h += hc;
@@ -110,7 +118,7 @@ export function ppoLossAndGrad(c: PpoLossConfig, b: PpoLossBatch, dLogits: Float
       const a = b.actions[i * D + k]!;
       const hc = componentEntropy[k]!;
       for (let j = 0; j < n; j++) {
-        const p = Math.exp(logp[co + j]!);
+        const p = probs[co + j]!;
         // dlogp(a)/dz_j = [j = a] - p_j ; d(-entCoef mean H)/dz_j = (entCoef / M) p_j (log p_j + H_k)
         dLogits[off + co + j] = g * ((j === a ? 1 : 0) - p) + entScale * p * (logp[co + j]! + hc);
       }

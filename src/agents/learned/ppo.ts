@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type * as TfModule from '@tensorflow/tfjs';
 import { Rng } from '../../env/rng.js';
 import type { Tf } from '../tf-backend.js';
-import { FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
+import { disposeWeights, FlatAdam, FlatMlps, type NetWeights } from './flat-mlp.js';
 import type { Learner, UpdateStats } from './learner.js';
 import { buildMlp, type LayersModel } from './networks.js';
 import { ppoLossAndGrad, type PpoLossStats } from './ppo-loss.js';
@@ -29,6 +28,11 @@ export const PpoConfigSchema = z.strictObject({
   numSteps: z.number().int().positive().default(128),
   gamma: z.number().min(0).max(1).default(0.99),
   gaeLambda: z.number().min(0).max(1).default(0.95),
+  /**
+   * 10 epochs x 4 minibatches: fewer cost less (4 x 2 trains ~1.7x faster per CPU-second) but
+   * learn less per env step; 4 x 2 fails the MultiDiscrete learning test and barely passes the
+   * Discrete one. Figures: docs/agents.md "Training throughput".
+   */
   numMinibatches: z.number().int().positive().default(4),
   updateEpochs: z.number().int().positive().default(10),
   normAdv: z.boolean().default(true),
@@ -49,7 +53,6 @@ export const PpoConfigSchema = z.strictObject({
 export type PpoConfigInput = z.input<typeof PpoConfigSchema>;
 export type PpoConfig = z.output<typeof PpoConfigSchema>;
 
-type Tensor2D = TfModule.Tensor2D;
 const ACTOR = 0;
 const CRITIC = 1;
 
@@ -139,6 +142,8 @@ export class PpoLearner implements Learner {
   private readonly mbRet: Float32Array;
   private readonly mbVal: Float32Array;
   private readonly order: Int32Array;
+  /** The flat gradient of a minibatch (actor then critic, theta's layout). */
+  private readonly grad: Float32Array;
   /** Done flags of the current observations (1: the env just auto-reset). */
   private readonly nextDone: Float32Array;
   /** Categories of each action component ([n] for Discrete). */
@@ -174,7 +179,8 @@ export class PpoLearner implements Learner {
       ],
     );
     // eps 1e-5 as in CleanRL (PyTorch's Adam default is 1e-8; tfjs' is 1e-7).
-    this.optimizer = new FlatAdam(tf, this.flat.size, c.learningRate, 0.9, 0.999, 1e-5);
+    this.optimizer = new FlatAdam(this.flat.size, c.learningRate, 0.9, 0.999, 1e-5);
+    this.grad = new Float32Array(this.flat.size);
     this.rng = new Rng(seed ^ 0x9e37);
     const T = c.numSteps;
     const N = numEnvs;
@@ -216,15 +222,12 @@ export class PpoLearner implements Learner {
     this.stale = false;
   }
 
-  /** Logits and values for a batch of observations, with the weights sliced once per rollout. */
-  private forward(w: { actor: NetWeights; critic: NetWeights }, obs: Float32Array, rows: number): { logits: Float32Array; values: Float32Array } {
-    const tf = this.tf;
-    return tf.tidy(() => {
-      const x = tf.tensor2d(obs, [rows, this.obsSize]);
-      const logits = this.flat.infer(ACTOR, w.actor, x).dataSync() as Float32Array;
-      const values = this.flat.infer(CRITIC, w.critic, x).dataSync() as Float32Array;
-      return { logits, values };
-    });
+  /**
+   * Actor and critic outputs for a batch of observations in one pass of the joint network
+   * (made once per rollout): row i holds nActions logits then the value, stride nActions + 1.
+   */
+  private forward(w: NetWeights, obs: Float32Array, rows: number): Float32Array {
+    return this.flat.infer(w, obs, rows);
   }
 
   /** One rollout of numSteps vector steps, then the PPO update. */
@@ -236,21 +239,22 @@ export class PpoLearner implements Learner {
     const lr = c.annealLr ? c.learningRate * Math.max(0, 1 - env.steps / Math.max(1, totalSteps)) : c.learningRate;
     this.optimizer.learningRate = lr;
     const tf = this.tf;
-    // The weights do not change during the rollout: slice them out of the flat vector once.
-    const w = tf.tidy(() => ({ actor: this.flat.weights(ACTOR), critic: this.flat.weights(CRITIC) }));
+    // The weights do not change during the rollout: make the joint actor-critic tensors once.
+    const w = this.flat.jointWeights([ACTOR, CRITIC]);
+    const stride = this.nActions + 1;
 
     for (let t = 0; t < T; t++) {
       const row = t * N;
       this.obsBuf.set(env.obs, row * k);
       this.doneBuf.set(this.nextDone, row);
-      const { logits, values } = this.forward(w, env.obs, N);
+      const out = this.forward(w, env.obs, N);
       const D = this.nvec.length;
       for (let i = 0; i < N; i++) {
         let logp = 0;
         // One categorical per component, sampled in component order from the learner's stream.
         for (let d = 0, co = 0; d < D; co += this.nvec[d]!, d++) {
           const n = this.nvec[d]!;
-          softmaxInto(logits, i * this.nActions + co, n, this.probs);
+          softmaxInto(out, i * stride + co, n, this.probs);
           let u = this.rng.next();
           let a = n - 1;
           for (let j = 0; j < n; j++) {
@@ -265,24 +269,25 @@ export class PpoLearner implements Learner {
           logp += Math.log(Math.max(this.probs[a]!, 1e-12));
         }
         this.logpBuf[row + i] = logp;
-        this.valBuf[row + i] = values[i]!;
+        this.valBuf[row + i] = out[i * stride + this.nActions]!;
       }
       env.step(this.actions, onEpisode);
       let truncatedAny = false;
       for (let i = 0; i < N; i++) if (env.truncated[i] === 1 && env.terminated[i] === 0) truncatedAny = true;
       // Truncation is not termination: fold gamma * V(final observation) into the reward.
-      const finalValues = truncatedAny ? this.forward(w, env.finalObs, N).values : undefined;
+      const finalOut = truncatedAny ? this.forward(w, env.finalObs, N) : undefined;
       for (let i = 0; i < N; i++) {
         let r = env.rewards[i]! * c.rewardScale;
-        if (finalValues && env.truncated[i] === 1 && env.terminated[i] === 0) r += c.gamma * finalValues[i]!;
+        if (finalOut && env.truncated[i] === 1 && env.terminated[i] === 0) r += c.gamma * finalOut[i * stride + this.nActions]!;
         this.rewBuf[row + i] = r;
         this.nextDone[i] = env.terminated[i] === 1 || env.truncated[i] === 1 ? 1 : 0;
       }
     }
 
     // GAE(lambda), bootstrapped from the value of the observations after the rollout.
-    const nextValues = this.forward(w, env.obs, N).values;
-    tf.dispose(w);
+    const lastOut = this.forward(w, env.obs, N);
+    const nextValues = Float32Array.from({ length: N }, (_, i) => lastOut[i * stride + this.nActions]!);
+    disposeWeights(tf, w);
     computeGae(
       { rewards: this.rewBuf, values: this.valBuf, dones: this.doneBuf, nextValues, nextDones: this.nextDone, numSteps: T, numEnvs: N, gamma: c.gamma, lambda: c.gaeLambda },
       this.advBuf,
@@ -366,11 +371,10 @@ export class PpoLearner implements Learner {
     const nA = this.nActions;
     let stats: PpoLossStats | undefined;
     tf.tidy(() => {
-      const obs = tf.tensor2d(this.mbObs, [M, this.obsSize]);
       const wA = this.flat.weights(ACTOR);
       const wC = this.flat.weights(CRITIC);
-      const ta = this.flat.forward(ACTOR, wA, obs);
-      const tc = this.flat.forward(CRITIC, wC, obs);
+      const ta = this.flat.forward(wA, this.mbObs, M);
+      const tc = this.flat.forward(wC, this.mbObs, M);
       stats = ppoLossAndGrad(
         c,
         {
@@ -389,10 +393,10 @@ export class PpoLearner implements Learner {
         this.dValues,
         this.logpScratch,
       );
-      const gA = this.flat.backward(ACTOR, wA, ta, tf.tensor2d(this.dLogits, [M, nA]) as Tensor2D);
-      const gC = this.flat.backward(CRITIC, wC, tc, tf.tensor2d(this.dValues, [M, 1]) as Tensor2D);
-      this.optimizer.step(this.flat.theta, this.flat.flatGrad([gA, gC]), c.maxGradNorm);
+      this.flat.backward(wA, ta, this.dLogits, this.grad);
+      this.flat.backward(wC, tc, this.dValues, this.grad);
     });
+    this.optimizer.step(this.flat.theta, this.grad, c.maxGradNorm);
     this.stale = true;
     return stats!;
   }
@@ -409,7 +413,5 @@ export class PpoLearner implements Learner {
   dispose(): void {
     this.actor.dispose();
     this.critic.dispose();
-    this.flat.dispose();
-    this.optimizer.dispose();
   }
 }

@@ -33,14 +33,16 @@ describe('FlatMlps (hand-written forward and backward)', () => {
       const refFlat = tf.concat(vars.map((v) => tf.reshape(ref.grads[v.name]!, [-1])));
       for (let round = 0; round < 2; round++) {
         const before = tf.memory().numTensors;
-        const [out, grad] = tf.tidy(() => {
+        const grad = new Float32Array(flat.size);
+        const out = tf.tidy(() => {
           const w = flat.weights(0);
-          const trace = flat.forward(0, w, x);
-          return [trace.out, flat.flatGrad([flat.backward(0, w, trace, weightsOut)])];
+          const trace = flat.forward(w, x.dataSync() as Float32Array, 7);
+          flat.backward(w, trace, weightsOut.dataSync() as Float32Array, grad);
+          return trace.out;
         });
-        expectClose(out!.dataSync(), (model.predict(x) as TfModule.Tensor).dataSync(), 5);
-        expectClose(grad!.dataSync(), refFlat.dataSync());
-        tf.dispose([out!, grad!]);
+        expectClose(out.dataSync(), (model.predict(x) as TfModule.Tensor).dataSync(), 5);
+        expectClose(grad, refFlat.dataSync());
+        tf.dispose(out);
         if (round === 1) expect(tf.memory().numTensors).toBe(before + 1); // the predict above
       }
       // writeTo round-trips
@@ -48,34 +50,31 @@ describe('FlatMlps (hand-written forward and backward)', () => {
       flat.writeTo(0, other);
       expectClose((other.predict(x) as TfModule.Tensor).dataSync(), (model.predict(x) as TfModule.Tensor).dataSync(), 6);
       tf.dispose([x, weightsOut, ref.value, refFlat, ...Object.values(ref.grads)]);
-      flat.dispose();
       model.dispose();
       other.dispose();
     });
   }
 
   it('FlatAdam takes the same steps as tfjs Adam (with clipping off)', () => {
-    const theta = tf.variable(tf.tensor1d([0.5, -1, 2]));
+    const theta = Float32Array.from([0.5, -1, 2]);
     const ref = tf.variable(tf.tensor1d([0.5, -1, 2]));
-    const adam = new FlatAdam(tf, 3, 0.01, 0.9, 0.999, 1e-7);
+    const adam = new FlatAdam(3, 0.01, 0.9, 0.999, 1e-7);
     const refAdam = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
     for (let i = 0; i < 5; i++) {
-      const g = tf.tensor1d([0.3 * (i + 1), -0.2, 0.05 * i]);
-      adam.step(theta, g, 0);
+      const gJs = Float32Array.from([0.3 * (i + 1), -0.2, 0.05 * i]);
+      const g = tf.tensor1d(gJs);
+      adam.step(theta, gJs, 0);
       refAdam.applyGradients([{ name: ref.name, tensor: g }]);
       g.dispose();
     }
-    expectClose(theta.dataSync(), ref.dataSync(), 5);
+    expectClose(theta, ref.dataSync(), 5);
     // clipping scales the gradient to the norm bound (Adam is scale-invariant, so compare the first moment's effect on one step)
-    const clipped = new FlatAdam(tf, 3, 0.01);
-    const t2 = tf.variable(tf.tensor1d([0, 0, 0]));
-    const g = tf.tensor1d([30, 40, 0]);
-    clipped.step(t2, g, 5);
+    const clipped = new FlatAdam(3, 0.01);
+    const t2 = new Float32Array(3);
+    clipped.step(t2, Float32Array.from([30, 40, 0]), 5);
     // first step of Adam moves every coordinate with a non-zero gradient by ~lr, whatever the scale
-    expectClose(t2.dataSync(), [-0.01, -0.01, 0], 4);
-    tf.dispose([theta, ref, t2, g]);
-    adam.dispose();
-    clipped.dispose();
+    expectClose(t2, [-0.01, -0.01, 0], 4);
+    tf.dispose(ref);
     refAdam.dispose();
   });
 });
@@ -128,5 +127,29 @@ describe('PPO loss gradient', () => {
       expectClose(dValues, gv!.dataSync(), 5);
       tf.dispose([z, v, gz!, gv!]);
     }
+  });
+});
+
+describe('FlatMlps.jointWeights', () => {
+  it('gives each network its own outputs side by side (first layers side by side, later ones block-diagonal)', () => {
+    const a = buildMlp(tf, { inputSize: 4, hidden: [6, 5], outputSize: 3, activation: 'tanh', outputGain: 1, seed: 1, name: 'ja' });
+    const c = buildMlp(tf, { inputSize: 4, hidden: [6, 5], outputSize: 1, activation: 'tanh', outputGain: 1, seed: 2, name: 'jc' });
+    for (const m of [a, c]) m.setWeights(m.getWeights().map((w, i) => (i % 2 === 1 ? tf.fill(w.shape, 0.1 * i) : w)));
+    const flat = new FlatMlps(tf, [
+      { model: a, activation: 'tanh' },
+      { model: c, activation: 'tanh' },
+    ]);
+    const x = tf.tensor2d(series(3 * 4, Math.cos), [3, 4]);
+    const before = tf.memory().numTensors;
+    const joint = tf.tidy(() => flat.infer(flat.jointWeights([0, 1]), x.dataSync() as Float32Array, 3));
+    expect(tf.memory().numTensors).toBe(before);
+    const pa = (a.predict(x) as TfModule.Tensor).dataSync();
+    const pc = (c.predict(x) as TfModule.Tensor).dataSync();
+    const expected: number[] = [];
+    for (let r = 0; r < 3; r++) expected.push(...pa.slice(r * 3, r * 3 + 3), pc[r]!);
+    expectClose(joint, expected, 5);
+    tf.dispose(x);
+    a.dispose();
+    c.dispose();
   });
 });
