@@ -1,4 +1,4 @@
-import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
+import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
 import { assertOpen, assertStarted, assertSync } from '../env-guards.js';
 import { createBackend } from '../cluster/create-backend.js';
 import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
@@ -13,7 +13,7 @@ import type { Trace } from '../trace/schema.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
 import type { DualEnv, MultiAction, ResetResult, StepResult } from '../types.js';
 import { initialReplicasOf, setupApplication, type ApplicationOptions, type ApplicationOptionsInput } from './application-options.js';
-import { ApplicationService } from './application-service.js';
+import { ApplicationService, CLOCK_AT, CLOCK_T0, CLOCK_T1 } from './application-service.js';
 import {
   CLUSTER_OBSERVATION_FIELDS,
   DEPLOYMENT_OBSERVATION_FIELDS,
@@ -53,7 +53,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   readonly observationNames: readonly string[];
 
   private readonly n: number;
-  private readonly own: DemandSeries[];
   /** Each deployment's recorded replicas as a step series (a cursor walk per step, not a search). */
   private readonly recorded: DemandSeries[];
   private readonly service: ApplicationService;
@@ -66,6 +65,9 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly stepResult: StepResult<ApplicationStepInfo>;
   private readonly resetResult: ResetResult<ApplicationStepInfo>;
   private readonly sink: (t0: number, t1: number) => void;
+  /** The sink of `advanceControlled` and its times (target, segment start, segment end). */
+  private readonly controlledSink: () => void;
+  private readonly advanceTimes = new Float64Array(3);
   /** Each deployment's service report (the objects in info.deployments), for the service model. */
   private readonly reports: DeploymentStepInfo['service'][];
   private readonly minReplicas: number;
@@ -125,7 +127,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       throw new ConfigError('backend', `expected a backend that controls several deployments, got the ${backend.kind} backend`, { hint: 'use backend "memory"' });
     }
     const loadEndS = Math.min(Infinity, ...own.map((s) => s.endS), ...(graph?.entries ?? []).map((s) => s.endS));
-    return new ApplicationEnv(o, setup.model, setup.controlled, backend, own, service, loadEndS);
+    return new ApplicationEnv(o, setup.model, setup.controlled, backend, service, loadEndS);
   }
 
   private constructor(
@@ -133,7 +135,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     model: TraceModel,
     controlled: Workload[],
     backend: ClusterBackend,
-    own: DemandSeries[],
     service: ApplicationService,
     loadEndS: number,
   ) {
@@ -146,7 +147,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.isAsync = !backend.synchronous;
     const n = controlled.length;
     this.n = n;
-    this.own = own;
     this.recorded = controlled.map((w) => traceDemand(w, 1, 1));
     this.service = service;
     this.minReplicas = options.minReplicas;
@@ -197,11 +197,21 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     const readControlled = backend.readControlled!.bind(backend);
     const ready = this.ready;
     const held = this.held;
+    const clock = service.clock;
     // The backend calls the sink before any controlled deployment changes: the counts read
     // now held over the whole segment.
     this.sink = (t0, t1) => {
       readControlled(ready, held);
-      service.add(t0, t1, ready, held);
+      clock[CLOCK_T0] = t0;
+      clock[CLOCK_T1] = t1;
+      service.add(ready, held);
+    };
+    const times = this.advanceTimes;
+    this.controlledSink = () => {
+      readControlled(ready, held);
+      clock[CLOCK_T0] = times[ADVANCE_T0]!;
+      clock[CLOCK_T1] = times[ADVANCE_T1]!;
+      service.add(ready, held);
     };
     const deployments: DeploymentStepInfo[] = options.deployments.map((name) => ({
       name,
@@ -256,7 +266,10 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.beginStep(action);
     const backend = this.backend;
     for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) backend.setDesiredReplicas(this.applied[i]!, i);
-    backend.advanceTo(this.pendingEnd, this.sink);
+    if (backend.advanceControlled !== undefined) {
+      this.advanceTimes[ADVANCE_TARGET] = this.pendingEnd;
+      backend.advanceControlled(this.advanceTimes, this.controlledSink);
+    } else backend.advanceTo(this.pendingEnd, this.sink);
     return this.finishStep();
   }
 
@@ -330,8 +343,10 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     info.step = 0;
     zeroReward(info.reward);
     this.backend.readControlled!(this.ready, this.held);
-    this.service.demandNow(this.t - this.stepSeconds, this.ready, this.own, this.lastDemand);
-    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    this.service.clock[CLOCK_AT] = this.t - this.stepSeconds;
+    this.service.demandNow(this.ready, this.lastDemand);
+    this.service.clock[CLOCK_AT] = this.t;
+    this.service.demandNow(this.ready, this.demandNow);
     for (let i = 0; i < this.n; i++) {
       const d = info.deployments[i]!;
       d.action.requested = this.desired[i]!;
@@ -382,7 +397,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     if (end > this.endS) end = this.endS;
     this.pendingEnd = end;
     // The snapshots taken at the end of the last step (or reset) still hold: pod CPU per deployment.
-    this.service.begin(this.t, this.podCpu);
+    this.service.begin(this.podCpu);
   }
 
   private finishStep(): StepResult<ApplicationStepInfo> {
@@ -407,7 +422,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.lastReward = total.total;
     info.step = this.steps;
     this.backend.readControlled!(this.ready, this.held);
-    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    this.service.clock[CLOCK_AT] = this.t;
+    this.service.demandNow(this.ready, this.demandNow);
     this.observeNow(false);
     const terminated = this.t >= this.deletedAtS;
     const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);

@@ -49,9 +49,24 @@ export interface ClusterBackend {
    */
   readControlled?(ready: Int32Array, held: Int32Array): void;
 
+  /**
+   * `advanceTo` for an env that controls several deployments, without a double crossing a
+   * call (V8 boxes a double argument of a call it does not inline: an allocation per call):
+   * advance to `times[ADVANCE_TARGET]`; for each constant segment of the controlled
+   * deployments write its bounds to `times[ADVANCE_T0]`, `times[ADVANCE_T1]` and call
+   * `onSegment()` (which reads the counts with `readControlled`). Synchronous backends that
+   * control several deployments provide it (memory); the env falls back to `advanceTo`.
+   */
+  advanceControlled?(times: Float64Array, onSegment: () => void): void;
+
   /** Release everything (the kube backend deletes what it created). Idempotent. */
   close(): Promise<void>;
 }
+
+/** Slots of the `times` array of `ClusterBackend.advanceControlled`. */
+export const ADVANCE_TARGET = 0;
+export const ADVANCE_T0 = 1;
+export const ADVANCE_T1 = 2;
 
 export interface BackendResetParams {
   startTimeS: number;
