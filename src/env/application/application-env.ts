@@ -1,4 +1,13 @@
-import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
+import {
+  ADVANCE_T0,
+  ADVANCE_T1,
+  ADVANCE_TARGET,
+  emptyControlledState,
+  emptySnapshot,
+  type ClusterBackend,
+  type ClusterSnapshot,
+  type ControlledState,
+} from '../cluster/backend.js';
 import { assertOpen, assertStarted, assertSync } from '../env-guards.js';
 import { createBackend } from '../cluster/create-backend.js';
 import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
@@ -83,7 +92,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly requested: Int32Array;
   private readonly ready: Int32Array;
   private readonly held: Int32Array;
-  private readonly podCpu: Float64Array;
+  /** Each controlled deployment's counts and pod CPU as the last step (or reset) ended. */
+  private readonly state: ControlledState;
   private readonly demandNow: Float64Array;
   private readonly lastDemand: Float64Array;
 
@@ -191,7 +201,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.requested = new Int32Array(n);
     this.ready = new Int32Array(n);
     this.held = new Int32Array(n);
-    this.podCpu = new Float64Array(n);
+    this.state = emptyControlledState(n);
     this.demandNow = new Float64Array(n);
     this.lastDemand = new Float64Array(n);
     const readControlled = backend.readControlled!.bind(backend);
@@ -342,11 +352,11 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     info.episode = this.episode;
     info.step = 0;
     zeroReward(info.reward);
-    this.backend.readControlled!(this.ready, this.held);
+    this.readState();
     this.service.clock[CLOCK_AT] = this.t - this.stepSeconds;
-    this.service.demandNow(this.ready, this.lastDemand);
+    this.service.demandNow(this.state.ready, this.lastDemand);
     this.service.clock[CLOCK_AT] = this.t;
-    this.service.demandNow(this.ready, this.demandNow);
+    this.service.demandNow(this.state.ready, this.demandNow);
     for (let i = 0; i < this.n; i++) {
       const d = info.deployments[i]!;
       d.action.requested = this.desired[i]!;
@@ -396,8 +406,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     let end = this.t + this.stepSeconds;
     if (end > this.endS) end = this.endS;
     this.pendingEnd = end;
-    // The snapshots taken at the end of the last step (or reset) still hold: pod CPU per deployment.
-    this.service.begin(this.podCpu);
+    // The state read at the end of the last step (or reset) still holds: pod CPU per deployment.
+    this.service.begin(this.state.podCpu);
   }
 
   private finishStep(): StepResult<ApplicationStepInfo> {
@@ -421,9 +431,9 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     }
     this.lastReward = total.total;
     info.step = this.steps;
-    this.backend.readControlled!(this.ready, this.held);
+    this.readState();
     this.service.clock[CLOCK_AT] = this.t;
-    this.service.demandNow(this.ready, this.demandNow);
+    this.service.demandNow(this.state.ready, this.demandNow);
     this.observeNow(false);
     const terminated = this.t >= this.deletedAtS;
     const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
@@ -435,35 +445,57 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     return res;
   }
 
-  /** Fill every deployment's named observation, the clock fields and the normalised buffer. */
+  /** Read every controlled deployment's state now (cluster-wide fields into `snap`). */
+  private readState(): void {
+    const backend = this.backend;
+    const st = this.state;
+    const snap = this.snap;
+    if (backend.readControlledState !== undefined) backend.readControlledState(st);
+    else {
+      for (let i = 0; i < this.n; i++) {
+        backend.snapshot(snap, i);
+        st.desired[i] = snap.desired;
+        st.ready[i] = snap.ready;
+        st.pending[i] = snap.pending;
+        st.starting[i] = snap.starting;
+        st.terminating[i] = snap.terminating;
+        st.podCpu[i] = snap.podCpu;
+      }
+    }
+    backend.snapshot(snap, 0);
+  }
+
+  /** Fill every deployment's named observation, the clock fields and the normalised buffer (after readState). */
   private observeNow(atReset: boolean): void {
     const info = this.info;
     const t = this.t;
     const d = this.model.durationS;
     const progress = d > 0 ? (t < d ? t / d : 1) : 1;
-    const mu = this.options.service.perReplicaRps;
+    const st = this.state;
+    const snap = this.snap;
+    const clusterCpu = snap.clusterCpu;
+    const freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
     for (let i = 0; i < this.n; i++) {
-      const snap = this.snap;
-      this.backend.snapshot(snap, i);
-      this.podCpu[i] = snap.podCpu;
       const dep = info.deployments[i]!;
       const o = dep.observation;
       const demand = this.demandNow[i]!;
-      o.desired = snap.desired;
-      o.ready = snap.ready;
-      o.pending = snap.pending;
-      o.terminating = snap.terminating;
-      o.utilisation = atReset ? instantUtilisation(demand, snap.ready, mu) : dep.service.utilisation;
+      o.desired = st.desired[i]!;
+      o.ready = st.ready[i]!;
+      o.pending = st.pending[i]!;
+      o.terminating = st.terminating[i]!;
+      // Not a conditional expression: one that picks a call's result or a double boxes the double.
+      o.utilisation = dep.service.utilisation;
+      if (atReset) o.utilisation = instantUtilisation(demand, st.ready[i]!, this.options.service.perReplicaRps);
       o.demand = demand;
       o.demandTrend = demand - this.lastDemand[i]!;
-      o.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
+      o.freeCpu = freeCpu;
       o.traceProgress = progress;
       this.lastDemand[i] = demand;
       const rec = this.recorded[i]!;
       dep.recordedReplicas = rec.values[rec.pieceAt(t)]!; // not at(): a returned double may be boxed
       // Each block is encoded at its offset; the encoder also writes the two cluster
       // components after it, which the next block overwrites and the last one leaves in place.
-      this.encoders[i]!.encode(o, snap.clusterCpu, this.obs, i * PER_DEPLOYMENT);
+      this.encoders[i]!.encode(o, clusterCpu, this.obs, i * PER_DEPLOYMENT);
     }
     info.timeS = t;
     info.traceTs = this.model.startTs + t;

@@ -86,6 +86,8 @@ export class ApplicationService {
   private readonly entryCursor: Int32Array;
   private readonly entryService: Int32Array;
   private readonly e2e = new Float64Array(5);
+  /** Whether the flow's paths answer its current demand and latencies (see addFlow). */
+  private pathsFresh = false;
 
   constructor(
     opts: ServiceOptions,
@@ -177,13 +179,25 @@ export class ApplicationService {
     this.ownCursor[i] = p;
   }
 
-  /** The segment through the graph, split where an entry's load changes. */
+  /**
+   * The segment through the graph, split where an entry's load changes. The flow is a
+   * function of the entry loads and the capacities alone, so it propagates only when one of
+   * them changed since it last did (most segments continue the last one's flow).
+   */
   private addFlow(ready: Int32Array): void {
     const flow = this.flow!;
     const clock = this.clock;
     const t1 = clock[CLOCK_T1]!;
     const ci = this.controlledIndex;
-    for (let k = 0; k < ci.length; k++) if (ci[k]! >= 0) flow.capacity[k] = ready[ci[k]!]! * this.mu;
+    let changed = false;
+    for (let k = 0; k < ci.length; k++) {
+      if (ci[k]! < 0) continue;
+      const cap = ready[ci[k]!]! * this.mu;
+      if (flow.capacity[k] !== cap) {
+        flow.capacity[k] = cap;
+        changed = true;
+      }
+    }
     let t = clock[CLOCK_T0]!;
     while (t < t1) {
       let end = t1;
@@ -192,12 +206,20 @@ export class ApplicationService {
         const times = this.entryTimes[e]!;
         const p = pieceFrom(times, clock, this.entryCursor[e]!);
         this.entryCursor[e] = p;
-        flow.entryRate[this.entryService[e]!] = this.entryValues[e]![p]!;
+        const rate = this.entryValues[e]![p]!;
+        const k = this.entryService[e]!;
+        if (flow.entryRate[k] !== rate) {
+          flow.entryRate[k] = rate;
+          changed = true;
+        }
         const next = p + 1 < times.length ? times[p + 1]! : Infinity;
         if (next < end) end = next;
       }
       clock[CLOCK_DT] = end - t;
-      flow.propagateDemand();
+      if (changed) {
+        flow.propagateDemand();
+        this.pathsFresh = false;
+      }
       // Each controlled service of the graph serves the demand its callers sent.
       for (let k = 0; k < ci.length; k++) {
         const i = ci[k]!;
@@ -206,8 +228,13 @@ export class ApplicationService {
         this.charge(i, ready[i]!);
         flow.latencyMs[k] = this.lastLatencyMs[i]!;
       }
-      flow.propagatePaths();
+      // The paths read the latencies just charged: the same as last time unless the demand changed.
+      if (!this.pathsFresh) {
+        flow.propagatePaths();
+        this.pathsFresh = true;
+      }
       this.addEndToEnd();
+      changed = false;
       t = end;
     }
   }
@@ -355,7 +382,10 @@ export class ApplicationService {
         changed = true;
       }
     }
-    if (changed) flow.propagateDemand();
+    if (changed) {
+      flow.propagateDemand();
+      this.pathsFresh = false;
+    }
     for (let i = 0; i < this.n; i++) {
       const k = this.graphIndex[i]!;
       if (k >= 0) out[i] = flow.demand[k]!;

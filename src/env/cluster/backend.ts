@@ -59,6 +59,12 @@ export interface ClusterBackend {
    */
   advanceControlled?(times: Float64Array, onSegment: () => void): void;
 
+  /**
+   * Every controlled deployment's own fields of `snapshot` at once (entry i: deployment i),
+   * without a call per deployment. Optional (memory); the env falls back to `snapshot`.
+   */
+  readControlledState?(out: ControlledState): void;
+
   /** Release everything (the kube backend deletes what it created). Idempotent. */
   close(): Promise<void>;
 }
@@ -108,6 +114,29 @@ export interface ClusterSnapshot {
   clusterCpuRequested: number;
   /** Pods in the cluster not yet scheduled (all workloads). */
   clusterPending: number;
+}
+
+/** The fields of ClusterSnapshot that describe a controlled deployment, for each of several (index i: deployment i). */
+export interface ControlledState {
+  readonly desired: Int32Array;
+  readonly ready: Int32Array;
+  readonly pending: Int32Array;
+  readonly starting: Int32Array;
+  readonly terminating: Int32Array;
+  /** CPU request per pod, cores. */
+  readonly podCpu: Float64Array;
+}
+
+/** A zeroed ControlledState for `n` deployments, to allocate once and reuse. */
+export function emptyControlledState(n: number): ControlledState {
+  return {
+    desired: new Int32Array(n),
+    ready: new Int32Array(n),
+    pending: new Int32Array(n),
+    starting: new Int32Array(n),
+    terminating: new Int32Array(n),
+    podCpu: new Float64Array(n),
+  };
 }
 
 /** A zeroed snapshot, to allocate once and reuse. */

@@ -1,6 +1,6 @@
 import type { Rng } from '../../rng.js';
 import type { NodePoolOptions, StartupLatency } from '../../options.js';
-import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, type BackendContext, type BackendResetParams, type ClusterBackend, type ClusterSnapshot, type SegmentSink } from '../backend.js';
+import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, type BackendContext, type BackendResetParams, type ClusterBackend, type ClusterSnapshot, type ControlledState, type SegmentSink } from '../backend.js';
 import { EventQueue } from './event-queue.js';
 import { StartupLatencyDraw } from './startup-latency.js';
 import { NodeTable, virtualNodeFacts, type NodeFacts } from './node-table.js';
@@ -278,6 +278,21 @@ export class MemoryBackend implements ClusterBackend {
     out.clusterCpu = this.clusterCpu / 1000;
     out.clusterCpuRequested = this.clusterCpuUsed / 1000;
     out.clusterPending = pods.queued;
+  }
+
+  readControlledState(out: ControlledState): void {
+    const pods = this.pods;
+    const slots = this.cSlots;
+    const cpu = this.templates.cpu;
+    for (let i = 0; i < slots.length; i++) {
+      const c = slots[i]!;
+      out.desired[i] = this.w.desired[c]!;
+      out.ready[i] = pods.countOf(c, PHASE_READY);
+      out.pending[i] = pods.countOf(c, PHASE_PENDING);
+      out.starting[i] = pods.countOf(c, PHASE_STARTING);
+      out.terminating[i] = pods.countOf(c, PHASE_TERMINATING);
+      out.podCpu[i] = cpu[this.w.tplOf[c]!]! / 1000;
+    }
   }
 
   readControlled(ready: Int32Array, held: Int32Array): void {
