@@ -16,6 +16,14 @@ const VIOLATION = 6;
 const CPU = 7;
 const ACC = 8;
 
+/** The rates `charge` integrates for deployment i, at `i * RATES` in `ApplicationService.rates`. */
+const R_SERVED = 0;
+const R_RHO = 1;
+const R_LATENCY = 2;
+const R_PENALTY = 3;
+const R_VIOLATING = 4;
+const RATES = 5;
+
 /** Slots of `ApplicationService.clock`. */
 export const CLOCK_T0 = 0;
 export const CLOCK_T1 = 1;
@@ -72,6 +80,11 @@ export class ApplicationService {
   private readonly podCpu: Float64Array;
   /** Latency of the interval `charge` last integrated, per deployment. */
   private readonly lastLatencyMs: Float64Array;
+  /** The demand and ready pods `rates` were computed for, per deployment (NaN: none yet). */
+  private readonly rateLambda: Float64Array;
+  private readonly rateReady: Float64Array;
+  /** Served, utilisation, latency, SLO penalty rate and whether violating, RATES per deployment. */
+  private readonly rates: Float64Array;
   /** Graph index of each controlled deployment (-1: outside the graph). */
   private readonly graphIndex: Int32Array;
   /** Each deployment's own demand series (read when it is outside the graph) and its cursor. */
@@ -103,6 +116,9 @@ export class ApplicationService {
     this.acc = new Float64Array(n * ACC);
     this.podCpu = new Float64Array(n);
     this.lastLatencyMs = new Float64Array(n);
+    this.rateLambda = new Float64Array(n).fill(NaN);
+    this.rateReady = new Float64Array(n).fill(NaN);
+    this.rates = new Float64Array(n * RATES);
     this.ownTimes = ownDemand.map((s) => s.times);
     this.ownValues = ownDemand.map((s) => s.values);
     this.ownCursor = new Int32Array(n);
@@ -242,51 +258,64 @@ export class ApplicationService {
   /**
    * Integrate clock[CLOCK_DT] seconds of constant demand clock[CLOCK_LAMBDA] on `ready`
    * replicas into deployment i's window: ServiceAccumulator.addConstant, the same operations
-   * in the same order (no CPU: `add` charges it per segment).
+   * in the same order (no CPU: `add` charges it per segment), its rates kept from the last
+   * call with the same demand and ready pods.
    */
   private charge(i: number, ready: number): void {
     const dt = this.clock[CLOCK_DT]!;
     const lambda = this.clock[CLOCK_LAMBDA]!;
-    const model = this.model;
-    const mu = model[0]!;
-    const sloMs = model[1]!;
-    const maxMs = model[3]!;
-    const cap = ready * mu;
-    let served: number;
-    let rho: number;
-    let latency: number;
-    if (lambda <= 0) {
-      served = 0;
-      rho = 0;
-      latency = ready > 0 ? 1000 / mu : 0;
-    } else if (ready <= 0) {
-      served = 0;
-      rho = 1;
-      latency = maxMs;
-    } else {
-      rho = lambda / cap;
-      if (rho >= 1) {
-        served = cap;
+    const r = i * RATES;
+    const rates = this.rates;
+    // The rates are a function of (lambda, ready) alone, and most intervals repeat the last one's.
+    if (this.rateLambda[i] !== lambda || this.rateReady[i] !== ready) {
+      this.rateLambda[i] = lambda;
+      this.rateReady[i] = ready;
+      const model = this.model;
+      const mu = model[0]!;
+      const sloMs = model[1]!;
+      const maxMs = model[3]!;
+      const cap = ready * mu;
+      let served: number;
+      let rho: number;
+      let latency: number;
+      if (lambda <= 0) {
+        served = 0;
+        rho = 0;
+        latency = ready > 0 ? 1000 / mu : 0;
+      } else if (ready <= 0) {
+        served = 0;
         rho = 1;
         latency = maxMs;
       } else {
-        served = lambda;
-        latency = Math.min(maxMs, 1000 / (mu * (1 - rho)));
+        rho = lambda / cap;
+        if (rho >= 1) {
+          served = cap;
+          rho = 1;
+          latency = maxMs;
+        } else {
+          served = lambda;
+          latency = Math.min(maxMs, 1000 / (mu * (1 - rho)));
+        }
       }
+      const unmetFraction = lambda > 0 ? (lambda - served) / lambda : 0;
+      let excess = (latency - sloMs) / (maxMs - sloMs);
+      excess = excess > 1 ? 1 : excess > 0 ? excess : 0;
+      rates[r + R_SERVED] = served;
+      rates[r + R_RHO] = rho;
+      rates[r + R_LATENCY] = latency;
+      rates[r + R_PENALTY] = unmetFraction + excess;
+      rates[r + R_VIOLATING] = unmetFraction > 0 || latency > model[2]! ? 1 : 0;
     }
-    const unmetFraction = lambda > 0 ? (lambda - served) / lambda : 0;
-    let excess = (latency - sloMs) / (maxMs - sloMs);
-    excess = excess > 1 ? 1 : excess > 0 ? excess : 0;
     const acc = this.acc;
     const o = i * ACC;
     acc[o + DT] += dt;
     acc[o + DEMAND] += lambda * dt;
-    acc[o + SERVED] += served * dt;
-    acc[o + UTIL] += rho * dt;
-    acc[o + LATENCY] += latency * dt;
-    acc[o + PENALTY] += (unmetFraction + excess) * dt;
-    if (unmetFraction > 0 || latency > model[2]!) acc[o + VIOLATION] += dt;
-    this.lastLatencyMs[i] = latency;
+    acc[o + SERVED] += rates[r + R_SERVED]! * dt;
+    acc[o + UTIL] += rates[r + R_RHO]! * dt;
+    acc[o + LATENCY] += rates[r + R_LATENCY]! * dt;
+    acc[o + PENALTY] += rates[r + R_PENALTY]! * dt;
+    if (rates[r + R_VIOLATING] === 1) acc[o + VIOLATION] += dt;
+    this.lastLatencyMs[i] = rates[r + R_LATENCY]!;
   }
 
   /** The entries' end-to-end latency and completed fraction over clock[CLOCK_DT]. */
