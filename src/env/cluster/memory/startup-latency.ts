@@ -15,6 +15,8 @@ export class StartupLatencyDraw {
    */
   private readonly p = new Float64Array(4);
   private readonly out = new Float64Array(1);
+  /** Uniform draws (Rng.nextInto: a returned double may be boxed). */
+  private readonly u = new Float64Array(2);
   // Box-Muller yields two normals per pair of uniforms; the second is kept for the next draw.
   private hasSpare = false;
 
@@ -64,8 +66,10 @@ export class StartupLatencyDraw {
       out[i] = p[A]!;
       return;
     }
+    const u = this.u;
     if (this.mode === 1) {
-      out[i] = p[A]! + rng.next() * p[B]!;
+      rng.nextInto(u, 0);
+      out[i] = p[A]! + u[0]! * p[B]!;
       return;
     }
     let z: number;
@@ -73,8 +77,10 @@ export class StartupLatencyDraw {
       this.hasSpare = false;
       z = p[SPARE]!;
     } else {
-      const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
-      const theta = 2 * Math.PI * rng.next();
+      rng.nextInto(u, 0);
+      rng.nextInto(u, 1);
+      const r = Math.sqrt(-2 * Math.log(1 - u[0]!));
+      const theta = 2 * Math.PI * u[1]!;
       z = r * Math.cos(theta);
       p[SPARE] = r * Math.sin(theta);
       this.hasSpare = true;
