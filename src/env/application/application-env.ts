@@ -31,6 +31,9 @@ import {
   type DeploymentStepInfo,
 } from './application-types.js';
 
+// Over 500 lines: sync and async step/reset, the allocation-free step path (typed-array
+// state, backend advanceControlled) and the per-deployment info share the env's private state.
+
 /** Observation components per deployment (the cluster's two follow the last deployment's block). */
 const PER_DEPLOYMENT = DEPLOYMENT_OBSERVATION_FIELDS.length;
 const CLUSTER = CLUSTER_OBSERVATION_FIELDS.length;

@@ -19,6 +19,10 @@ import { MemoryInspector } from './memory-inspector.js';
 import { WorkloadTable } from './workload-table.js';
 import { EnvStateError } from '../../errors.js';
 
+// Over 500 lines: the event loop, pod lifecycle and the allocation-free reads of several
+// controlled deployments (advanceControlled, readControlledState) share private state; the
+// controllers, scheduler, tables and read-only views are already their own modules.
+
 /**
  * The memory backend: a deterministic discrete-event model of a Kubernetes cluster replaying
  * a trace. Time advances from event to event (trace actions from a cursor, pod events from a
