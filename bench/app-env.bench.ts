@@ -8,8 +8,10 @@ import { SimEnv } from '../src/env/sim-env.js';
  * Throughput of one env controlling all 27 DeathStarBench deployments (dsb-scaling, default
  * options: 15 s steps, 76-step episodes, resets included), per-deployment trace demand and
  * call-graph demand (the built-in social-network graph), under three policies: hold every
- * deployment, follow the trace, random actions; then an allocation probe. Goal (issue 12):
- * >= 200,000 steps/s on one core.
+ * deployment, follow the trace, random actions; each line with the GC runs and heap growth
+ * while stepping. Goal (issue 12): >= 200,000 steps/s on one core with call-graph demand,
+ * and a step that allocates nothing. `applicationFigure` is the line env.bench.ts prints
+ * beside the single-deployment figures.
  */
 
 const DSB = 'examples/traces/dsb-scaling.sktrace';
@@ -26,15 +28,30 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/** Steps per wall and CPU second, and GC runs and heap growth while stepping. */
+export interface StepFigures {
+  wall: number;
+  cpu: number;
+  gcs: number;
+  heapKiB: number;
+}
+
 /**
  * Steps per second of `env` under `policy`, resets included, over about `seconds` of wall
  * time: per wall-clock second and per CPU second of this process (on a shared machine the
- * CPU figure is the one-core rate; the wall figure drops when other work takes the core).
+ * CPU figure is the one-core rate; the wall figure drops when other work takes the core),
+ * with the GC runs and heap growth meanwhile (0 and a few KiB when nothing allocates).
  */
-function stepsPerSecond(env: ApplicationEnv, policy: Policy, seconds: number): { wall: number; cpu: number } {
+async function measure(env: ApplicationEnv, policy: Policy, seconds: number): Promise<StepFigures> {
   const action = new Int32Array(env.actionSpace.nvec.length);
   let info = env.reset({ seed: 1 }).info;
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
   let n = 0;
+  const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const c0 = cpuSeconds();
   const deadline = t0 + seconds * 1000;
@@ -47,7 +64,17 @@ function stepsPerSecond(env: ApplicationEnv, policy: Policy, seconds: number): {
     }
     if (performance.now() >= deadline) break;
   }
-  return { wall: (n / (performance.now() - t0)) * 1000, cpu: n / (cpuSeconds() - c0) };
+  const cpu = n / (cpuSeconds() - c0);
+  const wall = (n / (performance.now() - t0)) * 1000;
+  const heapKiB = (process.memoryUsage().heapUsed - heap0) / 1024;
+  await new Promise((res) => setTimeout(res, 50)); // GC entries arrive asynchronously
+  obs.disconnect();
+  return { wall, cpu, gcs, heapKiB };
+}
+
+/** "N steps per CPU second (M per wall second; G GC runs, heap +H KiB)". */
+export function formatFigures(f: StepFigures): string {
+  return `${fmt(f.cpu)} steps per CPU second (${fmt(f.wall)} per wall second; ${f.gcs} GC run(s), heap ${f.heapKiB >= 0 ? '+' : ''}${f.heapKiB.toFixed(0)} KiB while stepping)`;
 }
 
 async function make(callGraph: boolean): Promise<ApplicationEnv> {
@@ -75,52 +102,26 @@ async function throughput(): Promise<void> {
   for (const callGraph of [false, true]) {
     const env = await make(callGraph);
     const list = policies(env);
-    stepsPerSecond(env, list[1]![1], 0.5); // warm-up
+    await measure(env, list[1]![1], 0.5); // warm-up
     for (const [name, policy] of list) {
       const demand = callGraph ? 'call-graph demand' : 'trace demand';
-      const rate = stepsPerSecond(env, policy, 2);
-      console.log(`27 deployments, dsb-scaling, ${demand}, ${name}: ${fmt(rate.cpu)} steps per CPU second (${fmt(rate.wall)} per wall second)`);
+      console.log(`27 deployments, dsb-scaling, ${demand}, ${name}: ${formatFigures(await measure(env, policy, 2))}`);
     }
     await env.close();
   }
 }
 
-async function allocationProbe(): Promise<void> {
+/** The 27-deployment call-graph figure (follow the trace), for env.bench.ts. */
+export async function applicationFigure(seconds = 2): Promise<StepFigures> {
   const env = await make(true);
-  const [, [, follow]] = policies(env) as [unknown, [string, Policy]];
-  const action = new Int32Array(env.actionSpace.nvec.length);
-  let info = env.reset({ seed: 1 }).info;
-  const run = (steps: number): number => {
-    let episodes = 0;
-    for (let i = 0; i < steps; i++) {
-      const r = env.step(follow(info, i, action));
-      info = r.info;
-      if (r.truncated || r.terminated) {
-        info = env.reset().info;
-        episodes++;
-      }
-    }
-    return episodes;
-  };
-  run(50_000);
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => {
-    gcs += list.getEntries().length;
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  const before = process.memoryUsage().heapUsed;
-  const episodes = run(300_000);
-  const after = process.memoryUsage().heapUsed;
-  await new Promise((res) => setTimeout(res, 50));
-  obs.disconnect();
-  console.log(
-    `allocation probe, 27 deployments: 300,000 follow-the-trace steps, call-graph demand (${fmt(episodes)} resets): ${gcs} GC run(s), heap ${((after - before) / 1024).toFixed(0)} KiB`,
-  );
+  const follow = policies(env)[1]![1];
+  await measure(env, follow, 0.5); // warm-up
+  const f = await measure(env, follow, seconds);
   await env.close();
+  return f;
 }
 
 /** Run the application-env benchmarks. */
 export async function run(): Promise<void> {
   await throughput();
-  await allocationProbe();
 }

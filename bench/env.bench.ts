@@ -3,11 +3,15 @@ import { Rng } from '../src/env/rng.js';
 import { syntheticClusterTrace } from '../src/env/scenario-trace.js';
 import { SimEnv } from '../src/env/sim-env.js';
 import { VectorEnv } from '../src/env/vector-env.js';
+import { applicationFigure } from './app-env.bench.js';
 
 /**
  * SimEnv throughput on the memory backend (figures printed, nothing asserted):
  *  - one env on dsb-scaling (default options: 15 s steps, episodes of 76 steps, resets
- *    included) under three policies: hold, follow the trace, random actions;
+ *    included) under three policies: hold, follow the trace, random actions; beside them
+ *    one ApplicationEnv controlling all 27 deployments with call-graph demand, following the
+ *    trace, with the GC runs and heap growth while it steps (issue 12: >= 200,000 steps per
+ *    CPU second, no allocation); wall-clock steps/s, [per CPU second of this process];
  *  - a VectorEnv of 16 on dsb-scaling (env steps/s = 16 x vector steps/s);
  *  - step cost on synthetic clusters of 10, 100 and 1,000 deployments where only the
  *    controlled deployment changes, as a ratio to the 10-deployment case (resets excluded);
@@ -24,11 +28,18 @@ function fmt(n: number): string {
 
 type Policy = (info: { recordedReplicas: number }, i: number) => number;
 
-/** Steps/s of `env` under `policy` for about `seconds` of wall time, resets included. */
-function stepsPerSecond(env: SimEnv, policy: Policy, seconds: number): number {
+/** CPU seconds this process has used (user + system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Steps/s of `env` under `policy` for about `seconds` of wall time, resets included: per wall and per CPU second. */
+function stepsPerSecond(env: SimEnv, policy: Policy, seconds: number): { wall: number; cpu: number } {
   let info = env.reset({ seed: 1 }).info;
   let n = 0;
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   const deadline = t0 + seconds * 1000;
   for (;;) {
     for (let k = 0; k < 10_000; k++) {
@@ -39,7 +50,7 @@ function stepsPerSecond(env: SimEnv, policy: Policy, seconds: number): number {
     }
     if (performance.now() >= deadline) break;
   }
-  return (n / (performance.now() - t0)) * 1000;
+  return { wall: (n / (performance.now() - t0)) * 1000, cpu: n / (cpuSeconds() - c0) };
 }
 
 async function single(): Promise<void> {
@@ -53,9 +64,15 @@ async function single(): Promise<void> {
   ];
   stepsPerSecond(env, policies[0]![1], 0.5); // warm-up
   for (const [name, policy] of policies) {
-    console.log(`one env, dsb-scaling, ${name}: ${fmt(stepsPerSecond(env, policy, 2))} steps/s`);
+    const r = stepsPerSecond(env, policy, 2);
+    console.log(`one env, dsb-scaling, ${name}: ${fmt(r.wall)} steps/s [${fmt(r.cpu)}]`);
   }
   await env.close();
+  const app = await applicationFigure();
+  console.log(
+    `27 deployments (one ApplicationEnv), dsb-scaling, call-graph demand, follow the trace: ${fmt(app.wall)} steps/s [${fmt(app.cpu)}]; ` +
+      `${app.gcs} GC run(s), heap ${app.heapKiB >= 0 ? '+' : ''}${app.heapKiB.toFixed(0)} KiB while stepping (goal: >= 200,000 [per CPU second], no allocation)`,
+  );
 }
 
 async function vector(): Promise<void> {

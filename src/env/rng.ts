@@ -31,18 +31,31 @@ export class Rng {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
+    return this.advance() >>> 0;
+  }
+
+  /** A uniform float in [0, 1). */
+  next(): number {
+    return (this.advance() >>> 0) / 4294967296;
+  }
+
+  /**
+   * `next()` into out[i]: for hot paths that must not allocate (a double, or an unsigned
+   * integer of 2^31 or more, returned from a call V8 does not inline is boxed).
+   */
+  nextInto(out: Float64Array, i: number): void {
+    out[i] = (this.advance() >>> 0) / 4294967296;
+  }
+
+  /** One sfc32 step; the output as a signed 32-bit integer (a small integer: never boxed). */
+  private advance(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** A uniform float in [0, 1). */
-  next(): number {
-    return this.nextUint32() / 4294967296;
+    return t;
   }
 
   /** A uniform integer in [lo, hi] (inclusive). */

@@ -1,4 +1,13 @@
-import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from '../cluster/backend.js';
+import {
+  ADVANCE_T0,
+  ADVANCE_T1,
+  ADVANCE_TARGET,
+  emptyControlledState,
+  emptySnapshot,
+  type ClusterBackend,
+  type ClusterSnapshot,
+  type ControlledState,
+} from '../cluster/backend.js';
 import { assertOpen, assertStarted, assertSync } from '../env-guards.js';
 import { createBackend } from '../cluster/create-backend.js';
 import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
@@ -13,7 +22,7 @@ import type { Trace } from '../trace/schema.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
 import type { DualEnv, MultiAction, ResetResult, StepResult } from '../types.js';
 import { initialReplicasOf, setupApplication, type ApplicationOptions, type ApplicationOptionsInput } from './application-options.js';
-import { ApplicationService } from './application-service.js';
+import { ApplicationService, CLOCK_AT, CLOCK_T0, CLOCK_T1 } from './application-service.js';
 import {
   CLUSTER_OBSERVATION_FIELDS,
   DEPLOYMENT_OBSERVATION_FIELDS,
@@ -21,6 +30,9 @@ import {
   type ApplicationStepInfo,
   type DeploymentStepInfo,
 } from './application-types.js';
+
+// Over 500 lines: sync and async step/reset, the allocation-free step path (typed-array
+// state, backend advanceControlled) and the per-deployment info share the env's private state.
 
 /** Observation components per deployment (the cluster's two follow the last deployment's block). */
 const PER_DEPLOYMENT = DEPLOYMENT_OBSERVATION_FIELDS.length;
@@ -53,7 +65,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   readonly observationNames: readonly string[];
 
   private readonly n: number;
-  private readonly own: DemandSeries[];
   /** Each deployment's recorded replicas as a step series (a cursor walk per step, not a search). */
   private readonly recorded: DemandSeries[];
   private readonly service: ApplicationService;
@@ -66,6 +77,9 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly stepResult: StepResult<ApplicationStepInfo>;
   private readonly resetResult: ResetResult<ApplicationStepInfo>;
   private readonly sink: (t0: number, t1: number) => void;
+  /** The sink of `advanceControlled` and its times (target, segment start, segment end). */
+  private readonly controlledSink: () => void;
+  private readonly advanceTimes = new Float64Array(3);
   /** Each deployment's service report (the objects in info.deployments), for the service model. */
   private readonly reports: DeploymentStepInfo['service'][];
   private readonly minReplicas: number;
@@ -81,7 +95,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly requested: Int32Array;
   private readonly ready: Int32Array;
   private readonly held: Int32Array;
-  private readonly podCpu: Float64Array;
+  /** Each controlled deployment's counts and pod CPU as the last step (or reset) ended. */
+  private readonly state: ControlledState;
   private readonly demandNow: Float64Array;
   private readonly lastDemand: Float64Array;
 
@@ -125,7 +140,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       throw new ConfigError('backend', `expected a backend that controls several deployments, got the ${backend.kind} backend`, { hint: 'use backend "memory"' });
     }
     const loadEndS = Math.min(Infinity, ...own.map((s) => s.endS), ...(graph?.entries ?? []).map((s) => s.endS));
-    return new ApplicationEnv(o, setup.model, setup.controlled, backend, own, service, loadEndS);
+    return new ApplicationEnv(o, setup.model, setup.controlled, backend, service, loadEndS);
   }
 
   private constructor(
@@ -133,7 +148,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     model: TraceModel,
     controlled: Workload[],
     backend: ClusterBackend,
-    own: DemandSeries[],
     service: ApplicationService,
     loadEndS: number,
   ) {
@@ -146,7 +160,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.isAsync = !backend.synchronous;
     const n = controlled.length;
     this.n = n;
-    this.own = own;
     this.recorded = controlled.map((w) => traceDemand(w, 1, 1));
     this.service = service;
     this.minReplicas = options.minReplicas;
@@ -191,17 +204,27 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.requested = new Int32Array(n);
     this.ready = new Int32Array(n);
     this.held = new Int32Array(n);
-    this.podCpu = new Float64Array(n);
+    this.state = emptyControlledState(n);
     this.demandNow = new Float64Array(n);
     this.lastDemand = new Float64Array(n);
     const readControlled = backend.readControlled!.bind(backend);
     const ready = this.ready;
     const held = this.held;
+    const clock = service.clock;
     // The backend calls the sink before any controlled deployment changes: the counts read
     // now held over the whole segment.
     this.sink = (t0, t1) => {
       readControlled(ready, held);
-      service.add(t0, t1, ready, held);
+      clock[CLOCK_T0] = t0;
+      clock[CLOCK_T1] = t1;
+      service.add(ready, held);
+    };
+    const times = this.advanceTimes;
+    this.controlledSink = () => {
+      readControlled(ready, held);
+      clock[CLOCK_T0] = times[ADVANCE_T0]!;
+      clock[CLOCK_T1] = times[ADVANCE_T1]!;
+      service.add(ready, held);
     };
     const deployments: DeploymentStepInfo[] = options.deployments.map((name) => ({
       name,
@@ -256,7 +279,10 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.beginStep(action);
     const backend = this.backend;
     for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) backend.setDesiredReplicas(this.applied[i]!, i);
-    backend.advanceTo(this.pendingEnd, this.sink);
+    if (backend.advanceControlled !== undefined) {
+      this.advanceTimes[ADVANCE_TARGET] = this.pendingEnd;
+      backend.advanceControlled(this.advanceTimes, this.controlledSink);
+    } else backend.advanceTo(this.pendingEnd, this.sink);
     return this.finishStep();
   }
 
@@ -329,9 +355,11 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     info.episode = this.episode;
     info.step = 0;
     zeroReward(info.reward);
-    this.backend.readControlled!(this.ready, this.held);
-    this.service.demandNow(this.t - this.stepSeconds, this.ready, this.own, this.lastDemand);
-    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    this.readState();
+    this.service.clock[CLOCK_AT] = this.t - this.stepSeconds;
+    this.service.demandNow(this.state.ready, this.lastDemand);
+    this.service.clock[CLOCK_AT] = this.t;
+    this.service.demandNow(this.state.ready, this.demandNow);
     for (let i = 0; i < this.n; i++) {
       const d = info.deployments[i]!;
       d.action.requested = this.desired[i]!;
@@ -381,8 +409,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     let end = this.t + this.stepSeconds;
     if (end > this.endS) end = this.endS;
     this.pendingEnd = end;
-    // The snapshots taken at the end of the last step (or reset) still hold: pod CPU per deployment.
-    this.service.begin(this.t, this.podCpu);
+    // The state read at the end of the last step (or reset) still holds: pod CPU per deployment.
+    this.service.begin(this.state.podCpu);
   }
 
   private finishStep(): StepResult<ApplicationStepInfo> {
@@ -406,8 +434,9 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     }
     this.lastReward = total.total;
     info.step = this.steps;
-    this.backend.readControlled!(this.ready, this.held);
-    this.service.demandNow(this.t, this.ready, this.own, this.demandNow);
+    this.readState();
+    this.service.clock[CLOCK_AT] = this.t;
+    this.service.demandNow(this.state.ready, this.demandNow);
     this.observeNow(false);
     const terminated = this.t >= this.deletedAtS;
     const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
@@ -419,35 +448,57 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     return res;
   }
 
-  /** Fill every deployment's named observation, the clock fields and the normalised buffer. */
+  /** Read every controlled deployment's state now (cluster-wide fields into `snap`). */
+  private readState(): void {
+    const backend = this.backend;
+    const st = this.state;
+    const snap = this.snap;
+    if (backend.readControlledState !== undefined) backend.readControlledState(st);
+    else {
+      for (let i = 0; i < this.n; i++) {
+        backend.snapshot(snap, i);
+        st.desired[i] = snap.desired;
+        st.ready[i] = snap.ready;
+        st.pending[i] = snap.pending;
+        st.starting[i] = snap.starting;
+        st.terminating[i] = snap.terminating;
+        st.podCpu[i] = snap.podCpu;
+      }
+    }
+    backend.snapshot(snap, 0);
+  }
+
+  /** Fill every deployment's named observation, the clock fields and the normalised buffer (after readState). */
   private observeNow(atReset: boolean): void {
     const info = this.info;
     const t = this.t;
     const d = this.model.durationS;
     const progress = d > 0 ? (t < d ? t / d : 1) : 1;
-    const mu = this.options.service.perReplicaRps;
+    const st = this.state;
+    const snap = this.snap;
+    const clusterCpu = snap.clusterCpu;
+    const freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
     for (let i = 0; i < this.n; i++) {
-      const snap = this.snap;
-      this.backend.snapshot(snap, i);
-      this.podCpu[i] = snap.podCpu;
       const dep = info.deployments[i]!;
       const o = dep.observation;
       const demand = this.demandNow[i]!;
-      o.desired = snap.desired;
-      o.ready = snap.ready;
-      o.pending = snap.pending;
-      o.terminating = snap.terminating;
-      o.utilisation = atReset ? instantUtilisation(demand, snap.ready, mu) : dep.service.utilisation;
+      o.desired = st.desired[i]!;
+      o.ready = st.ready[i]!;
+      o.pending = st.pending[i]!;
+      o.terminating = st.terminating[i]!;
+      // Not a conditional expression: one that picks a call's result or a double boxes the double.
+      o.utilisation = dep.service.utilisation;
+      if (atReset) o.utilisation = instantUtilisation(demand, st.ready[i]!, this.options.service.perReplicaRps);
       o.demand = demand;
       o.demandTrend = demand - this.lastDemand[i]!;
-      o.freeCpu = snap.clusterCpu - snap.clusterCpuRequested;
+      o.freeCpu = freeCpu;
       o.traceProgress = progress;
       this.lastDemand[i] = demand;
       const rec = this.recorded[i]!;
       dep.recordedReplicas = rec.values[rec.pieceAt(t)]!; // not at(): a returned double may be boxed
       // Each block is encoded at its offset; the encoder also writes the two cluster
       // components after it, which the next block overwrites and the last one leaves in place.
-      this.encoders[i]!.encode(o, snap.clusterCpu, this.obs, i * PER_DEPLOYMENT);
+      this.encoders[i]!.encode(o, clusterCpu, this.obs, i * PER_DEPLOYMENT);
     }
     info.timeS = t;
     info.traceTs = this.model.startTs + t;

@@ -176,13 +176,19 @@ export class CallGraphFlow {
   readonly completed: Float64Array;
   /** log(completed), what the propagation multiplies (a ratio is an exponent). */
   private readonly logCompleted: Float64Array;
+  /**
+   * The latency cap as a double: a number field that has only held integers loads as a tagged
+   * small integer, and `path < max ? path : max` then boxes `path` (an allocation per service).
+   */
+  private readonly maxLatencyMs: Float64Array;
 
   constructor(
     readonly graph: CompiledCallGraph,
     /** Per-replica service rate (requests/s) of each service. */
     private readonly mu: Float64Array,
-    private readonly maxLatencyMs: number,
+    maxLatencyMs: number,
   ) {
+    this.maxLatencyMs = Float64Array.of(maxLatencyMs);
     const n = graph.services.length;
     this.entryRate = new Float64Array(n);
     this.capacity = new Float64Array(n).fill(Infinity);
@@ -217,7 +223,7 @@ export class CallGraphFlow {
   propagatePaths(): void {
     const g = this.graph;
     const n = g.services.length;
-    const maxMs = this.maxLatencyMs;
+    const maxMs = this.maxLatencyMs[0]!;
     for (let k = n - 1; k >= 0; k--) {
       const lambda = this.demand[k]!;
       let path = this.latencyMs[k]!;

@@ -49,9 +49,30 @@ export interface ClusterBackend {
    */
   readControlled?(ready: Int32Array, held: Int32Array): void;
 
+  /**
+   * `advanceTo` for an env that controls several deployments, without a double crossing a
+   * call (V8 boxes a double argument of a call it does not inline: an allocation per call):
+   * advance to `times[ADVANCE_TARGET]`; for each constant segment of the controlled
+   * deployments write its bounds to `times[ADVANCE_T0]`, `times[ADVANCE_T1]` and call
+   * `onSegment()` (which reads the counts with `readControlled`). Synchronous backends that
+   * control several deployments provide it (memory); the env falls back to `advanceTo`.
+   */
+  advanceControlled?(times: Float64Array, onSegment: () => void): void;
+
+  /**
+   * Every controlled deployment's own fields of `snapshot` at once (entry i: deployment i),
+   * without a call per deployment. Optional (memory); the env falls back to `snapshot`.
+   */
+  readControlledState?(out: ControlledState): void;
+
   /** Release everything (the kube backend deletes what it created). Idempotent. */
   close(): Promise<void>;
 }
+
+/** Slots of the `times` array of `ClusterBackend.advanceControlled`. */
+export const ADVANCE_TARGET = 0;
+export const ADVANCE_T0 = 1;
+export const ADVANCE_T1 = 2;
 
 export interface BackendResetParams {
   startTimeS: number;
@@ -93,6 +114,29 @@ export interface ClusterSnapshot {
   clusterCpuRequested: number;
   /** Pods in the cluster not yet scheduled (all workloads). */
   clusterPending: number;
+}
+
+/** The fields of ClusterSnapshot that describe a controlled deployment, for each of several (index i: deployment i). */
+export interface ControlledState {
+  readonly desired: Int32Array;
+  readonly ready: Int32Array;
+  readonly pending: Int32Array;
+  readonly starting: Int32Array;
+  readonly terminating: Int32Array;
+  /** CPU request per pod, cores. */
+  readonly podCpu: Float64Array;
+}
+
+/** A zeroed ControlledState for `n` deployments, to allocate once and reuse. */
+export function emptyControlledState(n: number): ControlledState {
+  return {
+    desired: new Int32Array(n),
+    ready: new Int32Array(n),
+    pending: new Int32Array(n),
+    starting: new Int32Array(n),
+    terminating: new Int32Array(n),
+    podCpu: new Float64Array(n),
+  };
 }
 
 /** A zeroed snapshot, to allocate once and reuse. */

@@ -30,6 +30,12 @@ export class EventQueue {
   private src = -1;
   private topT = Infinity;
   private topI = 0;
+  /**
+   * The time of the event `pushAt`/`pushLaneAt` queue: set it, then call. The memory backend
+   * passes times this way, not as arguments: V8 boxes a double argument of a call it does not
+   * inline (an allocation per event).
+   */
+  readonly at = new Float64Array(1);
 
   constructor(capacity = 256, lanes = 0) {
     this.ts = new Float64Array(capacity * 2);
@@ -87,8 +93,15 @@ export class EventQueue {
 
   /** Queue an event (kind 0..3). */
   push(time: number, kind: number, pod: number, gen: number): void {
+    this.at[0] = time;
+    this.pushAt(kind, pod, gen);
+  }
+
+  /** Queue an event (kind 0..3) at time `at[0]`. */
+  pushAt(kind: number, pod: number, gen: number): void {
+    const time = this.at[0]!;
     const s = this.nextSeq++;
-    this.heapPush(time, s, (pod << 2) | kind, gen | 0);
+    this.heapPush(s, (pod << 2) | kind, gen | 0);
     if (time < this.topT) {
       this.src = -1;
       this.topT = time;
@@ -100,11 +113,18 @@ export class EventQueue {
    * (a fixed delay after a clock that never goes back). Same order as `push`.
    */
   pushLane(lane: number, time: number, kind: number, pod: number, gen: number): void {
+    this.at[0] = time;
+    this.pushLaneAt(lane, kind, pod, gen);
+  }
+
+  /** `pushLane` at time `at[0]`. */
+  pushLaneAt(lane: number, kind: number, pod: number, gen: number): void {
+    const time = this.at[0]!;
     const s = this.nextSeq++;
     const pk = (pod << 2) | kind;
     if (time < this.lLast[lane]!) {
       // Out of order for the lane (not expected): the heap keeps the order right.
-      this.heapPush(time, s, pk, gen | 0);
+      this.heapPush(s, pk, gen | 0);
     } else {
       this.lLast[lane] = time;
       let size = this.lSize[lane]!;
@@ -175,7 +195,9 @@ export class EventQueue {
     this.topI = idx;
   }
 
-  private heapPush(time: number, s: number, pk: number, g: number): void {
+  /** Push (at[0], s) with (pk, g) onto the heap. */
+  private heapPush(s: number, pk: number, g: number): void {
+    const time = this.at[0]!;
     if (2 * this.n === this.ts.length) this.grow();
     const ts = this.ts;
     const pg = this.pg;

@@ -1,6 +1,6 @@
 import type { Rng } from '../../rng.js';
 import type { NodePoolOptions, StartupLatency } from '../../options.js';
-import type { BackendContext, BackendResetParams, ClusterBackend, ClusterSnapshot, SegmentSink } from '../backend.js';
+import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, type BackendContext, type BackendResetParams, type ClusterBackend, type ClusterSnapshot, type ControlledState, type SegmentSink } from '../backend.js';
 import { EventQueue } from './event-queue.js';
 import { StartupLatencyDraw } from './startup-latency.js';
 import { NodeTable, virtualNodeFacts, type NodeFacts } from './node-table.js';
@@ -18,6 +18,10 @@ import { reconcile, removeAllPods, startRollout, type ControllerHost } from './c
 import { MemoryInspector } from './memory-inspector.js';
 import { WorkloadTable } from './workload-table.js';
 import { EnvStateError } from '../../errors.js';
+
+// Over 500 lines: the event loop, pod lifecycle and the allocation-free reads of several
+// controlled deployments (advanceControlled, readControlledState) share private state; the
+// controllers, scheduler, tables and read-only views are already their own modules.
 
 /**
  * The memory backend: a deterministic discrete-event model of a Kubernetes cluster replaying
@@ -82,6 +86,11 @@ export class MemoryBackend implements ClusterBackend {
   private cursor = 0;
   private segStart = 0;
   private sink: SegmentSink | null = null;
+  /** advanceControlled's sink and the array it reads the segment's bounds from. */
+  private controlledSink: (() => void) | null = null;
+  private sinkTimes: Float64Array = new Float64Array(3);
+  /** Where the advance under way stops (a typed array: see advanceControlled). */
+  private readonly until = new Float64Array(1);
   private clusterCpu = 0;
   private clusterCpuUsed = 0;
   private capacityFreed = false;
@@ -158,6 +167,7 @@ export class MemoryBackend implements ClusterBackend {
     this.clusterCpuUsed = 0;
     this.capacityFreed = false;
     this.sink = null;
+    this.controlledSink = null;
     const start = params.startTimeS;
     for (let i = 0; i < this.virtual.length; i++) this.nodes.present[i] = 1;
     // The cluster as the trace has it at the start: apply every action up to it, without
@@ -215,6 +225,22 @@ export class MemoryBackend implements ClusterBackend {
 
   advanceTo(timeS: number, onSegment?: SegmentSink): void {
     this.sink = onSegment ?? null;
+    this.until[0] = timeS;
+    this.advance();
+    this.sink = null;
+  }
+
+  advanceControlled(times: Float64Array, onSegment: () => void): void {
+    this.controlledSink = onSegment;
+    this.sinkTimes = times;
+    this.until[0] = times[ADVANCE_TARGET]!;
+    this.advance();
+    this.controlledSink = null;
+  }
+
+  /** Run events and trace actions up to until[0], then close the controlled segment there. */
+  private advance(): void {
+    const timeS = this.until[0]!;
     const s = this.script;
     const times = s.times;
     const ev = this.events;
@@ -241,7 +267,6 @@ export class MemoryBackend implements ClusterBackend {
     }
     if (timeS > this.now) this.now = timeS;
     this.touchControlled();
-    this.sink = null;
   }
 
   snapshot(out: ClusterSnapshot, index = 0): void {
@@ -257,6 +282,21 @@ export class MemoryBackend implements ClusterBackend {
     out.clusterCpu = this.clusterCpu / 1000;
     out.clusterCpuRequested = this.clusterCpuUsed / 1000;
     out.clusterPending = pods.queued;
+  }
+
+  readControlledState(out: ControlledState): void {
+    const pods = this.pods;
+    const slots = this.cSlots;
+    const cpu = this.templates.cpu;
+    for (let i = 0; i < slots.length; i++) {
+      const c = slots[i]!;
+      out.desired[i] = this.w.desired[c]!;
+      out.ready[i] = pods.countOf(c, PHASE_READY);
+      out.pending[i] = pods.countOf(c, PHASE_PENDING);
+      out.starting[i] = pods.countOf(c, PHASE_STARTING);
+      out.terminating[i] = pods.countOf(c, PHASE_TERMINATING);
+      out.podCpu[i] = cpu[this.w.tplOf[c]!]! / 1000;
+    }
   }
 
   readControlled(ready: Int32Array, held: Int32Array): void {
@@ -292,6 +332,10 @@ export class MemoryBackend implements ClusterBackend {
         const ready = pods.countOf(c, PHASE_READY);
         const held = ready + pods.countOf(c, PHASE_STARTING) + pods.countOf(c, PHASE_TERMINATING);
         this.sink(this.segStart, now, ready, this.w.desired[c]!, held, pods.countOf(c, PHASE_PENDING));
+      } else if (this.controlledSink !== null) {
+        this.sinkTimes[ADVANCE_T0] = this.segStart;
+        this.sinkTimes[ADVANCE_T1] = now;
+        this.controlledSink();
       }
       this.segStart = now;
     }
@@ -370,7 +414,7 @@ export class MemoryBackend implements ClusterBackend {
       if (this.ctrlOf[slot]! >= 0) this.touchControlled();
       pods.setPhase(p, PHASE_READY);
       const life = pods.lifetime[p]!;
-      if (life !== Infinity) this.events.push(this.now + life, EV_COMPLETE, p, pods.gen[p]!);
+      if (life !== Infinity) this.pushComplete(p);
       if (this.w.kindOf[slot] === KIND_STATEFULSET || this.w.rolling[slot] === 1) reconcile(this.host, slot, false);
     } else if (kind === EV_GONE) {
       if (this.ctrlOf[slot]! >= 0) this.touchControlled();
@@ -410,10 +454,10 @@ export class MemoryBackend implements ClusterBackend {
     this.clusterCpuUsed += this.templates.cpu[tpl]!;
     if (instant) {
       const p = pods.allocBound(slot, tpl, lifetime, node, PHASE_READY);
-      if (lifetime !== Infinity) this.events.push(this.now + lifetime, EV_COMPLETE, p, pods.gen[p]!);
+      if (lifetime !== Infinity) this.pushComplete(p);
     } else {
       const p = pods.allocBound(slot, tpl, lifetime, node, PHASE_STARTING);
-      this.events.push(this.now + this.latency.draw(this.rng!), EV_READY, p, pods.gen[p]!);
+      this.pushReady(p);
     }
   }
 
@@ -426,10 +470,10 @@ export class MemoryBackend implements ClusterBackend {
     if (instant) {
       pods.setPhase(p, PHASE_READY);
       const life = pods.lifetime[p]!;
-      if (life !== Infinity) this.events.push(this.now + life, EV_COMPLETE, p, pods.gen[p]!);
+      if (life !== Infinity) this.pushComplete(p);
     } else {
       pods.setPhase(p, PHASE_STARTING);
-      this.events.push(this.now + this.latency.draw(this.rng!), EV_READY, p, pods.gen[p]!);
+      this.pushReady(p);
     }
   }
 
@@ -441,7 +485,26 @@ export class MemoryBackend implements ClusterBackend {
     }
     pods.setPhase(p, PHASE_TERMINATING);
     const tpl = pods.tpl[p]!;
-    this.events.pushLane(this.graceLane[tpl]!, this.now + this.templates.grace[tpl]!, EV_GONE, p, pods.gen[p]!);
+    const ev = this.events;
+    ev.at[0] = this.now + this.templates.grace[tpl]!;
+    ev.pushLaneAt(this.graceLane[tpl]!, EV_GONE, p, pods.gen[p]!);
+  }
+
+  // Event times reach the queue through its `at` array, never as arguments (EventQueue.at).
+
+  /** Queue the completion of pod p, its lifetime from now (a Job's or bare Pod's pod, once Ready). */
+  private pushComplete(p: number): void {
+    const ev = this.events;
+    ev.at[0] = this.now + this.pods.lifetime[p]!;
+    ev.pushAt(EV_COMPLETE, p, this.pods.gen[p]!);
+  }
+
+  /** Queue pod p's Ready after a start-up latency drawn now. */
+  private pushReady(p: number): void {
+    const ev = this.events;
+    this.latency.drawInto(this.rng!, ev.at, 0);
+    ev.at[0] = this.now + ev.at[0]!;
+    ev.pushAt(EV_READY, p, this.pods.gen[p]!);
   }
 
   /** Try every pending pod again, oldest first; a template that failed is skipped for the pass. */

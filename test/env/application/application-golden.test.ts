@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationEnv } from '../../../src/env/application/application-env.js';
+import { Rng } from '../../../src/env/rng.js';
+import { SimEnv } from '../../../src/env/sim-env.js';
+
+/**
+ * Refactor guard for the application env: SHA-256 over the observations, rewards, per-deployment
+ * service reports and end-to-end report of seeded episodes over all 27 DeathStarBench
+ * deployments, recorded before the speed work of issue 12 item 5. A change in a backend rule,
+ * PRNG draw order or float operation order changes a hash. Change one only with a behaviour
+ * change you mean, and say so in the commit.
+ */
+const DSB = 'examples/traces/dsb-scaling.sktrace';
+
+const CASES: Array<{ name: string; options: Record<string, unknown>; seeds: number[]; expected: string }> = [
+  {
+    name: '27 deployments, call-graph demand, absolute 15s',
+    options: { trace: DSB, deployments: { namespace: 'dsb' }, callGraph: { graph: 'dsb-social-network' } },
+    seeds: [0, 7],
+    expected: '4efc8103dbb4df766ea16ac80ace852dd0785c1a5937696179344b6194aadf26',
+  },
+  {
+    name: '27 deployments, call-graph demand, delta 5s, random window',
+    options: {
+      trace: DSB, deployments: { namespace: 'dsb' }, callGraph: { graph: 'dsb-social-network' },
+      actionMode: 'delta', stepSeconds: 5, horizon: 120, episodeStart: { type: 'random-window' },
+    },
+    seeds: [3],
+    expected: '185823541e11b6771cd994193cd8798c208fd252230da6149ab8898efabb5b0c',
+  },
+  {
+    name: '27 deployments, trace demand, absolute 15s',
+    options: { trace: DSB, deployments: { namespace: 'dsb' } },
+    seeds: [1],
+    expected: '9439e38d9c0f7bd305deee070c0ff8c68a2a3768ceaf50718b339aed8af5a705',
+  },
+];
+
+function episodeHash(env: ApplicationEnv, seeds: number[]): string {
+  const h = createHash('sha256');
+  const n = env.actionSpace.nvec.length;
+  const scalars = new Float64Array(1 + 6 * n + 4);
+  for (const seed of seeds) {
+    const r0 = env.reset({ seed });
+    h.update(new Uint8Array(r0.observation.buffer, r0.observation.byteOffset, r0.observation.byteLength));
+    const rng = new Rng(seed * 31 + 1);
+    for (;;) {
+      const r = env.step(env.actionSpace.sample(rng));
+      h.update(new Uint8Array(r.observation.buffer, r.observation.byteOffset, r.observation.byteLength));
+      let k = 0;
+      scalars[k++] = r.reward;
+      for (const d of r.info.deployments) {
+        scalars[k++] = d.reward.total;
+        scalars[k++] = d.service.demand;
+        scalars[k++] = d.service.latencyMs;
+        scalars[k++] = d.service.cpuSeconds;
+        scalars[k++] = d.service.violationS;
+        scalars[k++] = d.recordedReplicas;
+      }
+      const e = r.info.endToEnd;
+      scalars[k++] = e?.demand ?? -1;
+      scalars[k++] = e?.completed ?? -1;
+      scalars[k++] = e?.latencyMs ?? -1;
+      scalars[k++] = e?.violationS ?? -1;
+      h.update(new Uint8Array(scalars.buffer));
+      if (r.truncated || r.terminated) break;
+    }
+  }
+  return h.digest('hex');
+}
+
+describe('golden seeded application episodes (bit-identical across refactors)', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const env = (await SimEnv.create(c.options as never)) as unknown as ApplicationEnv;
+      try {
+        const got = episodeHash(env, c.seeds);
+        if (process.env.SIMENV_PRINT_GOLDEN) console.log(`golden ${c.name}: ${got}`);
+        expect(got).toBe(c.expected);
+      } finally {
+        await env.close();
+      }
+    });
+  }
+});
