@@ -13,8 +13,8 @@ import type { LoadedApplicationRun } from './load-application-run.js';
  *    components. Runs whose summary is present and readable use these.
  *  - step.jsonl (the columns `<ns/name>.<field>`; source 'steps'), the fallback for a run killed
  *    before its summary: SLO steps = share of steps whose window-mean latency (`latencyMs`) is
- *    above the SLO, a lower bound of the env's violation rate (the column does not say whether
- *    some instant was over or demand went unmet); replica-h/ep = ready replicas x step length
+ *    above the SLO, a lower bound of the share of steps the env counts as violating (the column
+ *    does not say whether some instant was over or demand went unmet); replica-h/ep = ready replicas x step length
  *    (CPU-seconds are not in step.jsonl); reward/ep from the `reward` column; the components
  *    are not in step.jsonl per deployment.
  * Either way, from step.jsonl when it is there: demand and ready replicas at step ends (mean and
@@ -198,7 +198,7 @@ export function deploymentTableNote(source: DeploymentRow['source']): string {
   if (source === 'summary') {
     return `${common};\nfrom summary.json (exact): SLO broken = share of time the deployment broke its SLO; CPU-h/ep = CPU-hours its pods held;\nslo/cost/churn/reward per episode = its reward components (reward/ep is its share of the return)`;
   }
-  return `${common};\n* from step.jsonl (no readable summary.json: the run was cut short): SLO steps = steps whose mean latency is above the SLO\n(a lower bound of the env's violation rate); replica-h/ep = ready replicas x step length; reward/ep = its share of the return`;
+  return `${common};\n* from step.jsonl (no summary.json with per-deployment figures: the run was cut short): SLO steps = steps whose mean latency\nis above the SLO (a lower bound of the share of steps the env counts as violating); replica-h/ep = ready replicas x step length;\nreward/ep = its share of the return`;
 }
 
 const TEXT_COLUMNS = new Set(['deployment']);

@@ -224,7 +224,7 @@ describe('simenv report of an application run', () => {
     }
     const report = formatApplicationReport([a]);
     expect(report).toContain('SLO steps*');
-    expect(report).toContain('from step.jsonl (no readable summary.json');
+    expect(report).toContain('from step.jsonl (no summary.json with per-deployment figures');
     expect(report).not.toContain('CPU-h/ep');
   });
 
