@@ -49,7 +49,7 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid #e5e7eb; text-align: left; white-space: nowrap; }
 th { background: #f9fafb; font-weight: 600; color: #374151; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-/* An application's per-deployment table has 12 columns: narrower cells and wrapping headers keep it within 1280 px. */
+/* The per-deployment table (12 columns) stays within 1280 px: narrower cells, wrapping headers. */
 table.deployments th, table.deployments td { padding: 5px 6px; }
 table.deployments th { white-space: normal; vertical-align: bottom; }
 tr.best td.num.reward { font-weight: 700; color: #166534; }
