@@ -50,6 +50,8 @@ dsb+=,post-storage-memcached,post-storage-mongodb,post-storage-service,social-gr
 dsb+=,unique-id-service,url-shorten-memcached,url-shorten-mongodb,url-shorten-service,user-memcached,user-mention-service,user-mongodb,user-service
 dsb+=,user-timeline-mongodb,user-timeline-redis,user-timeline-service
 simenv run --trace "$trace" --ns dsb --deploy "$dsb" --call-graph dsb-social-network --agent hpa --step 15 --episodes 2 --out "$runs/application" --run-id hpa-27 --quiet
+# The same run as if killed before its summary: the notebook's per-deployment table falls back to step.jsonl.
+cp -r "$runs/application/hpa-27" "$runs/application/hpa-27-killed" && rm "$runs/application/hpa-27-killed/summary.json"
 bash "$here/examples.sh" "$runs/examples"
 simenv report "$runs" 2> "$work/report.err"
 if [ -s "$work/report.err" ]; then echo "simenv report warned on a valid study:"; cat "$work/report.err"; exit 1; fi

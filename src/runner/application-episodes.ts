@@ -2,7 +2,9 @@ import type { ApplicationAgent } from '../agents/application/application-agent.j
 import type { ApplicationEnv } from '../env/application/application-env.js';
 import type { ApplicationStepInfo } from '../env/application/application-types.js';
 import type { ResetResult, StepResult } from '../env/types.js';
-import type { EpisodeSummary, RewardRecord } from './records.js';
+import type { ApplicationEpisodeSummary, DeploymentEpisodeSummary } from './records.js';
+
+export type { ApplicationEpisodeSummary, DeploymentEpisodeSummary } from './records.js';
 
 /**
  * The episode loop of an application run (an ApplicationEnv, several deployments): reset, let
@@ -21,20 +23,6 @@ import type { EpisodeSummary, RewardRecord } from './records.js';
  *   broke the end-to-end SLO; without one, per step the longest violation of any deployment
  *   (a lower bound of "some deployment broke its SLO": the windows are not kept to unite).
  */
-
-/** One deployment's part of an episode. */
-export interface DeploymentEpisodeSummary {
-  name: string;
-  reward: RewardRecord;
-  cpuSeconds: number;
-  replicaChanges: number;
-  meanReady: number;
-  meanDemand: number;
-  violationSeconds: number;
-}
-
-/** An application episode: the totals (an EpisodeSummary) and each deployment's part. */
-export type ApplicationEpisodeSummary = EpisodeSummary & { deployments: DeploymentEpisodeSummary[] };
 
 export interface ApplicationEpisodesOptions {
   env: ApplicationEnv;

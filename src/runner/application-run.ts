@@ -16,6 +16,7 @@ import { episodeSeeds } from './run-loop.js';
 import { withPolicyEpisodeShape, type RunPlan } from './run-plan.js';
 import { SIMENV_VERSION } from './version.js';
 import { runApplicationEpisodes, type ApplicationEpisodeSummary } from './application-episodes.js';
+import type { ApplicationSummaryRecord } from './records.js';
 import { backendLogger } from './backend-log.js';
 import type { RunIo } from './execute-run.js';
 import { kubeRunLabel, shownPath } from './run-dir.js';
@@ -26,7 +27,7 @@ import { exitCodeOf, onStopSignals, type StopSignal } from './stop-signals.js';
  * deployments (ApplicationEnv), logged to a run directory: config.json, step.jsonl (one flat
  * JSON object per step: the step's totals and, per deployment, columns named
  * `<namespace/name>.<field>`, so `pandas.read_json(path, lines=True)` gives one column per
- * deployment and field) and summary.json (per-episode return and components).
+ * deployment and field) and summary.json (ApplicationSummaryRecordSchema in records.ts: per-episode totals and each deployment's part).
  */
 
 /** Per-deployment fields of a step line, in order. */
@@ -212,7 +213,7 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
     });
     const complete = outcome.episodes.filter((e) => e.complete);
     const signal = outcome.status === 'interrupted' && typeof controller.signal.reason === 'string' ? controller.signal.reason : null;
-    const summary = {
+    const summary: ApplicationSummaryRecord = {
       run: runId,
       status: outcome.status,
       signal,

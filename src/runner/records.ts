@@ -187,6 +187,39 @@ export const SummaryRecordSchema = z
   .describe('summary.json of a run directory');
 export type SummaryRecord = z.infer<typeof SummaryRecordSchema>;
 
+/** One deployment's part of an application episode (`simenv run --deploy a,b,c`): sums over the episode's steps. */
+export const DeploymentEpisodeSummarySchema = z.strictObject({
+  name: z.string().describe('the deployment, namespace/name'),
+  reward: RewardRecordSchema.describe("sums of the deployment's own reward over the episode steps"),
+  cpuSeconds: z.number().describe('CPU-seconds held by the deployment'),
+  replicaChanges: NonNegInt.describe('steps whose applied replicas differ from the desired replicas before the step'),
+  meanReady: z.number().describe('mean ready replicas over the steps'),
+  meanDemand: z.number().describe('mean demand over the steps, requests/s (what its callers served, with a call graph)'),
+  violationSeconds: z.number().describe('simulated seconds in which the deployment broke its own SLO'),
+});
+export type DeploymentEpisodeSummary = z.infer<typeof DeploymentEpisodeSummarySchema>;
+
+/** An application episode: the totals over the deployments (an EpisodeSummary) and each deployment's part. */
+export const ApplicationEpisodeSummarySchema = EpisodeSummarySchema.extend({ deployments: z.array(DeploymentEpisodeSummarySchema) });
+export type ApplicationEpisodeSummary = z.infer<typeof ApplicationEpisodeSummarySchema>;
+
+/** `summary.json` of an application run (runner/application-run.ts). */
+export const ApplicationSummaryRecordSchema = z
+  .strictObject({
+    run: z.string(),
+    status: z.enum(['completed', 'interrupted']),
+    signal: z.string().nullable().describe('the signal that interrupted the run (SIGINT, SIGTERM), else null'),
+    backend: z.enum(['memory', 'kube']),
+    deployments: z.array(z.string()).min(1),
+    episodesRequested: NonNegInt,
+    episodes: NonNegInt.describe('complete episodes'),
+    steps: NonNegInt.describe('steps taken, complete and partial episodes alike'),
+    meanReturn: z.number().describe('mean episode return over complete episodes (0 without one)'),
+    perEpisode: z.array(ApplicationEpisodeSummarySchema),
+  })
+  .describe('summary.json of an application run directory');
+export type ApplicationSummaryRecord = z.infer<typeof ApplicationSummaryRecordSchema>;
+
 /** The JSON Schema files `npm run schemas` writes, by file name. */
 export function recordJsonSchemas(): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import { fmt, fmtMeanStd } from '../number-format.js';
-import { applicationTotals, deploymentCells, deploymentRows, type DeploymentRow } from './application-table.js';
+import { applicationTotals, deploymentCells, deploymentRows, deploymentTableNote, type DeploymentRow } from './application-table.js';
 import type { LoadedApplicationRun } from './load-application-run.js';
 import { renderRowChart } from './row-chart.js';
 import { escapeXml as esc, renderChart } from './svg-chart.js';
@@ -100,7 +100,7 @@ export function applicationSection(run: LoadedApplicationRun, index: number): st
       (folded.length > 0 ? `<details class="more"><summary>the other ${folded.length} deployments</summary><div class="multiples">${folded.join('')}</div></details>` : '');
   }
   const rewardChart =
-    rows.length > 0 && lines.length > 0
+    rows.some((r) => r.rewardPerEpisode !== null)
       ? renderRowChart({
           id: 'deployment-rewards',
           title: "Each deployment's reward per episode (its share of the run's return), busiest first",
@@ -115,7 +115,7 @@ export function applicationSection(run: LoadedApplicationRun, index: number): st
     `<dl class="meta"><dt>agent</dt><dd>${esc(run.agent)}</dd><dt>deployments</dt><dd>${esc(run.deployments.join(', '))}</dd><dt>directory</dt><dd>${esc(run.dir)}</dd></dl>` +
     `<div class="figures">${figures.map(([v, k]) => `<div class="figure"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join('')}</div>` +
     problems +
-    `<p class="note">Per deployment, busiest first, over all steps: demand in req/s and ready replicas at step ends; SLO steps = steps whose mean latency is above the SLO (a lower bound of the env's violation rate); replica-h/ep = ready replicas x step length per episode; changes/ep = replicas added or removed per episode; reward/ep = the deployment's share of the return.</p>` +
+    (rows.length > 0 ? `<p class="note" data-source="${rows[0]!.source}">${esc(deploymentTableNote(rows[0]!.source).replace(/\n/g, ' '))}</p>` : '') +
     table(rows) +
     charts +
     rewardChart +

@@ -49,6 +49,9 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid #e5e7eb; text-align: left; white-space: nowrap; }
 th { background: #f9fafb; font-weight: 600; color: #374151; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+/* The per-deployment table (12 columns) stays within 1280 px: narrower cells, wrapping headers. */
+table.deployments th, table.deployments td { padding: 5px 6px; }
+table.deployments th { white-space: normal; vertical-align: bottom; }
 tr.best td.num.reward { font-weight: 700; color: #166534; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0 0 12px; font-size: 13px; }
 dl.meta dt { color: #6b7280; }

@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { ApplicationSummaryRecordSchema, type ApplicationSummaryRecord, type EpisodeSummary } from '../records.js';
 import { RUN_FILES } from '../run-dir.js';
 import { readJsonNoted, readRegularText } from './read-file.js';
 import { readStepFile } from './step-reader.js';
 
 /**
  * Reading back an application run (`simenv run --deploy a,b,c`, runner/application-run.ts):
- * config.json with `env.deployments`, summary.json with `deployments` and per-episode returns,
- * and step.jsonl whose lines hold the step's totals and, per deployment, columns named
+ * config.json with `env.deployments`, summary.json (ApplicationSummaryRecordSchema in
+ * runner/records.ts: per episode the totals and each deployment's exact sums) and step.jsonl
+ * whose lines hold the step's totals and, per deployment, columns named
  * `<namespace/name>.<field>`. The report keeps the per-deployment columns it draws and
- * tabulates, one array per deployment and field (application-stats.ts reads them).
+ * tabulates, one array per deployment and field (application-table.ts reads them).
  */
 
 /** Per-deployment step columns the report keeps (a subset of APPLICATION_STEP_FIELDS). */
@@ -33,17 +35,8 @@ const ApplicationStepLineSchema = z
   .catchall(z.unknown());
 type ApplicationStepLine = z.infer<typeof ApplicationStepLineSchema>;
 
-const EpisodeSchema = z.object({ episode: z.number(), seed: z.number(), steps: z.number(), return: z.number(), slo: z.number(), cost: z.number(), churn: z.number() });
-const ApplicationSummarySchema = z.object({
-  run: z.string(),
-  status: z.string(),
-  deployments: z.array(z.string()).min(1),
-  episodes: z.number(),
-  meanReturn: z.number(),
-  perEpisode: z.array(EpisodeSchema),
-});
-/** An episode's totals (summary.json `perEpisode`, or summed from step.jsonl). */
-export type ApplicationEpisode = z.infer<typeof EpisodeSchema> & { complete: boolean };
+/** An episode's totals: summary.json's `perEpisode` entry, or summed from step.jsonl (a run killed before its summary). */
+export type ApplicationEpisode = Pick<EpisodeSummary, 'episode' | 'seed' | 'steps' | 'complete' | 'reward'>;
 
 /** An application run as the report sees it. */
 export interface LoadedApplicationRun {
@@ -56,6 +49,8 @@ export interface LoadedApplicationRun {
   status: string;
   /** Whether summary.json was there and read. */
   finished: boolean;
+  /** summary.json as parsed (null when missing, unreadable or of another shape: the figures then come from step.jsonl). */
+  summary: ApplicationSummaryRecord | null;
   episodesRequested: number | null;
   episodes: ApplicationEpisode[];
   stepSeconds: number | null;
@@ -98,7 +93,7 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
   const has = (f: string): boolean => existsSync(join(abs, f));
   const config = has(RUN_FILES.config) ? record(readJsonNoted(join(abs, RUN_FILES.config), problems)) : null;
   const rawSummary = has(RUN_FILES.summary) ? readJsonNoted(join(abs, RUN_FILES.summary), problems) : null;
-  const parsedSummary = rawSummary === null ? null : ApplicationSummarySchema.safeParse(rawSummary);
+  const parsedSummary = rawSummary === null ? null : ApplicationSummaryRecordSchema.safeParse(rawSummary);
   if (parsedSummary && !parsedSummary.success) problems.push(`summary.json: at ${parsedSummary.error.issues[0]!.path.join('.') || '(root)'}: ${parsedSummary.error.issues[0]!.message}`);
   const summary = parsedSummary?.success ? parsedSummary.data : null;
   const env = record(config?.env);
@@ -125,13 +120,13 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
             }
           }
           let e = summed.get(r.episode);
-          if (!e) summed.set(r.episode, (e = { episode: r.episode, seed: 0, steps: 0, return: 0, slo: 0, cost: 0, churn: 0, complete: false }));
+          if (!e) summed.set(r.episode, (e = { episode: r.episode, seed: 0, steps: 0, complete: false, reward: { total: 0, slo: 0, cost: 0, churn: 0 } }));
           if (r.step > 0) {
             e.steps++;
-            e.return += r.reward;
-            e.slo += r.slo;
-            e.cost += r.cost;
-            e.churn += r.churn;
+            e.reward.total += r.reward;
+            e.reward.slo += r.slo;
+            e.reward.cost += r.cost;
+            e.reward.churn += r.churn;
           }
           if (r.terminated || r.truncated) e.complete = true;
         },
@@ -145,7 +140,7 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
   if (missing.size > 0) problems.push(`step.jsonl: column${missing.size === 1 ? '' : 's'} ${[...missing].slice(0, 4).join(', ')}${missing.size > 4 ? ` and ${missing.size - 4} more` : ''} missing or not a number on some lines`);
   const seeds = Array.isArray(config?.seeds) ? (config.seeds as unknown[]) : [];
   const episodes: ApplicationEpisode[] = summary
-    ? summary.perEpisode.map((e) => ({ ...e, complete: true }))
+    ? summary.perEpisode.map(({ episode, seed, steps, complete, reward }) => ({ episode, seed, steps, complete, reward }))
     : [...summed.values()].map((e) => ({ ...e, seed: num(seeds[e.episode]) ?? 0 }));
   return {
     dir: abs,
@@ -155,6 +150,7 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
     agent: typeof agentRec?.agent === 'string' ? agentRec.agent : typeof agentRec?.name === 'string' ? agentRec.name : '?',
     status: summary?.status ?? 'unfinished',
     finished: summary !== null,
+    summary,
     episodesRequested: Array.isArray(config?.seeds) ? config.seeds.length : null,
     episodes,
     stepSeconds: num(env?.stepSeconds),

@@ -85,6 +85,14 @@ describe('HTML report of a 27-deployment application run in headless Chromium', 
     // Three to a row at 1280 px, each wide enough for 11 px ticks to stay 11 px or larger.
     for (const c of multiples) expect(c.width).toBeGreaterThanOrEqual(340);
     expect(before.some((c) => c.id === 'paired-differences')).toBe(true);
+    // The per-deployment table (12 columns with summary.json's figures) fits without scrolling sideways.
+    const table = await tab.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { scrollWidth: number; clientWidth: number } | null; querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
+      const box = doc.querySelector('section.application div.scroll')!;
+      return { scroll: box.scrollWidth, client: box.clientWidth, headers: Array.from(doc.querySelectorAll('section.application table.deployments th')).map((h) => h.textContent ?? '') };
+    });
+    expect(table.headers).toEqual(['deployment', 'demand mean', 'demand peak', 'ready mean', 'ready peak', 'SLO broken', 'CPU-h/ep', 'changes/ep', 'slo/ep', 'cost/ep', 'churn/ep', 'reward/ep']);
+    expect(table.scroll).toBeLessThanOrEqual(table.client);
     const dir = process.env.SIMENV_SCREENSHOTS;
     if (dir) {
       mkdirSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deploymentRows, type DeploymentRow } from '../../../src/runner/report/application-table.js';
+import { deploymentRows, formatApplicationReport, type DeploymentRow } from '../../../src/runner/report/application-table.js';
 import { SHOWN_CHARTS } from '../../../src/runner/report/application-html.js';
 import { renderHtmlReport } from '../../../src/runner/report/html-report.js';
 import { loadStudy } from '../../../src/runner/report/study.js';
@@ -9,16 +9,19 @@ import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from '../helpers.js';
 
 /**
  * `simenv report` of application runs (`simenv run --deploy a,b,c`): every per-deployment
- * figure is recomputed here from the run's own step.jsonl (and checked against the run's
- * summary.json totals, which the report does not read for them), so a wrong column, a wrong
- * episode boundary or a wrong sort fails.
+ * figure is recomputed here from the run's own files: demand, ready and changes from
+ * step.jsonl, the SLO, CPU and reward figures from summary.json's `perEpisode[].deployments`
+ * (and, for a run killed before its summary, the step.jsonl approximations), so a wrong column,
+ * a wrong episode boundary, a wrong source or a wrong sort fails.
  */
 
 const THREE = ['dsb/nginx-thrift', 'dsb/compose-post-service', 'dsb/text-service'];
 type Line = Record<string, number | boolean | string>;
+type Part = { name: string; reward: { total: number; slo: number; cost: number; churn: number }; cpuSeconds: number; violationSeconds: number };
+type Summary = { meanReturn: number; perEpisode: Array<{ steps: number; simSeconds: number; complete: boolean; reward: { total: number; slo: number; cost: number; churn: number }; deployments: Part[] }> };
 
-/** The figures of one deployment, straight from the step lines (the test's own arithmetic). */
-function expected(lines: readonly Line[], d: string, sloMs: number, stepS: number): Omit<DeploymentRow, 'deployment'> {
+/** The step.jsonl figures of one deployment (the test's own arithmetic). */
+function fromSteps(lines: readonly Line[], d: string) {
   const after = lines.filter((l) => (l.step as number) > 0);
   const col = (l: Line, f: string): number => l[`${d}.${f}`] as number;
   const episodes = new Set(after.map((l) => l.episode)).size;
@@ -28,24 +31,71 @@ function expected(lines: readonly Line[], d: string, sloMs: number, stepS: numbe
   });
   const sum = (f: string): number => after.reduce((s, l) => s + col(l, f), 0);
   return {
-    steps: after.length,
-    episodes,
-    demandMean: sum('demand') / after.length,
-    demandPeak: Math.max(...after.map((l) => col(l, 'demand'))),
-    readyMean: sum('ready') / after.length,
-    readyPeak: Math.max(...after.map((l) => col(l, 'ready'))),
-    sloStepRate: after.filter((l) => col(l, 'latencyMs') > sloMs).length / after.length,
-    replicaHoursPerEpisode: (sum('ready') * stepS) / 3600 / episodes,
-    changesPerEpisode: changes / episodes,
-    rewardPerEpisode: sum('reward') / episodes,
+    after,
+    col,
+    sum,
+    row: {
+      steps: after.length,
+      episodes,
+      demandMean: sum('demand') / after.length,
+      demandPeak: Math.max(...after.map((l) => col(l, 'demand'))),
+      readyMean: sum('ready') / after.length,
+      readyPeak: Math.max(...after.map((l) => col(l, 'ready'))),
+      changesPerEpisode: changes / episodes,
+    },
   };
+}
+
+/** A row as the report should give it with summary.json present: exact figures from the summary. */
+function expectedFromSummary(lines: readonly Line[], summary: Summary, d: string): Omit<DeploymentRow, 'deployment' | 'source'> {
+  const eps = summary.perEpisode;
+  const parts = eps.map((e) => e.deployments.find((p) => p.name === d)!);
+  const total = (f: (p: Part) => number): number => parts.reduce((s, p) => s + f(p), 0);
+  return {
+    ...fromSteps(lines, d).row,
+    sloBrokenShare: total((p) => p.violationSeconds) / eps.reduce((s, e) => s + e.simSeconds, 0),
+    violationSecondsPerEpisode: total((p) => p.violationSeconds) / eps.length,
+    cpuHoursPerEpisode: total((p) => p.cpuSeconds) / 3600 / eps.length,
+    sloStepRate: null,
+    replicaHoursPerEpisode: null,
+    sloPerEpisode: total((p) => p.reward.slo) / eps.length,
+    costPerEpisode: total((p) => p.reward.cost) / eps.length,
+    churnPerEpisode: total((p) => p.reward.churn) / eps.length,
+    rewardPerEpisode: total((p) => p.reward.total) / eps.length,
+  };
+}
+
+/** A row as the report should give it from step.jsonl alone (a run killed before its summary). */
+function expectedFromSteps(lines: readonly Line[], d: string, sloMs: number, stepS: number): Omit<DeploymentRow, 'deployment' | 'source'> {
+  const { after, col, sum, row } = fromSteps(lines, d);
+  return {
+    ...row,
+    sloBrokenShare: null,
+    violationSecondsPerEpisode: null,
+    cpuHoursPerEpisode: null,
+    sloStepRate: after.filter((l) => col(l, 'latencyMs') > sloMs).length / after.length,
+    replicaHoursPerEpisode: (sum('ready') * stepS) / 3600 / row.episodes,
+    sloPerEpisode: null,
+    costPerEpisode: null,
+    churnPerEpisode: null,
+    rewardPerEpisode: sum('reward') / row.episodes,
+  };
+}
+
+/** Compare a report row with the expected figures (null where the source gives none). */
+function expectRow(row: DeploymentRow, want: Record<string, number | null>): void {
+  for (const [k, v] of Object.entries(want)) {
+    const got = row[k as keyof DeploymentRow];
+    if (v === null) expect(got, `${row.deployment} ${k}`).toBeNull();
+    else expect(got, `${row.deployment} ${k}`).toBeCloseTo(v, 9);
+  }
 }
 
 describe('simenv report of an application run', () => {
   let root: string;
   let app: string;
   let lines: Line[];
-  let summary: { meanReturn: number; perEpisode: Array<{ return: number; churn: number }> };
+  let summary: Summary;
   let config: { env: { service: { sloLatencyMs: number }; stepSeconds: number; reward: { churn: number } } };
 
   beforeAll(async () => {
@@ -71,21 +121,33 @@ describe('simenv report of an application run', () => {
     expect(a.status).toBe('completed');
   });
 
-  it('computes each deployment figure from the step columns, busiest first, consistent with the run totals', () => {
-    const rows = deploymentRows(loadStudy([app]).applications[0]!);
+  it('per deployment: SLO, CPU and reward from summary.json, demand, ready and changes from step.jsonl, busiest first', () => {
+    const run = loadStudy([app]).applications[0]!;
+    expect(run.summary).not.toBeNull();
+    const rows = deploymentRows(run);
     expect(rows.map((r) => r.deployment).sort()).toEqual([...THREE].sort());
     for (const row of rows) {
-      const want = expected(lines, row.deployment, config.env.service.sloLatencyMs, config.env.stepSeconds);
-      for (const [k, v] of Object.entries(want)) expect(row[k as keyof DeploymentRow], `${row.deployment} ${k}`).toBeCloseTo(v as number, 9);
+      expect(row.source).toBe('summary');
+      expectRow(row, expectedFromSummary(lines, summary, row.deployment));
     }
     const means = rows.map((r) => r.demandMean!);
     expect(means).toEqual([...means].sort((x, y) => y - x));
     expect(rows[0]!.demandMean).toBeGreaterThan(rows[rows.length - 1]!.demandMean!); // the sort is not vacuous
-    // The deployments' shares add up to the run's return, and their replica changes to its churn penalty.
+    // The two files agree: each deployment's summed reward column is its summary reward, and the
+    // deployments' replica changes times the churn weight are their churn penalties.
+    for (const row of rows) {
+      const { sum, row: s } = fromSteps(lines, row.deployment);
+      expect(sum('reward') / s.episodes).toBeCloseTo(row.rewardPerEpisode!, 9);
+      expect(row.changesPerEpisode! * config.env.reward.churn).toBeCloseTo(-row.churnPerEpisode!, 9);
+    }
     expect(rows.reduce((s, r) => s + r.rewardPerEpisode!, 0)).toBeCloseTo(summary.meanReturn, 6);
-    const churnPerEp = summary.perEpisode.reduce((s, e) => s + e.churn, 0) / summary.perEpisode.length;
-    expect(rows.reduce((s, r) => s + r.changesPerEpisode!, 0) * -config.env.reward.churn).toBeCloseTo(churnPerEp, 9);
+    // The components add up to each deployment's reward, and the deployments' to the run's.
+    for (const r of rows) expect(r.sloPerEpisode! + r.costPerEpisode! + r.churnPerEpisode!).toBeCloseTo(r.rewardPerEpisode!, 9);
+    const sloPerEp = summary.perEpisode.reduce((s, e) => s + e.reward.slo, 0) / summary.perEpisode.length;
+    expect(rows.reduce((s, r) => s + r.sloPerEpisode!, 0)).toBeCloseTo(sloPerEp, 9);
     expect(rows.some((r) => r.changesPerEpisode! > 0 && r.readyPeak! > 1)).toBe(true); // the HPA scaled something
+    expect(rows.some((r) => r.sloBrokenShare! > 0)).toBe(true); // some deployment broke its SLO: the share is not vacuous
+    expect(rows.every((r) => r.cpuHoursPerEpisode! > 0)).toBe(true);
   });
 
   it('CLI text and --json: a table per deployment, no warning; the single-deployment table is unchanged', async () => {
@@ -150,7 +212,30 @@ describe('simenv report of an application run', () => {
     writeFileSync(join(dir, 'step.jsonl'), `${text.slice(0, -1).join('\n')}\n`);
     const a = loadStudy([dir]).applications[0]!;
     expect(a.status).toBe('unfinished');
-    expect(a.episodes.map((e) => e.return)).toEqual(summary.perEpisode.map((e) => expect.closeTo(e.return, 9) as unknown as number));
+    expect(a.summary).toBeNull();
+    expect(a.episodes.map((e) => e.reward.total)).toEqual(summary.perEpisode.map((e) => expect.closeTo(e.reward.total, 9) as unknown as number));
     expect(a.problems).toEqual(['step.jsonl: column dsb/text-service.demand missing or not a number on some lines']);
+    // The per-deployment table falls back to step.jsonl's approximations, and says so.
+    const rows = deploymentRows(a);
+    const intact = readJsonl(join(app, 'step.jsonl')) as Line[];
+    for (const row of rows.filter((r) => r.deployment !== 'dsb/text-service')) {
+      expect(row.source).toBe('steps');
+      expectRow(row, expectedFromSteps(intact, row.deployment, config.env.service.sloLatencyMs, config.env.stepSeconds));
+    }
+    const report = formatApplicationReport([a]);
+    expect(report).toContain('SLO steps*');
+    expect(report).toContain('from step.jsonl (no summary.json with per-deployment figures');
+    expect(report).not.toContain('CPU-h/ep');
+  });
+
+  it('a summary of the shape before per-deployment figures: named, and the table falls back to step.jsonl', () => {
+    const dir = join(root, 'old-summary');
+    cpSync(app, dir, { recursive: true });
+    const old = { ...summary, perEpisode: summary.perEpisode.map((e) => ({ episode: 0, seed: 1, steps: e.steps, return: e.reward.total, slo: e.reward.slo, cost: e.reward.cost, churn: e.reward.churn })) };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(old));
+    const a = loadStudy([dir]).applications[0]!;
+    expect(a.summary).toBeNull();
+    expect(a.problems).toEqual([expect.stringMatching(/^summary\.json: at perEpisode\.0\./)]);
+    expect(deploymentRows(a).every((r) => r.source === 'steps' && r.cpuHoursPerEpisode === null && r.sloStepRate !== null)).toBe(true);
   });
 });
