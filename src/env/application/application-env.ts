@@ -122,7 +122,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       const g = setup.graph;
       const entries: DemandSeries[] = [];
       for (const e of g.entries) entries.push(await loadDemand(e.demand, setup.model, g.workloads[e.service]!, mu, setup.findDeployment));
-      graph = { compiled: g, entries, controlledKeys: o.deployments };
+      graph = { compiled: g, entries, controlledKeys: o.deployments, sloLatencyMs: o.callGraph!.sloLatencyMs };
     }
     const service = new ApplicationService(o.service, own, graph);
     const backend = await createBackend(

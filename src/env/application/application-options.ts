@@ -30,8 +30,8 @@ export interface ApplicationOptions extends Omit<SimEnvOptions, 'deployment' | '
   deployments: string[];
   /** Highest replicas of each deployment: the `maxReplicas` option, or max(10, 2 x its recorded peak). */
   maxReplicas: number[];
-  /** The call graph's edges resolved to `namespace/name`, and its entries; null without one. */
-  callGraph: { edges: Array<{ from: string; to: string; ratio: number }>; entries: Array<{ service: string; demand: SimEnvOptions['demand'] }> } | null;
+  /** The call graph's edges resolved to `namespace/name`, its entries and end-to-end SLO (ms); null without one. */
+  callGraph: { edges: Array<{ from: string; to: string; ratio: number }>; entries: Array<{ service: string; demand: SimEnvOptions['demand'] }>; sloLatencyMs: number } | null;
 }
 
 /** Everything ApplicationEnv.create derives from its options before building a backend. */
@@ -93,7 +93,13 @@ export async function setupApplication(input: unknown, preloaded?: Trace): Promi
     ...shared,
     deployments: keys,
     maxReplicas,
-    callGraph: graph ? { edges: [...graph.edges], entries: graph.entries.map((e) => ({ service: graph.services[e.service]!, demand: e.demand })) } : null,
+    callGraph: graph
+      ? {
+          edges: [...graph.edges],
+          entries: graph.entries.map((e) => ({ service: graph.services[e.service]!, demand: e.demand })),
+          sloLatencyMs: parsed.callGraph?.sloLatencyMs ?? parsed.service.sloLatencyMs,
+        }
+      : null,
   };
   return {
     options,

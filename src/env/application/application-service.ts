@@ -69,6 +69,7 @@ export class ApplicationService {
   readonly clock = new Float64Array(6);
   private readonly n: number;
   private readonly mu: number;
+  /** The end-to-end SLO (the call graph's, or the per-deployment one). */
   private readonly sloMs: number;
   /**
    * [mu, sloMs, sloLimitMs, maxMs] as doubles for `charge`: a number field that has only held
@@ -106,10 +107,10 @@ export class ApplicationService {
     opts: ServiceOptions,
     /** Each controlled deployment's own demand (used when it is outside the graph). */
     ownDemand: readonly DemandSeries[],
-    graph: { compiled: CompiledCallGraph; entries: readonly DemandSeries[]; controlledKeys: readonly string[] } | null,
+    graph: { compiled: CompiledCallGraph; entries: readonly DemandSeries[]; controlledKeys: readonly string[]; sloLatencyMs?: number } | null,
   ) {
     this.mu = opts.perReplicaRps;
-    this.sloMs = opts.sloLatencyMs;
+    this.sloMs = graph?.sloLatencyMs ?? opts.sloLatencyMs;
     this.model = Float64Array.of(opts.perReplicaRps, opts.sloLatencyMs, opts.sloLatencyMs * (1 + SLO_RELATIVE_TOLERANCE), opts.maxLatencyMs);
     const n = ownDemand.length;
     this.n = n;

@@ -34,6 +34,12 @@ export const CallGraphSchema = z.strictObject({
    * Default for the built-in graph: its entry (nginx-thrift) with trace demand.
    */
   entries: z.array(z.strictObject({ service: z.string().min(1), demand: DemandSchema })).min(1).optional(),
+  /**
+   * The end-to-end SLO in ms (a request's latency summed along its call path). Default: the
+   * per-deployment `service.sloLatencyMs`; set it apart when paths are long, since a sum of
+   * per-service latencies breaks a per-service bound even on an idle application.
+   */
+  sloLatencyMs: z.number().positive().optional(),
 });
 export type CallGraphOptions = z.infer<typeof CallGraphSchema>;
 

@@ -157,6 +157,27 @@ describe('call-graph demand', () => {
     await env.close();
   });
 
+  it('callGraph.sloLatencyMs bounds the end-to-end latency apart from each deployment\'s own SLO (default: the same)', async () => {
+    // fe + be at 100 req/s on 5 + 4 replicas: 12.5 + 13.3 ms end to end, each hop under 20 ms.
+    const graph = { graph: { edges: [{ from: 'fe', to: 'be', ratio: 1 }] }, entries: [{ service: 'fe', demand: { source: 'series' as const, points: [[0, 100]] as [number, number][] } }] };
+    const run = async (sloLatencyMs?: number): Promise<{ e2e: number; own: boolean[]; resolved: number }> => {
+      const env = await SimEnv.create({ ...base, trace: twoTier(), service: { sloLatencyMs: 20 }, callGraph: { ...graph, ...(sloLatencyMs !== undefined ? { sloLatencyMs } : {}) } });
+      env.reset({ seed: 0 });
+      const r = env.step([5, 4]);
+      const out = { e2e: r.info.endToEnd!.violationS, own: r.info.deployments.map((d) => d.service.sloViolated), resolved: env.options.callGraph!.sloLatencyMs };
+      await env.close();
+      return out;
+    };
+    const shared = await run();
+    expect(shared.resolved).toBe(20);
+    expect(shared.own).toEqual([false, false]);
+    expect(shared.e2e).toBeGreaterThan(0); // 25.8 ms > 20 ms
+    const apart = await run(30);
+    expect(apart.resolved).toBe(30);
+    expect(apart.own).toEqual([false, false]);
+    expect(apart.e2e).toBe(0);
+  });
+
   it('the built-in DSB social-network graph resolves on the DeathStarBench trace; deployments outside it keep trace demand', async () => {
     const env = await SimEnv.create({ trace: DSB, deployments: ['nginx-thrift', 'home-timeline-service', 'jaeger'], callGraph: { graph: 'dsb-social-network' } });
     expect(env.options.callGraph!.entries[0]!.service).toBe('dsb/nginx-thrift');
