@@ -38,23 +38,48 @@ export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
   return to;
 }
 
+/**
+ * Copy an info of any env (StepInfo, an application's info, a toy env's) into `to`, reusing
+ * its nested objects and arrays where they have the same shape: no allocation once `to` has
+ * the shape of `from` (allocation only where it lacks a part, e.g. the first copy, or a
+ * `null` becoming an object). Infos are plain data: numbers, strings, booleans, null, plain
+ * objects and arrays of them. Returns the copy (`to`, or a new object when `to` is absent).
+ */
+export function copyInfo<I>(from: Readonly<I>, to?: I): I {
+  return copyValue(from, to) as I;
+}
+
+function copyValue(from: unknown, to: unknown): unknown {
+  if (from === null || typeof from !== 'object') return from;
+  if (Array.isArray(from)) {
+    const out = Array.isArray(to) ? to : [];
+    out.length = from.length;
+    for (let i = 0; i < from.length; i++) out[i] = copyValue(from[i], out[i]);
+    return out;
+  }
+  const out = (to !== null && typeof to === 'object' && !Array.isArray(to) ? to : {}) as Record<string, unknown>;
+  const src = from as Record<string, unknown>;
+  for (const k in src) out[k] = copyValue(src[k], out[k]);
+  return out;
+}
+
 /** The per-env arrays a batch's step fills (slot i is env i's). */
-export interface StepSlots {
+export interface StepSlots<I = StepInfo> {
   readonly rewards: Float64Array;
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
-  readonly infos: StepInfo[];
+  readonly infos: I[];
 }
 
 /** Same-step autoreset's record of the episodes that ended in the last step. */
-export interface FinalSlots {
+export interface FinalSlots<I = StepInfo> {
   readonly finalObservations: Float32Array;
   readonly hasFinal: Uint8Array;
-  readonly finalInfos: StepInfo[];
+  readonly finalInfos: I[];
 }
 
 /** Write env i's step into slot i: reward, flags and info. True when its episode ended. */
-export function storeStep(slots: StepSlots, i: number, r: StepResult): boolean {
+export function storeStep<I>(slots: StepSlots<I>, i: number, r: StepResult<I>): boolean {
   slots.rewards[i] = r.reward;
   slots.terminated[i] = r.terminated ? 1 : 0;
   slots.truncated[i] = r.truncated ? 1 : 0;
@@ -66,8 +91,8 @@ export function storeStep(slots: StepSlots, i: number, r: StepResult): boolean {
  * Keep the final observation (at `offset`) and a copy of the final info of env i's ended
  * episode, with hasFinal[i] = 1; call it before the reset, which reuses the env's info object.
  */
-export function storeFinal(slots: FinalSlots, i: number, offset: number, r: StepResult): void {
+export function storeFinal<I>(slots: FinalSlots<I>, i: number, offset: number, r: StepResult<I>): void {
   slots.finalObservations.set(r.observation, offset);
-  copyStepInfo(r.info, slots.finalInfos[i]!);
+  slots.finalInfos[i] = copyInfo(r.info, slots.finalInfos[i]);
   slots.hasFinal[i] = 1;
 }
