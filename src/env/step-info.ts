@@ -1,3 +1,4 @@
+import type { ApplicationStepInfo, DeploymentStepInfo } from './application/application-types.js';
 import { emptyNamedObservation } from './observation.js';
 import { emptyReward } from './reward.js';
 import { emptyServiceReport } from './service-model.js';
@@ -6,7 +7,14 @@ import type { StepInfo, StepResult } from './types.js';
 /**
  * StepInfo buffers, and what one env's step writes into its slot of a lockstep batch
  * (VectorEnv). A leaf module: it needs no SimEnv, so anything handling StepInfo can use it.
+ * A batch keeps copies of infos (final infos, `copy` mode) with the copier of their shape:
+ * StepInfo (one deployment), ApplicationStepInfo (several), or any other plain-data info.
+ * The first two copy field by field into a reused object, allocating nothing (a generic
+ * copy would box every double it moves).
  */
+
+/** Copies `from` into `to` (allocation-free once `to` has from's shape), or into a new object without `to`. */
+export type InfoCopier<I> = (from: Readonly<I>, to?: I) => I;
 
 /** A zeroed StepInfo, to allocate once and fill with copyStepInfo. */
 export function emptyStepInfo(): StepInfo {
@@ -38,29 +46,58 @@ export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
   return to;
 }
 
-/**
- * Copy an info of any env (StepInfo, an application's info, a toy env's) into `to`, reusing
- * its nested objects and arrays where they have the same shape: no allocation once `to` has
- * the shape of `from` (allocation only where it lacks a part, e.g. the first copy, or a
- * `null` becoming an object). Infos are plain data: numbers, strings, booleans, null, plain
- * objects and arrays of them. Returns the copy (`to`, or a new object when `to` is absent).
- */
-export function copyInfo<I>(from: Readonly<I>, to?: I): I {
-  return copyValue(from, to) as I;
+/** copyStepInfo as an InfoCopier. */
+function stepInfoCopier(from: Readonly<StepInfo>, to?: StepInfo): StepInfo {
+  return copyStepInfo(from, to ?? emptyStepInfo());
 }
 
-function copyValue(from: unknown, to: unknown): unknown {
-  if (from === null || typeof from !== 'object') return from;
-  if (Array.isArray(from)) {
-    const out = Array.isArray(to) ? to : [];
-    out.length = from.length;
-    for (let i = 0; i < from.length; i++) out[i] = copyValue(from[i], out[i]);
-    return out;
+/** Copy an application's info into `to` (allocation-free when `to` has as many deployments and the same call-graph presence). */
+export function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?: ApplicationStepInfo): ApplicationStepInfo {
+  const out: ApplicationStepInfo = to ?? { episode: 0, step: 0, timeS: 0, traceTs: 0, reward: emptyReward(), deployments: [], endToEnd: null };
+  out.episode = from.episode;
+  out.step = from.step;
+  out.timeS = from.timeS;
+  out.traceTs = from.traceTs;
+  Object.assign(out.reward, from.reward);
+  const n = from.deployments.length;
+  if (out.deployments.length !== n || (n > 0 && out.deployments[0]!.name !== from.deployments[0]!.name)) {
+    out.deployments = from.deployments.map((d) => ({
+      name: d.name,
+      action: { requested: 0, applied: 0 },
+      recordedReplicas: 0,
+      observation: emptyNamedObservation(),
+      reward: emptyReward(),
+      service: emptyServiceReport(),
+    }));
   }
-  const out = (to !== null && typeof to === 'object' && !Array.isArray(to) ? to : {}) as Record<string, unknown>;
-  const src = from as Record<string, unknown>;
-  for (const k in src) out[k] = copyValue(src[k], out[k]);
+  for (let d = 0; d < n; d++) copyDeploymentStepInfo(from.deployments[d]!, out.deployments[d]!);
+  if (from.endToEnd === null) out.endToEnd = null;
+  else out.endToEnd = Object.assign(out.endToEnd ?? { demand: 0, completed: 0, latencyMs: 0, violationS: 0 }, from.endToEnd);
   return out;
+}
+
+function copyDeploymentStepInfo(from: Readonly<DeploymentStepInfo>, to: DeploymentStepInfo): void {
+  to.action.requested = from.action.requested;
+  to.action.applied = from.action.applied;
+  to.recordedReplicas = from.recordedReplicas;
+  Object.assign(to.observation, from.observation);
+  Object.assign(to.reward, from.reward);
+  Object.assign(to.service, from.service);
+}
+
+/** A deep copy of any other plain-data info (a toy env's): allocates; reuses nothing. */
+function plainCopier<I>(from: Readonly<I>): I {
+  return structuredClone(from) as I;
+}
+
+/** The copier for infos shaped like `sample` (an info the env returned): StepInfo, ApplicationStepInfo, or plain data. */
+export function infoCopierFor<I>(sample: I): InfoCopier<I> {
+  const o = sample as unknown as Record<string, unknown>;
+  if (typeof o === 'object' && o !== null) {
+    if (Array.isArray(o.deployments) && 'endToEnd' in o) return copyApplicationStepInfo as unknown as InfoCopier<I>;
+    if (typeof o.service === 'object' && typeof o.action === 'object' && typeof o.observation === 'object') return stepInfoCopier as unknown as InfoCopier<I>;
+  }
+  return plainCopier;
 }
 
 /** The per-env arrays a batch's step fills (slot i is env i's). */
@@ -91,8 +128,8 @@ export function storeStep<I>(slots: StepSlots<I>, i: number, r: StepResult<I>): 
  * Keep the final observation (at `offset`) and a copy of the final info of env i's ended
  * episode, with hasFinal[i] = 1; call it before the reset, which reuses the env's info object.
  */
-export function storeFinal<I>(slots: FinalSlots<I>, i: number, offset: number, r: StepResult<I>): void {
+export function storeFinal<I>(slots: FinalSlots<I>, i: number, offset: number, r: StepResult<I>, copy: InfoCopier<I>): void {
   slots.finalObservations.set(r.observation, offset);
-  slots.finalInfos[i] = copyInfo(r.info, slots.finalInfos[i]);
+  copy(r.info, slots.finalInfos[i]);
   slots.hasFinal[i] = 1;
 }

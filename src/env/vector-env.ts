@@ -4,7 +4,7 @@ import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
 import { Box, MultiDiscrete, type ActionSpace } from './spaces.js';
-import { copyInfo, storeFinal, storeStep } from './step-info.js';
+import { infoCopierFor, storeFinal, storeStep, type InfoCopier } from './step-info.js';
 import { readTrace } from './trace/trace-codec.js';
 import type { AsyncEnv, MultiAction, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
 
@@ -150,6 +150,8 @@ export class VectorEnv<E extends BatchableEnv = SyncEnv> {
   private readonly result: VectorStepResult<InfoOf<E>>;
   /** MultiDiscrete: env i's action vector (the env reads it during its step); empty for Discrete. */
   private readonly actionRows: Int32Array[];
+  /** Copies infos of the envs' shape; chosen at the first reset, from the info an env returned. */
+  private copyInfo: InfoCopier<InfoOf<E>> | null = null;
   private started = false;
 
   /** Create `numEnvs` ApplicationEnvs from one options object with `deployments` (or one env per options object). */
@@ -322,7 +324,7 @@ export class VectorEnv<E extends BatchableEnv = SyncEnv> {
     const off = i * this.obsDim;
     const ended = storeStep(this, i, r);
     if (ended && this.autoreset === 'same-step') {
-      storeFinal(this, i, off, r);
+      storeFinal(this, i, off, r, this.copyInfo!);
       return true;
     }
     this.observations.set(r.observation, off);
@@ -333,8 +335,9 @@ export class VectorEnv<E extends BatchableEnv = SyncEnv> {
   private afterReset(): VectorResetResult<InfoOf<E>> {
     this.clearFlags();
     this.started = true;
-    for (let i = 0; i < this.numEnvs; i++) if (this.finalInfos[i] === undefined) this.finalInfos[i] = copyInfo(this.infos[i]!);
-    if (this.copy) return { observations: this.observations.slice(), infos: this.infos.map((info) => copyInfo(info)) };
+    const copy = (this.copyInfo ??= infoCopierFor(this.infos[0]!));
+    for (let i = 0; i < this.numEnvs; i++) if (this.finalInfos[i] === undefined) this.finalInfos[i] = copy(this.infos[i]!);
+    if (this.copy) return { observations: this.observations.slice(), infos: this.infos.map((info) => copy(info)) };
     return { observations: this.observations, infos: this.infos };
   }
 
@@ -345,7 +348,7 @@ export class VectorEnv<E extends BatchableEnv = SyncEnv> {
       rewards: this.rewards.slice(),
       terminated: this.terminated.slice(),
       truncated: this.truncated.slice(),
-      infos: this.infos.map((info) => copyInfo(info)),
+      infos: this.infos.map((info) => this.copyInfo!(info)),
     };
   }
 
