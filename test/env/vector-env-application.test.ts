@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationEnv } from '../../src/env/application/application-env.js';
-import { InvalidActionError } from '../../src/env/errors.js';
+import { checkEnv } from '../../src/env/env-checker.js';
+import { EnvStateError, InvalidActionError } from '../../src/env/errors.js';
 import { Rng } from '../../src/env/rng.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { VectorEnv } from '../../src/env/vector-env.js';
@@ -141,6 +142,38 @@ describe('VectorEnv of ApplicationEnvs', () => {
       expect(vec.envs[i]!.episodeCount).toBe(1);
     }
     await vec.close();
+  });
+
+  it('checkEnv-style invariants: members pass checkEnv through the statistics wrapper; slots agree with observe(); async equals sync; no step before reset', async () => {
+    // The wrapper a batch's members wear passes the env checker with MultiDiscrete actions (async surface included).
+    const wrapped = new RecordEpisodeStatistics((await SimEnv.create(opts)) as ApplicationEnv);
+    const report = await checkEnv(wrapped, { maxSteps: 10 });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBe(true);
+
+    const vec = await VectorEnv.create(opts, { numEnvs: 2, autoreset: 'same-step' });
+    const asy = await VectorEnv.create(opts, { numEnvs: 2, autoreset: 'same-step' });
+    expect(() => vec.step(ACTIONS)).toThrow(EnvStateError);
+    const k = vec.obsDim;
+    vec.reset({ seed: 5 });
+    await asy.resetAsync({ seed: 5 });
+    const rng = new Rng(9);
+    for (let t = 0; t < 8; t++) {
+      const a = vec.actionSpace.sample(rng);
+      const out = vec.step(a);
+      const outAsync = await asy.stepAsync(a);
+      expect(Array.from(outAsync.observations)).toEqual(Array.from(out.observations));
+      expect(Array.from(outAsync.rewards)).toEqual(Array.from(out.rewards));
+      expect(Array.from(asy.finalObservations)).toEqual(Array.from(vec.finalObservations));
+      for (let i = 0; i < 2; i++) {
+        expect(out.terminated[i]! + out.truncated[i]!).toBeLessThanOrEqual(2);
+        // the slot is the env's current observation (after a same-step reset, the new episode's)
+        expect(Array.from(out.observations.subarray(i * k, i * k + k))).toEqual(Array.from(vec.envs[i]!.observe()));
+        if (vec.hasFinal[i] === 0) expect(vec.envs[i]!.reward()).toBe(out.rewards[i]);
+      }
+    }
+    await vec.close();
+    await asy.close();
   });
 
   it('refuses a wrong number of action components, saying the layout', async () => {
