@@ -1,4 +1,4 @@
-import type { ApplicationStepInfo, DeploymentStepInfo } from './application/application-types.js';
+import type { ApplicationStepInfo } from './application/application-types.js';
 import { emptyNamedObservation } from './observation.js';
 import { emptyReward } from './reward.js';
 import { emptyServiceReport } from './service-model.js';
@@ -37,13 +37,21 @@ export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
   to.step = from.step;
   to.timeS = from.timeS;
   to.traceTs = from.traceTs;
+  copyDeploymentParts(from, to);
+  return to;
+}
+
+/** What a single deployment's StepInfo and an application's per-deployment entry share. */
+type DeploymentParts = Pick<StepInfo, 'action' | 'recordedReplicas' | 'observation' | 'reward' | 'service'>;
+
+/** Copy one deployment's action, recorded replicas, observation, reward and service report (no allocation). */
+function copyDeploymentParts(from: Readonly<DeploymentParts>, to: DeploymentParts): void {
   to.action.requested = from.action.requested;
   to.action.applied = from.action.applied;
   to.recordedReplicas = from.recordedReplicas;
   Object.assign(to.observation, from.observation);
   Object.assign(to.reward, from.reward);
   Object.assign(to.service, from.service);
-  return to;
 }
 
 /** copyStepInfo as an InfoCopier. */
@@ -70,19 +78,10 @@ export function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?
       service: emptyServiceReport(),
     }));
   }
-  for (let d = 0; d < n; d++) copyDeploymentStepInfo(from.deployments[d]!, out.deployments[d]!);
+  for (let d = 0; d < n; d++) copyDeploymentParts(from.deployments[d]!, out.deployments[d]!);
   if (from.endToEnd === null) out.endToEnd = null;
   else out.endToEnd = Object.assign(out.endToEnd ?? { demand: 0, completed: 0, latencyMs: 0, violationS: 0 }, from.endToEnd);
   return out;
-}
-
-function copyDeploymentStepInfo(from: Readonly<DeploymentStepInfo>, to: DeploymentStepInfo): void {
-  to.action.requested = from.action.requested;
-  to.action.applied = from.action.applied;
-  to.recordedReplicas = from.recordedReplicas;
-  Object.assign(to.observation, from.observation);
-  Object.assign(to.reward, from.reward);
-  Object.assign(to.service, from.service);
 }
 
 /** A deep copy of any other plain-data info (a toy env's): allocates; reuses nothing. */
