@@ -1,16 +1,26 @@
+import type { ApplicationEnv } from './application/application-env.js';
+import type { ApplicationOptionsInput } from './application/application-options.js';
 import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
 import type { SimEnvOptionsInput } from './options.js';
 import { SimEnv } from './sim-env.js';
-import type { Box, Discrete } from './spaces.js';
-import { copyStepInfo, emptyStepInfo, storeFinal, storeStep } from './step-info.js';
+import { Box, MultiDiscrete, type ActionSpace } from './spaces.js';
+import { infoCopierFor, storeFinal, storeStep, type InfoCopier } from './step-info.js';
 import { readTrace } from './trace/trace-codec.js';
-import type { AsyncEnv, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
+import type { AsyncEnv, MultiAction, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
 
 export { copyStepInfo, emptyStepInfo } from './step-info.js';
 
 /**
  * N envs stepping in lockstep, with batched observations for training throughput. Any
- * `SyncEnv` will do (SimEnvs, wrapped envs, toy envs); `create` builds SimEnvs.
+ * `SyncEnv` will do (SimEnvs, ApplicationEnvs, wrapped envs, toy envs); `create` builds
+ * SimEnvs, or ApplicationEnvs from options with `deployments`.
+ *
+ * Actions: with a `Discrete` action space, `step` takes one action per env; with a
+ * `MultiDiscrete` one (an application: one component per deployment) it takes a flat array
+ * of numEnvs x components, env i's vector at offset i x components (copied into a per-env
+ * buffer the env reads, so the caller's array may be reused). `actionSpace` is that batch as
+ * one flat `MultiDiscrete`, `observationSpace` the batch of observations as one flat `Box`.
+ * Infos are whatever the envs return (StepInfo, ApplicationStepInfo, ...).
  *
  * `observations` is one Float32Array of N x obsDim (env i at offset i x obsDim), `rewards` a
  * Float64Array, `terminated`/`truncated` Uint8Arrays; all are reused every call. With
@@ -46,27 +56,38 @@ export interface VectorEnvOptions extends VectorSettings {
   numEnvs: number;
 }
 
-export interface VectorStepResult {
+export interface VectorStepResult<I = StepInfo> {
   observations: Float32Array;
   rewards: Float64Array;
   terminated: Uint8Array;
   truncated: Uint8Array;
-  infos: StepInfo[];
+  infos: I[];
 }
 
-export interface VectorResetResult {
+export interface VectorResetResult<I = StepInfo> {
   observations: Float32Array;
-  infos: StepInfo[];
+  infos: I[];
 }
+
+/** Any env a batch can hold: one deployment (Discrete) or several (MultiDiscrete), any info. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BatchableEnv = SyncEnv<ActionSpace, any>;
+
+/** The info type of an env. */
+export type InfoOf<E> = E extends SyncEnv<ActionSpace, infer I> ? I : never;
 
 /**
- * Create one SimEnv per options object, env i with seed `seed + i`; a trace file shared by
- * several envs is decoded once. On a failure the envs already made are closed.
+ * Create one SimEnv per options object (an ApplicationEnv per options object with
+ * `deployments`), env i with seed `seed + i`; a trace file shared by several envs is decoded
+ * once. On a failure the envs already made are closed.
  */
-export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promise<SimEnv[]> {
+export async function createSimEnvs(list: readonly ApplicationOptionsInput[]): Promise<ApplicationEnv[]>;
+export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promise<SimEnv[]>;
+export async function createSimEnvs(list: readonly (SimEnvOptionsInput | ApplicationOptionsInput)[]): Promise<Array<SimEnv | ApplicationEnv>>;
+export async function createSimEnvs(list: readonly (SimEnvOptionsInput | ApplicationOptionsInput)[]): Promise<Array<SimEnv | ApplicationEnv>> {
   if (list.length < 1) throw new ConfigError('numEnvs', `expected at least 1 env, got ${list.length}`);
   const traces = new Map<string, Awaited<ReturnType<typeof readTrace>>>();
-  const envs: SimEnv[] = [];
+  const envs: Array<SimEnv | ApplicationEnv> = [];
   try {
     for (let i = 0; i < list.length; i++) {
       const o = list[i]!;
@@ -82,7 +103,9 @@ export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promis
           }
         }
       }
-      envs.push(await SimEnv.create({ ...o, seed: (o.seed ?? 0) + i }, preloaded !== undefined ? { preloadedTrace: preloaded } : undefined));
+      const internal = preloaded !== undefined ? { preloadedTrace: preloaded } : undefined;
+      // SimEnv.create picks the env by `deployments`; its overloads want one input type at a time.
+      envs.push(await SimEnv.create({ ...o, seed: (o.seed ?? 0) + i } as SimEnvOptionsInput, internal));
     }
   } catch (err) {
     await Promise.all(envs.map((e) => e.close()));
@@ -92,16 +115,22 @@ export async function createSimEnvs(list: readonly SimEnvOptionsInput[]): Promis
 }
 
 /** Whether `env` offers the async surface (a SimEnv does; a plain SyncEnv is driven synchronously). */
-function hasAsync(env: SyncEnv): env is SyncEnv & AsyncEnv {
-  const e = env as Partial<AsyncEnv>;
+function hasAsync<E extends BatchableEnv>(env: E): env is E & AsyncEnv<E['actionSpace'], InfoOf<E>> {
+  const e = env as Partial<AsyncEnv<ActionSpace, unknown>>;
   return typeof e.resetAsync === 'function' && typeof e.stepAsync === 'function';
 }
 
-export class VectorEnv<E extends SyncEnv = SyncEnv> {
+export class VectorEnv<E extends BatchableEnv = SyncEnv> {
   readonly numEnvs: number;
   readonly envs: readonly E[];
   readonly singleObservationSpace: Box;
-  readonly singleActionSpace: Discrete;
+  readonly singleActionSpace: E['actionSpace'];
+  /** The batch's observations as one flat Box of numEnvs x obsDim (Gymnasium's batched observation_space). */
+  readonly observationSpace: Box;
+  /** The batch's actions as one flat MultiDiscrete of numEnvs x actionComponents (Gymnasium's batched action_space). */
+  readonly actionSpace: MultiDiscrete;
+  /** Action components per env: 1 for a Discrete space, the MultiDiscrete's length otherwise. */
+  readonly actionComponents: number;
   readonly autoreset: AutoresetMode;
   /** Whether reset/step return owned copies (see the class comment). */
   readonly copy: boolean;
@@ -115,28 +144,39 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
   readonly finalObservations: Float32Array;
   readonly hasFinal: Uint8Array;
   /** same-step mode: copies of the final step's info of envs that ended (valid where hasFinal[i] = 1). */
-  readonly finalInfos: StepInfo[];
-  readonly infos: StepInfo[];
+  readonly finalInfos: InfoOf<E>[];
+  readonly infos: InfoOf<E>[];
   private readonly needsReset: Uint8Array;
-  private readonly result: VectorStepResult;
+  private readonly result: VectorStepResult<InfoOf<E>>;
+  /** MultiDiscrete: env i's action vector (the env reads it during its step); empty for Discrete. */
+  private readonly actionRows: Int32Array[];
+  /** Copies infos of the envs' shape; chosen at the first reset, from the info an env returned. */
+  private copyInfo: InfoCopier<InfoOf<E>> | null = null;
   private started = false;
 
+  /** Create `numEnvs` ApplicationEnvs from one options object with `deployments` (or one env per options object). */
+  static async create(options: ApplicationOptionsInput | ApplicationOptionsInput[], vectorOptions: VectorEnvOptions): Promise<VectorEnv<ApplicationEnv>>;
   /** Create `numEnvs` SimEnvs from one options object (or one env per options object). */
-  static async create(options: SimEnvOptionsInput | SimEnvOptionsInput[], vectorOptions: VectorEnvOptions): Promise<VectorEnv<SimEnv>> {
+  static async create(options: SimEnvOptionsInput | SimEnvOptionsInput[], vectorOptions: VectorEnvOptions): Promise<VectorEnv<SimEnv>>;
+  static async create(
+    options: SimEnvOptionsInput | ApplicationOptionsInput | (SimEnvOptionsInput | ApplicationOptionsInput)[],
+    vectorOptions: VectorEnvOptions,
+  ): Promise<VectorEnv<SimEnv> | VectorEnv<ApplicationEnv>> {
     if (!Array.isArray(options) && !(Number.isInteger(vectorOptions.numEnvs) && vectorOptions.numEnvs >= 1)) {
       throw new ConfigError('numEnvs', `expected at least 1 env, got ${vectorOptions.numEnvs}`);
     }
     const list = Array.isArray(options) ? options : Array.from({ length: vectorOptions.numEnvs }, () => options);
     const envs = await createSimEnvs(list);
-    return new VectorEnv(envs, vectorOptions);
+    return new VectorEnv(envs as SimEnv[], vectorOptions);
   }
 
   /** Batch `envs` (at least one; they must share one action space and observation shape). */
   constructor(envs: readonly E[], settings: VectorSettings = {}) {
     if (envs.length === 0) throw new ConfigError('numEnvs', 'expected at least 1 env, got 0');
     const first = envs[0]!;
+    const space = JSON.stringify(first.actionSpace.toJSON());
     for (const e of envs) {
-      if (e.actionSpace.n !== first.actionSpace.n || e.actionSpace.start !== first.actionSpace.start) {
+      if (JSON.stringify(e.actionSpace.toJSON()) !== space) {
         throw new ConfigError('actionSpace', `expected every env to share one action space, got ${JSON.stringify(e.actionSpace.toJSON())} and ${JSON.stringify(first.actionSpace.toJSON())}`);
       }
       if (e.observationSpace.shape[0] !== first.observationSpace.shape[0]) {
@@ -152,6 +192,13 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
     const n = envs.length;
     const k = first.observationSpace.shape[0]!;
     this.obsDim = k;
+    const s = first.actionSpace;
+    const nvec = s instanceof MultiDiscrete ? Array.from(s.nvec) : [s.n];
+    const start = s instanceof MultiDiscrete ? Array.from(s.start) : [s.start];
+    this.actionComponents = nvec.length;
+    this.actionSpace = new MultiDiscrete(tile(nvec, n), tile(start, n));
+    this.observationSpace = new Box(tile(Array.from(first.observationSpace.low), n), tile(Array.from(first.observationSpace.high), n));
+    this.actionRows = s instanceof MultiDiscrete ? envs.map(() => new Int32Array(nvec.length)) : [];
     this.observations = new Float32Array(n * k);
     this.finalObservations = new Float32Array(n * k);
     this.hasFinal = new Uint8Array(n);
@@ -159,8 +206,9 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.needsReset = new Uint8Array(n);
-    this.infos = new Array<StepInfo>(n);
-    this.finalInfos = Array.from({ length: n }, () => emptyStepInfo());
+    this.infos = new Array<InfoOf<E>>(n);
+    // Filled with copies of the reset infos at the first reset (the shape is the env's).
+    this.finalInfos = new Array<InfoOf<E>>(n);
     this.result = {
       observations: this.observations,
       rewards: this.rewards,
@@ -171,7 +219,7 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
   }
 
   /** Reset every env (env i with `seed + i` when a seed is given). */
-  reset(opts?: { seed?: number }): VectorResetResult {
+  reset(opts?: { seed?: number }): VectorResetResult<InfoOf<E>> {
     for (let i = 0; i < this.numEnvs; i++) {
       const r = this.envs[i]!.reset(opts?.seed !== undefined ? { seed: opts.seed + i } : undefined);
       this.observations.set(r.observation, i * this.obsDim);
@@ -181,11 +229,11 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
   }
 
   /** Async reset (any env; a SyncEnv without the async surface is reset synchronously); envs reset concurrently. */
-  async resetAsync(opts?: { seed?: number }): Promise<VectorResetResult> {
+  async resetAsync(opts?: { seed?: number }): Promise<VectorResetResult<InfoOf<E>>> {
     const rs = await Promise.all(
       this.envs.map((e, i) => {
         const o = opts?.seed !== undefined ? { seed: opts.seed + i } : undefined;
-        return hasAsync(e) ? e.resetAsync(o) : e.reset(o);
+        return hasAsync(e) ? e.resetAsync(o) : (e.reset(o) as ResetResult<InfoOf<E>>);
       }),
     );
     rs.forEach((r, i) => {
@@ -195,15 +243,19 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
     return this.afterReset();
   }
 
-  /** Step every env with `actions[i]` (sync; memory backend). Buffers are reused unless `copy`. */
-  step(actions: ArrayLike<number>): VectorStepResult {
+  /**
+   * Step every env with its action: `actions[i]` (Discrete), or the components at
+   * `actions[i*C .. i*C+C)` (MultiDiscrete, C = actionComponents). Sync (memory backend).
+   * Buffers are reused unless `copy`.
+   */
+  step(actions: ArrayLike<number>): VectorStepResult<InfoOf<E>> {
     this.checkActions(actions);
     this.hasFinal.fill(0);
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i]!;
       if (this.endedLastStep(i)) {
         this.storeReset(i, env.reset());
-      } else if (this.storeStepped(i, env.step(actions[i]!))) {
+      } else if (this.storeStepped(i, env.step(this.actionOf(i, actions)))) {
         this.observations.set(env.reset().observation, i * this.obsDim);
       }
     }
@@ -211,15 +263,16 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
   }
 
   /** Async step (any env); envs step concurrently, same autoreset rules. */
-  async stepAsync(actions: ArrayLike<number>): Promise<VectorStepResult> {
+  async stepAsync(actions: ArrayLike<number>): Promise<VectorStepResult<InfoOf<E>>> {
     this.checkActions(actions);
     this.hasFinal.fill(0);
     await Promise.all(
       this.envs.map(async (env, i) => {
-        const reset = (): Promise<ResetResult> | ResetResult => (hasAsync(env) ? env.resetAsync() : env.reset());
+        const reset = (): Promise<ResetResult<InfoOf<E>>> | ResetResult<InfoOf<E>> => (hasAsync(env) ? env.resetAsync() : env.reset());
+        const action = this.actionOf(i, actions);
         if (this.endedLastStep(i)) {
           this.storeReset(i, await reset());
-        } else if (this.storeStepped(i, await (hasAsync(env) ? env.stepAsync(actions[i]!) : env.step(actions[i]!)))) {
+        } else if (this.storeStepped(i, await (hasAsync(env) ? env.stepAsync(action) : env.step(action)))) {
           this.observations.set((await reset()).observation, i * this.obsDim);
         }
       }),
@@ -237,6 +290,15 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
     await Promise.all(this.envs.map((e) => e.close()));
   }
 
+  /** Env i's action: `actions[i]` (Discrete), or its components copied into env i's action buffer (MultiDiscrete). */
+  private actionOf(i: number, actions: ArrayLike<number>): number & MultiAction {
+    const row = this.actionRows[i];
+    if (row === undefined) return actions[i]! as number & MultiAction;
+    const c = this.actionComponents;
+    for (let d = 0; d < c; d++) row[d] = actions[i * c + d]!;
+    return row as unknown as number & MultiAction;
+  }
+
   /** Whether env i's episode ended in the last step and waits for its next-step reset (an error when autoreset is disabled). */
   private endedLastStep(i: number): boolean {
     if (this.needsReset[i] !== 1) return false;
@@ -245,7 +307,7 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
   }
 
   /** next-step autoreset: slot i shows env i's reset observation and info, reward 0 and both flags false. */
-  private storeReset(i: number, r: ResetResult): void {
+  private storeReset(i: number, r: ResetResult<InfoOf<E>>): void {
     this.needsReset[i] = 0;
     this.observations.set(r.observation, i * this.obsDim);
     this.infos[i] = r.info;
@@ -258,11 +320,11 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
    * Store env i's step in slot i. True when same-step autoreset must reset env i now (its final
    * observation and info are kept; the caller resets it and stores the reset observation).
    */
-  private storeStepped(i: number, r: StepResult): boolean {
+  private storeStepped(i: number, r: StepResult<InfoOf<E>>): boolean {
     const off = i * this.obsDim;
     const ended = storeStep(this, i, r);
     if (ended && this.autoreset === 'same-step') {
-      storeFinal(this, i, off, r);
+      storeFinal(this, i, off, r, this.copyInfo!);
       return true;
     }
     this.observations.set(r.observation, off);
@@ -270,21 +332,23 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
     return false;
   }
 
-  private afterReset(): VectorResetResult {
+  private afterReset(): VectorResetResult<InfoOf<E>> {
     this.clearFlags();
     this.started = true;
-    if (this.copy) return { observations: this.observations.slice(), infos: this.infos.map(ownedInfo) };
+    const copy = (this.copyInfo ??= infoCopierFor(this.infos[0]!));
+    for (let i = 0; i < this.numEnvs; i++) if (this.finalInfos[i] === undefined) this.finalInfos[i] = copy(this.infos[i]!);
+    if (this.copy) return { observations: this.observations.slice(), infos: this.infos.map((info) => copy(info)) };
     return { observations: this.observations, infos: this.infos };
   }
 
   /** `copy` mode: the step's batch in fresh arrays, infos copied (the env reuses its own). */
-  private ownedResult(): VectorStepResult {
+  private ownedResult(): VectorStepResult<InfoOf<E>> {
     return {
       observations: this.observations.slice(),
       rewards: this.rewards.slice(),
       terminated: this.terminated.slice(),
       truncated: this.truncated.slice(),
-      infos: this.infos.map(ownedInfo),
+      infos: this.infos.map((info) => this.copyInfo!(info)),
     };
   }
 
@@ -298,12 +362,20 @@ export class VectorEnv<E extends SyncEnv = SyncEnv> {
 
   private checkActions(actions: ArrayLike<number>): void {
     if (!this.started) throw new EnvStateError('expected reset() before step(), got no episode yet', { hint: 'call vec.reset() first' });
-    if (actions.length !== this.numEnvs) {
-      throw new InvalidActionError(`expected ${this.numEnvs} actions (one per env), got ${actions.length}`);
+    const want = this.numEnvs * this.actionComponents;
+    if (actions.length !== want) {
+      throw new InvalidActionError(
+        this.actionComponents === 1
+          ? `expected ${this.numEnvs} actions (one per env), got ${actions.length}`
+          : `expected ${want} action components (${this.numEnvs} envs x ${this.actionComponents}, env i's at offset i x ${this.actionComponents}), got ${actions.length}`,
+      );
     }
   }
 }
 
-function ownedInfo(info: StepInfo): StepInfo {
-  return copyStepInfo(info, emptyStepInfo());
+/** `values` repeated `times` times, one after another. */
+function tile(values: readonly number[], times: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < times; t++) out.push(...values);
+  return out;
 }

@@ -1,16 +1,23 @@
+import type { ApplicationContext } from '../../env/application/application-types.js';
+import type { MultiDiscrete } from '../../env/spaces.js';
 import type { AgentContext, SyncEnv } from '../../env/types.js';
 import { VectorEnv } from '../../env/vector-env.js';
-import { RecordEpisodeStatistics, type EpisodeStatistics } from '../../env/wrappers/record-episode-statistics.js';
+import { RecordEpisodeStatistics, type EpisodeStatistics, type RewardInfo } from '../../env/wrappers/record-episode-statistics.js';
 
 /**
  * What the learners roll out in: a VectorEnv with same-step auto-reset (a finished env is
  * reset at once; the observation it ended on is kept in `finalObs`, Gymnasium's `final_obs`,
  * for bootstrapping truncated episodes), each env wrapped in RecordEpisodeStatistics, plus the
- * learners' bookkeeping: action indices and float32 rewards.
+ * learners' bookkeeping: action indices and float32 rewards. The envs control one deployment
+ * (Discrete actions: SimEnvs) or an application (MultiDiscrete: ApplicationEnvs, one
+ * component per deployment); the batch and the statistics are the same VectorEnv and wrapper.
  */
 
 /** A SyncEnv that describes itself to agents (SimEnv does). */
 export type AgentEnv = SyncEnv & { readonly agentContext: AgentContext };
+
+/** A sync env with a MultiDiscrete action space that describes itself (ApplicationEnv does). */
+export type ApplicationAgentEnv = SyncEnv<MultiDiscrete, RewardInfo> & { readonly agentContext: ApplicationContext };
 
 /** One finished episode's totals and the index of the env it ran in. */
 export interface EpisodeStats extends EpisodeStatistics {
@@ -33,14 +40,16 @@ export interface Rollouts {
 }
 
 /** Rollouts over N sync envs in lockstep: action indices, step counts, episode totals. */
-export class RolloutEnv implements Rollouts {
+export class RolloutEnv<E extends AgentEnv | ApplicationAgentEnv = AgentEnv> implements Rollouts {
   readonly numEnvs: number;
   readonly obsSize: number;
+  /** Categories of the first action component (a Discrete space's `n`: what DQN picks from). */
   readonly nActions: number;
+  /** The first action component's lowest action (a Discrete space's `start`). */
   readonly actionStart: number;
   readonly nvec: readonly number[];
   /** The batch the rollouts step (its envs are the wrapped envs). */
-  readonly vec: VectorEnv<RecordEpisodeStatistics<AgentEnv>>;
+  readonly vec: VectorEnv<RecordEpisodeStatistics<E>>;
   /** Current observations, [numEnvs x obsSize] (after auto-reset). */
   readonly obs: Float32Array;
   /** Observations each env's last step ended on, [numEnvs x obsSize]: the batch's finalObservations where an episode ended, else the new observation. */
@@ -50,17 +59,21 @@ export class RolloutEnv implements Rollouts {
   readonly truncated: Uint8Array;
   /** Total env steps taken since construction. */
   steps = 0;
+  /** Env actions, numEnvs x components (start + index); the batch copies env i's part to it. */
   private readonly actions: Int32Array;
+  /** Lowest action of each component, tiled over the envs (the batched space's `start`). */
+  private readonly starts: Int32Array;
 
   constructor(
-    envs: readonly AgentEnv[],
+    envs: readonly E[],
     private readonly seed: number,
   ) {
     if (envs.length === 0) throw new RangeError('RolloutEnv: expected at least one env, got none');
     const ctx = envs[0]!.agentContext;
+    const space = JSON.stringify(ctx.actionSpace.toJSON());
     for (const e of envs) {
       const c = e.agentContext;
-      if (c.observationSpace.shape[0] !== ctx.observationSpace.shape[0] || c.actionSpace.n !== ctx.actionSpace.n || c.actionSpace.start !== ctx.actionSpace.start) {
+      if (c.observationSpace.shape[0] !== ctx.observationSpace.shape[0] || JSON.stringify(c.actionSpace.toJSON()) !== space) {
         throw new RangeError('RolloutEnv: expected envs of one observation and action shape');
       }
     }
@@ -70,19 +83,21 @@ export class RolloutEnv implements Rollouts {
     );
     this.numEnvs = this.vec.numEnvs;
     this.obsSize = this.vec.obsDim;
-    this.nActions = this.vec.singleActionSpace.n;
-    this.actionStart = this.vec.singleActionSpace.start;
-    this.nvec = [this.nActions];
+    const C = this.vec.actionComponents;
+    this.nvec = Array.from(this.vec.actionSpace.nvec.subarray(0, C));
+    this.starts = this.vec.actionSpace.start;
+    this.nActions = this.nvec[0]!;
+    this.actionStart = this.starts[0]!;
     this.obs = this.vec.observations;
     this.finalObs = new Float32Array(this.numEnvs * this.obsSize);
     this.rewards = new Float32Array(this.numEnvs);
     this.terminated = this.vec.terminated;
     this.truncated = this.vec.truncated;
-    this.actions = new Int32Array(this.numEnvs);
+    this.actions = new Int32Array(this.numEnvs * C);
   }
 
   /** The agent context shared by the envs. */
-  get agentContext(): AgentContext {
+  get agentContext(): E['agentContext'] {
     return this.vec.envs[0]!.env.agentContext;
   }
 
@@ -92,13 +107,14 @@ export class RolloutEnv implements Rollouts {
   }
 
   /**
-   * Step every env with `actionIndices[i]` (0..nActions-1; the env action is start + index).
-   * Finished episodes are reported to `onEpisode`; their envs are already reset.
+   * Step every env with its category indices: `actionIndices[i*C .. i*C+C)` for C = nvec.length
+   * components (one for a Discrete space); the env action is start + index. Finished episodes
+   * are reported to `onEpisode`; their envs are already reset.
    */
   step(actionIndices: ArrayLike<number>, onEpisode?: (stats: EpisodeStats) => void): void {
     const k = this.obsSize;
     const b = this.vec;
-    for (let i = 0; i < this.numEnvs; i++) this.actions[i] = this.actionStart + actionIndices[i]!;
+    for (let j = 0; j < this.actions.length; j++) this.actions[j] = this.starts[j]! + actionIndices[j]!;
     b.step(this.actions);
     for (let i = 0; i < this.numEnvs; i++) {
       this.rewards[i] = b.rewards[i]!;

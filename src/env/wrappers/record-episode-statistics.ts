@@ -1,4 +1,5 @@
-import type { AsyncEnv, ResetResult, StepResult, SyncEnv } from '../types.js';
+import type { ActionSpace } from '../spaces.js';
+import type { ActionOf, AsyncEnv, ResetResult, RewardBreakdown, StepResult, SyncEnv } from '../types.js';
 
 /** One finished episode's totals: the return, the length, and the reward's components summed. */
 export interface EpisodeStatistics {
@@ -8,6 +9,14 @@ export interface EpisodeStatistics {
   cost: number;
   churn: number;
 }
+
+/** What the wrapper reads of an env's info: the step's reward components. */
+export interface RewardInfo {
+  reward: Pick<RewardBreakdown, 'slo' | 'cost' | 'churn'>;
+}
+
+type InfoOf<E> = E extends SyncEnv<ActionSpace, infer I> ? I : never;
+type Action<E extends SyncEnv<ActionSpace, RewardInfo>> = ActionOf<E['actionSpace']>;
 
 export interface RecordEpisodeStatisticsOptions {
   /** How many finished episodes `returnQueue` and `lengthQueue` keep (default 100, as Gymnasium). */
@@ -20,9 +29,10 @@ export interface RecordEpisodeStatisticsOptions {
  * `lastEpisode` holds the totals and stays until the next episode ends, so a same-step
  * autoreset (which resets the env inside the same vector step) does not erase them. The env's
  * results pass through untouched; no allocation per step (a finished episode appends to the
- * bounded queues).
+ * bounded queues). Any env whose info carries `reward` components will do: one deployment
+ * (Discrete actions) or an application (MultiDiscrete; its `info.reward` sums the deployments).
  */
-export class RecordEpisodeStatistics<E extends SyncEnv = SyncEnv> implements SyncEnv {
+export class RecordEpisodeStatistics<E extends SyncEnv<ActionSpace, RewardInfo> = SyncEnv> implements SyncEnv<E['actionSpace'], InfoOf<E>> {
   readonly observationSpace: E['observationSpace'];
   readonly actionSpace: E['actionSpace'];
   /** Totals of the most recent finished episode (the same object each time; null before the first). */
@@ -48,28 +58,28 @@ export class RecordEpisodeStatistics<E extends SyncEnv = SyncEnv> implements Syn
     this.actionSpace = env.actionSpace;
   }
 
-  reset(opts?: { seed?: number }): ResetResult {
-    const r = this.env.reset(opts);
+  reset(opts?: { seed?: number }): ResetResult<InfoOf<E>> {
+    const r = this.env.reset(opts) as ResetResult<InfoOf<E>>;
     this.clearRunning();
     return r;
   }
 
-  step(action: number): StepResult {
-    return this.record(this.env.step(action));
+  step(action: Action<E>): StepResult<InfoOf<E>> {
+    return this.record(this.env.step(action) as StepResult<InfoOf<E>>);
   }
 
   /** Async reset through the wrapped env's async surface (or its sync one if it has none). */
-  async resetAsync(opts?: { seed?: number }): Promise<ResetResult> {
-    const inner = this.env as Partial<AsyncEnv>;
-    const r = typeof inner.resetAsync === 'function' ? await inner.resetAsync(opts) : this.env.reset(opts);
+  async resetAsync(opts?: { seed?: number }): Promise<ResetResult<InfoOf<E>>> {
+    const inner = this.env as Partial<AsyncEnv<E['actionSpace'], InfoOf<E>>>;
+    const r = typeof inner.resetAsync === 'function' ? await inner.resetAsync(opts) : (this.env.reset(opts) as ResetResult<InfoOf<E>>);
     this.clearRunning();
     return r;
   }
 
   /** Async step through the wrapped env's async surface (or its sync one if it has none). */
-  async stepAsync(action: number): Promise<StepResult> {
-    const inner = this.env as Partial<AsyncEnv>;
-    return this.record(typeof inner.stepAsync === 'function' ? await inner.stepAsync(action) : this.env.step(action));
+  async stepAsync(action: Action<E>): Promise<StepResult<InfoOf<E>>> {
+    const inner = this.env as Partial<AsyncEnv<E['actionSpace'], InfoOf<E>>>;
+    return this.record(typeof inner.stepAsync === 'function' ? await inner.stepAsync(action) : (this.env.step(action) as StepResult<InfoOf<E>>));
   }
 
   observe(): Float32Array {
@@ -89,9 +99,9 @@ export class RecordEpisodeStatistics<E extends SyncEnv = SyncEnv> implements Syn
     return this.running;
   }
 
-  private record(r: StepResult): StepResult {
+  private record(r: StepResult<InfoOf<E>>): StepResult<InfoOf<E>> {
     const s = this.running;
-    const parts = r.info.reward;
+    const parts = (r.info as RewardInfo).reward;
     s.return += r.reward;
     s.length++;
     s.slo += parts.slo;

@@ -6,14 +6,13 @@ import type { AgentContext } from '../../env/types.js';
 import type { ApplicationEnv } from '../../env/application/application-env.js';
 import { isApplicationInput, type ApplicationOptionsInput } from '../../env/application/application-options.js';
 import type { ApplicationContext } from '../../env/application/application-types.js';
-import { MultiRolloutEnv } from '../../agents/learned/multi-rollout-env.js';
 import { SimEnv } from '../../env/sim-env.js';
 import { DqnConfigSchema, DqnLearner } from '../../agents/learned/dqn.js';
 import type { Learner, UpdateStats } from '../../agents/learned/learner.js';
 import { writePolicyDir } from '../../agents/learned/policy-io.js';
 import { makePolicyMetadata, type PolicyMetadata } from '../../agents/learned/policy-metadata.js';
 import { PpoConfigSchema, PpoLearner } from '../../agents/learned/ppo.js';
-import { RolloutEnv, type AgentEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
+import { RolloutEnv, type AgentEnv, type ApplicationAgentEnv, type EpisodeStats } from '../../agents/learned/rollout-env.js';
 import { HpaResidualEnv, hpaResidualFields, parseHpaResidualOptions } from '../../agents/hpa-residual.js';
 import { initTfBackend } from '../../agents/tf-backend.js';
 import type { LogFn, TfBackendPreference } from '../../agents/tf-backend-names.js';
@@ -184,18 +183,6 @@ function errorRecord(err: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: String(err) };
 }
 
-/** One ApplicationEnv per options object, env i with seed `seed + i`; on a failure the envs made are closed. */
-async function createApplicationEnvs(list: readonly ApplicationOptionsInput[]): Promise<ApplicationEnv[]> {
-  const envs: ApplicationEnv[] = [];
-  try {
-    for (let i = 0; i < list.length; i++) envs.push(await SimEnv.create({ ...list[i]!, seed: (list[i]!.seed ?? 0) + i }));
-  } catch (err) {
-    await Promise.all(envs.map((e) => e.close()));
-    throw err;
-  }
-  return envs;
-}
-
 /** Train a DQN or PPO agent; never throws after the run directory exists (the error is in the result). */
 export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const opts = parseTrainOptions(input);
@@ -225,7 +212,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   );
 
   // Everything that can fail on bad input fails here, before the run directory is touched.
-  const envs: Array<SimEnv | ApplicationEnv> = application ? await createApplicationEnvs(envInputs as unknown as ApplicationOptionsInput[]) : await createSimEnvs(envInputs);
+  const envs: Array<SimEnv | ApplicationEnv> = application ? await createSimEnvs(envInputs as unknown as ApplicationOptionsInput[]) : await createSimEnvs(envInputs);
   if (envs[0]!.isAsync) {
     await Promise.all(envs.map((e) => e.close()));
     throw new ConfigError('backend', `expected the memory backend for training, got ${envs[0]!.backendKind}`, {
@@ -246,9 +233,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
     throw err;
   }
   const ctx: AgentContext | ApplicationContext = residualEnvs ? residualEnvs[0]!.agentContext : envs[0]!.agentContext;
-  const rollout = application
-    ? new MultiRolloutEnv(envs as ApplicationEnv[], opts.seed)
-    : new RolloutEnv((residualEnvs ?? envs) as readonly AgentEnv[], opts.seed);
+  const rollout = new RolloutEnv((residualEnvs ?? envs) as readonly (AgentEnv | ApplicationAgentEnv)[], opts.seed);
   const obsSize = rollout.obsSize;
   let learner: Learner;
   try {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MultiRolloutEnv } from '../../../src/agents/learned/multi-rollout-env.js';
+import { RolloutEnv } from '../../../src/agents/learned/rollout-env.js';
 import { argmax } from '../../../src/agents/learned/networks.js';
 import { PpoLearner } from '../../../src/agents/learned/ppo.js';
 import { ppoLossAndGrad } from '../../../src/agents/learned/ppo-loss.js';
@@ -43,7 +43,7 @@ describe('PPO with a factorised head on a MultiDiscrete toy application', () => 
   it('PPO (seed 1) reaches a greedy return >= -12 within 20,480 env steps, tensor count flat', () => {
     const learner = new PpoLearner(tf, 2 * TIERS, [3, 3, 3], NUM_ENVS, 1, { numSteps: 32, learningRate: 2e-3 });
     const before = meanMultiReturn(greedy(learner), EPISODES);
-    const env = new MultiRolloutEnv(Array.from({ length: NUM_ENVS }, () => new ToyMultiEnv(TIERS)), 1);
+    const env = new RolloutEnv(Array.from({ length: NUM_ENVS }, () => new ToyMultiEnv(TIERS)), 1);
     env.reset();
     const steps = 20_480;
     const tensors: number[] = [];

@@ -1,4 +1,4 @@
-import type { MultiAgentEnv } from '../../../src/agents/learned/multi-rollout-env.js';
+import type { ApplicationAgentEnv } from '../../../src/agents/learned/rollout-env.js';
 import type { ApplicationContext } from '../../../src/env/application/application-types.js';
 import { Rng } from '../../../src/env/rng.js';
 import { Box, MultiDiscrete } from '../../../src/env/spaces.js';
@@ -10,7 +10,7 @@ import type { MultiAction, ResetResult, RewardBreakdown, StepResult } from '../.
  * reward is -0.5 sum |replicas - demand| - 0.05 sum |move|, so every component must follow
  * its own tier: a head that mixes components up cannot score well.
  */
-export class ToyMultiEnv implements MultiAgentEnv {
+export class ToyMultiEnv implements ApplicationAgentEnv {
   readonly agentContext: ApplicationContext;
   readonly observationSpace: Box;
   readonly actionSpace: MultiDiscrete;

@@ -1,0 +1,78 @@
+import { Session } from 'node:inspector/promises';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/env/rng.js';
+import { VectorEnv } from '../../src/env/vector-env.js';
+
+/**
+ * VectorEnv.step allocates nothing on the memory backend, for single-deployment envs and for
+ * ApplicationEnvs (MultiDiscrete actions copied into per-env buffers, application infos kept
+ * by reference, final infos copied into objects made at the first reset). Measured as in
+ * test/env/application/step-allocation.test.ts: V8's sampling heap profiler with collected
+ * objects kept in; bytes sampled under VectorEnv.step count, except under an env's `reset`
+ * (same-step autoreset resets inside step; an episode start may allocate).
+ */
+const DSB = 'examples/traces/dsb-scaling.sktrace';
+const BOUND_BYTES = 4096;
+
+type ProfileNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] };
+
+/** Bytes sampled under VectorEnv.step (not under a reset) while `run` runs, and where. */
+async function stepBytes(run: () => void): Promise<{ bytes: number; where: string[] }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    run();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const out = { bytes: 0, where: [] as string[] };
+    const walk = (node: ProfileNode, stack: string[], inStep: boolean): void => {
+      const f = node.callFrame;
+      const here = [...stack, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-1)[0]}:${f.lineNumber + 1}`];
+      if (inStep && /^reset/.test(f.functionName)) return;
+      const under = inStep || (f.functionName === 'step' && /vector-env\.[jt]s/.test(f.url));
+      if (under && node.selfSize > 0) {
+        out.bytes += node.selfSize;
+        out.where.push(`${node.selfSize} B at ${here.slice(-4).join(' < ')}`);
+      }
+      for (const c of node.children) walk(c, here, under);
+    };
+    walk(profile.head as unknown as ProfileNode, [], false);
+    return out;
+  } finally {
+    await session.post('HeapProfiler.disable').catch(() => undefined);
+    session.disconnect();
+  }
+}
+
+describe('VectorEnv.step allocates nothing (memory backend)', () => {
+  const cases = [
+    { name: '4 single-deployment envs', options: { trace: DSB, deployment: 'dsb/nginx-thrift', horizon: 40 } },
+    { name: '4 ApplicationEnvs of 3 deployments', options: { trace: DSB, deployments: ['dsb/nginx-thrift', 'dsb/compose-post-service', 'dsb/text-service'], horizon: 40 } },
+  ] as const;
+  for (const autoreset of ['same-step', 'next-step'] as const) {
+    for (const c of cases) {
+      it(`${c.name}, ${autoreset} autoreset, random actions`, async () => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const vec: VectorEnv<any> = await VectorEnv.create(c.options as never, { numEnvs: 4, autoreset });
+        try {
+          const rng = new Rng(3);
+          const batches = Array.from({ length: 64 }, () => vec.actionSpace.sample(rng));
+          vec.reset({ seed: 1 });
+          const steps = (n: number) => (): void => {
+            for (let t = 0; t < n; t++) vec.step(batches[t & 63]!);
+          };
+          steps(20_000)(); // let V8 optimise the step first (unoptimised code boxes doubles)
+          let best = { bytes: Infinity, where: [] as string[] };
+          for (let attempt = 0; attempt < 5 && best.bytes >= BOUND_BYTES; attempt++) {
+            const got = await stepBytes(steps(5_000));
+            if (got.bytes < best.bytes) best = got;
+          }
+          expect(best.bytes, `VectorEnv.step allocated:\n${best.where.slice(0, 8).join('\n')}`).toBeLessThan(BOUND_BYTES);
+        } finally {
+          await vec.close();
+        }
+      }, 60_000);
+    }
+  }
+});
