@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { SimEnv } from '../src/env/sim-env.js';
 import { createAgent } from '../src/agents/registry.js';
 import type { RunConfigRecord } from '../src/runner/records.js';
@@ -20,7 +19,7 @@ import { runAgent, type RunMeta } from '../src/runner/run-loop.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['steps', 'episodes', 'none'];
 
-const TRACE = fileURLToPath(new URL('../examples/traces/dsb-scaling.sktrace', import.meta.url));
+const TRACE = resolve('examples/traces/dsb-scaling.sktrace'); // npm run bench runs from the repository root, compiled or not
 const STEPS = 1000;
 // Each repetition is a few milliseconds, so one GC pause or a busy neighbour moves it a lot:
 // the median of many is what is reported.
