@@ -30,7 +30,7 @@ export const PpoConfigSchema = z.strictObject({
   gamma: z.number().min(0).max(1).default(0.99),
   gaeLambda: z.number().min(0).max(1).default(0.95),
   /**
-   * 4 epochs x 2 minibatches: learns less per env step than 10 x 4 but takes 1.6-3x as many
+   * 4 epochs x 2 minibatches: learns less per env step than 10 x 4 but takes 1.6-3.2x as many
    * steps per CPU-second, and at an equal CPU budget reached at least 10 x 4's return on both
    * learning-test envs and on nginx-diurnal (bench/ppo-geometry.ts; docs/agents.md "Training
    * throughput"). Per env step it needs about three times the steps for the same return.
