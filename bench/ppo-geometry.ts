@@ -33,7 +33,7 @@ import { meanMultiReturn, ToyMultiEnv } from '../test/agents/learned/toy-multi-e
  * that many; each policy is
  * scored with `simenv eval --scenario nginx-diurnal --split train --seeds 101..120` (mean
  * episode reward; hyper-parameters are chosen on the train split only).
- * Knobs: PPO_GEOMETRY_ONLY (comma-separated geometry names), PPO_GEOMETRY_SEEDS (toy: 1..5),
+ * Knobs: PPO_GEOMETRY_ONLY (geometry names separated by ';'), PPO_GEOMETRY_SEEDS (toy: 1..5),
  * PPO_GEOMETRY_SCENARIO_SEEDS (1..3), PPO_GEOMETRY_SCENARIO_STEPS.
  */
 
@@ -250,7 +250,7 @@ async function scenario(geoms: Geometry[], seeds: number[]): Promise<void> {
 async function main(): Promise<void> {
   const what = process.argv[2] ?? 'toy';
   if (what !== 'toy' && what !== 'scenario' && what !== 'all') throw new Error(`expected toy, scenario or all, got ${what}`);
-  const only = process.env.PPO_GEOMETRY_ONLY?.split(',').map((s) => s.trim());
+  const only = process.env.PPO_GEOMETRY_ONLY?.split(';').map((s) => s.trim());
   const geoms = only ? GEOMETRIES.filter((g) => only.includes(g.name)) : GEOMETRIES;
   const choice = await initTfBackend({ prefer: 'wasm' });
   console.log(`ppo-geometry: tfjs ${choice.backend}${choice.mode ? ` (${choice.mode})` : ''}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores; CPU-s are this process's`);
