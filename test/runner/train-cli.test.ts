@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { PpoConfigSchema } from '../../src/agents/learned/ppo.js';
 import { loadAgent, readPolicyInfo } from '../../src/agents/registry.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { trainAgent } from '../../src/runner/train/train-loop.js';
@@ -62,7 +63,9 @@ describe('simenv train', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { updates: number; status: string };
     expect(summary.status).toBe('completed');
-    expect(summary.updates).toBe(2 * 10 * 4);
+    // two rollouts of 16 steps x 2 envs, each the default epochs x minibatches
+    const ppo = PpoConfigSchema.parse({});
+    expect(summary.updates).toBe(2 * ppo.updateEpochs * ppo.numMinibatches);
     const meta = JSON.parse(readFileSync(join(out, 'policy', 'policy.json'), 'utf8')) as { training: { deployments: string[] } };
     expect(meta.training.deployments).toEqual(['dsb/nginx-thrift', 'dsb/text-service']);
     expect(existsSync(join(out, 'policy', 'critic', 'model.json'))).toBe(true);

@@ -51,10 +51,12 @@ describe('learning on a toy scaling env with delayed effect', () => {
     expect(meanReturn(oracleAction, EPISODES)).toBeGreaterThan(-2);
   });
 
-  it('PPO (seed 1) reaches a greedy return >= -3.2 within 10,240 env steps, tensor count flat', () => {
-    const learner = new PpoLearner(tf, 4, 3, NUM_ENVS, 1, { numSteps: 32, learningRate: 2e-3 });
+  // Default geometry (4 epochs x 2 minibatches, learning rate 2e-3): it needs about three times
+  // the env steps of the old 10 x 4 for the same return, in the same CPU time.
+  it('PPO (seed 1) reaches a greedy return >= -3.2 within 30,720 env steps, tensor count flat', () => {
+    const learner = new PpoLearner(tf, 4, 3, NUM_ENVS, 1, { numSteps: 32 });
     const before = greedyReturn(learner);
-    const tensors = train(learner, 1, 10_240);
+    const tensors = train(learner, 1, 30_720);
     const after = greedyReturn(learner);
     expect(before).toBeLessThan(-4);
     expect(after).toBeGreaterThanOrEqual(-3.2);
