@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { MultiRolloutEnv } from '../src/agents/learned/multi-rollout-env.js';
+import { RolloutEnv } from '../src/agents/learned/rollout-env.js';
 import { argmax } from '../src/agents/learned/networks.js';
 import { PpoLearner, type PpoConfigInput } from '../src/agents/learned/ppo.js';
 import type { Rollouts } from '../src/agents/learned/rollout-env.js';
-import { RolloutEnv } from '../src/agents/learned/rollout-env.js';
 import { initTfBackend, type Tf } from '../src/agents/tf-backend.js';
 import type { EvalRecord } from '../src/runner/eval-report.js';
 import { trainAgent } from '../src/runner/train/train-loop.js';
@@ -152,7 +151,7 @@ async function toy(tf: Tf, geoms: Geometry[], seeds: number[]): Promise<void> {
       steps: 20_480,
       make: (hyper: PpoConfigInput, seed: number) => {
         const learner = new PpoLearner(tf, 6, [3, 3, 3], NUM_ENVS, seed, hyper);
-        const env = new MultiRolloutEnv(Array.from({ length: NUM_ENVS }, () => new ToyMultiEnv(3)), seed);
+        const env = new RolloutEnv(Array.from({ length: NUM_ENVS }, () => new ToyMultiEnv(3)), seed);
         return { learner, env, score: () => meanMultiReturn(greedyMulti(learner), 30) };
       },
     },
