@@ -15,6 +15,8 @@ import { replicaTimeline } from './trace/trace-model.js';
  */
 export class DemandSeries {
   private cursor = 0;
+  /** The time `pieceAt` looks up, handed to pieceFrom in a typed array (see there). */
+  private readonly query = new Float64Array(1);
   /** How a load or synthetic series was mapped (null for trace, file and series demand). */
   mapping: LoadResolution | null = null;
 
@@ -31,22 +33,8 @@ export class DemandSeries {
 
   /** Index of the piece holding time `t` (the last point at or before t, or 0). */
   pieceAt(t: number): number {
-    const times = this.times;
-    let i = this.cursor;
-    if (i >= times.length) i = times.length - 1;
-    if (times[i]! > t) {
-      // Rare backwards jump (reset, trend lookup): binary search.
-      let lo = 0;
-      let hi = i;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (times[mid]! <= t) lo = mid;
-        else hi = mid - 1;
-      }
-      i = lo;
-    } else {
-      while (i + 1 < times.length && times[i + 1]! <= t) i++;
-    }
+    this.query[0] = t;
+    const i = pieceFrom(this.times, this.query, 0, this.cursor);
     this.cursor = i;
     return i;
   }
@@ -67,6 +55,29 @@ export class DemandSeries {
     for (let i = 0; i < this.values.length; i++) if (this.values[i]! > m) m = this.values[i]!;
     return m;
   }
+}
+
+/**
+ * The piece of the step series `times` holding time t = at[slot] (the last change point at or
+ * before t, or 0), searched from the piece `from`: a step forward in the usual case, a binary
+ * search on a backwards jump (reset, trend lookup). The time comes in a typed array, not as an
+ * argument: V8 boxes a double passed to a call it does not inline (ApplicationService's step).
+ */
+export function pieceFrom(times: Float64Array, at: Float64Array, slot: number, from: number): number {
+  const t = at[slot]!;
+  let i = from < times.length ? from : times.length - 1;
+  if (times[i]! > t) {
+    let lo = 0;
+    let hi = i;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+  while (i + 1 < times.length && times[i + 1]! <= t) i++;
+  return i;
 }
 
 /** Build a series from [time, rps] points (sorted by time; later duplicates of a time win). */

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiException, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,6 +64,30 @@ export async function createTestNamespace(kc: KubeConfig, prefix: string): Promi
     body: { metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' } } },
   });
   return name;
+}
+
+/**
+ * A suite's test namespaces (call inside its describe): the test kubeconfig is loaded before
+ * all tests, `create` makes a test namespace, and each one made is deleted (not waited for)
+ * after all tests.
+ */
+export function useTestNamespaces(): { kc: () => KubeConfig; create: (prefix: string) => Promise<string> } {
+  let kc: KubeConfig | undefined;
+  const namespaces: string[] = [];
+  beforeAll(() => {
+    kc = loadTestKubeConfig();
+  });
+  afterAll(async () => {
+    for (const ns of namespaces) await deleteTestNamespace(kc!, ns, { wait: false });
+  });
+  return {
+    kc: () => kc!,
+    create: async (prefix) => {
+      const ns = await createTestNamespace(kc!, prefix);
+      namespaces.push(ns);
+      return ns;
+    },
+  };
 }
 
 /**

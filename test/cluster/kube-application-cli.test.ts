@@ -4,10 +4,10 @@
 // action, and the run's objects are gone when it exits.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJsonl, runCli } from '../runner/helpers.js';
-import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, testKubeconfigPath } from './helpers.js';
+import { hpaManifest } from '../helpers/hpa-manifest.js';
+import { testKubeconfigPath, useTestNamespaces } from './helpers.js';
 import { DSB_TRACE, labelledObjects, scratchDir } from './kube-helpers.js';
 
 const DEPLOYMENTS = ['dsb/nginx-thrift', 'dsb/compose-post-service', 'dsb/text-service'];
@@ -17,30 +17,14 @@ const STEPS = 4;
 /** Each deployment held at its own count (static agents differ only by target, so a manifest per deployment: hpa with minReplicas = maxReplicas). */
 const TARGETS = [3, 1, 2];
 
-const HOLD = (name: string, n: number): string => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: ${name} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
-  minReplicas: ${n}
-  maxReplicas: ${n}
-`;
+const HOLD = (name: string, n: number): string => hpaManifest(name, { min: n, max: n });
 
 describe('simenv run --deploy a,b,c --backend kube (the CLI), on a real control plane', () => {
-  let kc: KubeConfig;
-  const namespaces: string[] = [];
-
-  beforeAll(() => {
-    kc = loadTestKubeConfig();
-  });
-
-  afterAll(async () => {
-    for (const ns of namespaces) await deleteTestNamespace(kc, ns, { wait: false });
-  });
+  const namespaces = useTestNamespaces();
 
   it('scales three deployments at once; each one\'s ready pods follow its own HPA; nothing is left after the run', async () => {
-    const ns = await createTestNamespace(kc, 'kube-app-cli');
-    namespaces.push(ns);
+    const kc = namespaces.kc();
+    const ns = await namespaces.create('kube-app-cli');
     const dir = scratchDir('kube-app-cli');
     const hpas = join(dir, 'hpas.yaml');
     writeFileSync(hpas, DEPLOYMENTS.map((d, i) => HOLD(d.split('/')[1]!, TARGETS[i]!)).join('---\n'));

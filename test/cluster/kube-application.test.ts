@@ -2,13 +2,13 @@
 // three DeathStarBench deployments at once, each through its own scale subresource; each one's
 // ready pods follow its own action component, the other deployments replay as recorded, and
 // teardown by run label leaves nothing behind.
-import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import { RUN_LABEL, WORKLOAD_LABEL } from '../../src/env/cluster/kube/labels.js';
 import { buildReplayPlan, stateAt } from '../../src/env/cluster/kube/replay-plan.js';
 import { findWorkload } from '../../src/env/trace/trace-model.js';
 import { SimEnv } from '../../src/env/sim-env.js';
-import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, testKubeconfigPath } from './helpers.js';
+import { testKubeconfigPath, useTestNamespaces } from './helpers.js';
 import { DSB_TRACE, labelledObjects, loadDsb, memoryLog } from './kube-helpers.js';
 
 const START_S = 480;
@@ -29,20 +29,11 @@ const SCHEDULE = [
 const STEPS = SCHEDULE.length;
 
 describe('ApplicationEnv on the kube backend (replay mode), on a real control plane', () => {
-  let kc: KubeConfig;
-  const namespaces: string[] = [];
-
-  beforeAll(() => {
-    kc = loadTestKubeConfig();
-  });
-
-  afterAll(async () => {
-    for (const ns of namespaces) await deleteTestNamespace(kc, ns, { wait: false });
-  });
+  const namespaces = useTestNamespaces();
 
   it('scales three DeathStarBench deployments at once: each one\'s ready pods follow its own action, teardown leaves nothing', async () => {
-    const ns = await createTestNamespace(kc, 'kube-app');
-    namespaces.push(ns);
+    const kc = namespaces.kc();
+    const ns = await namespaces.create('kube-app');
     const log = memoryLog();
     const env = await SimEnv.create(
       {

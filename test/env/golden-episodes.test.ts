@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/env/rng.js';
-import { SimEnv } from '../../src/env/sim-env.js';
+import type { SimEnv } from '../../src/env/sim-env.js';
+import { describeGolden, episodeHash, type GoldenCase } from '../helpers/golden-episodes.js';
 
 /**
  * Refactor guard: SHA-256 over the observations and rewards of a fixed set of seeded episodes,
@@ -11,7 +9,7 @@ import { SimEnv } from '../../src/env/sim-env.js';
  */
 const DSB = 'examples/traces/dsb-scaling.sktrace';
 
-const CASES: Array<{ name: string; options: Record<string, unknown>; seeds: number[]; expected: string }> = [
+const CASES: GoldenCase[] = [
   { name: 'nginx-thrift absolute 15s', options: { trace: DSB, deployment: 'dsb/nginx-thrift' }, seeds: [0, 7], expected: '70156b86c0a96fb0577985ad2000bec286c8ddf9864969a51a1c1bba9eff327a' },
   { name: 'compose-post delta 5s', options: { trace: DSB, deployment: 'dsb/compose-post-service', actionMode: 'delta', stepSeconds: 5 }, seeds: [1, 2], expected: 'fe5f44e422f46bf46a2e7e968990ff00a3048e885ecb8c7ba5adc3da9a0b01cb' },
   {
@@ -27,37 +25,10 @@ const CASES: Array<{ name: string; options: Record<string, unknown>; seeds: numb
   { name: 'one-step uniform latency', options: { trace: DSB, deployment: 'dsb/user-service', oneStep: { durationSeconds: 120 }, startupLatency: { type: 'uniform', minS: 1, maxS: 9 } }, seeds: [5], expected: 'ffd27e87e12b791d909e5f8574d442a746e7a5b8ccdd2051de11c823db4c0d89' },
 ];
 
-function episodeHash(env: SimEnv, seeds: number[]): string {
-  const h = createHash('sha256');
-  for (const seed of seeds) {
-    const r0 = env.reset({ seed });
-    h.update(new Uint8Array(r0.observation.buffer, r0.observation.byteOffset, r0.observation.byteLength));
-    const rng = new Rng(seed * 31 + 1);
-    const scalars = new Float64Array(3);
-    for (;;) {
-      const r = env.step(env.actionSpace.sample(rng));
-      h.update(new Uint8Array(r.observation.buffer, r.observation.byteOffset, r.observation.byteLength));
-      scalars[0] = r.reward;
-      scalars[1] = r.info.service.latencyMs;
-      scalars[2] = r.info.service.cpuSeconds;
-      h.update(new Uint8Array(scalars.buffer));
-      if (r.truncated || r.terminated) break;
-    }
-  }
-  return h.digest('hex');
-}
-
-describe('golden seeded episodes (bit-identical across refactors)', () => {
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const env = await SimEnv.create(c.options as never);
-      try {
-        const got = episodeHash(env, c.seeds);
-        if (process.env.SIMENV_PRINT_GOLDEN) console.log(`golden ${c.name}: ${got}`);
-        expect(got).toBe(c.expected);
-      } finally {
-        await env.close();
-      }
-    });
-  }
-});
+describeGolden<SimEnv>('golden seeded episodes (bit-identical across refactors)', CASES, (env, seeds) =>
+  episodeHash(env, seeds, new Float64Array(3), (r, scalars) => {
+    scalars[0] = r.reward;
+    scalars[1] = r.info.service.latencyMs;
+    scalars[2] = r.info.service.cpuSeconds;
+  }),
+);

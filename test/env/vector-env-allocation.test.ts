@@ -1,7 +1,7 @@
-import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/env/rng.js';
 import { VectorEnv } from '../../src/env/vector-env.js';
+import { sampleStepBytes } from '../helpers/heap-sampling.js';
 
 /**
  * VectorEnv.step allocates nothing on the memory backend, for single-deployment envs and for
@@ -14,35 +14,13 @@ import { VectorEnv } from '../../src/env/vector-env.js';
 const DSB = 'examples/traces/dsb-scaling.sktrace';
 const BOUND_BYTES = 4096;
 
-type ProfileNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] };
-
 /** Bytes sampled under VectorEnv.step (not under a reset) while `run` runs, and where. */
 async function stepBytes(run: () => void): Promise<{ bytes: number; where: string[] }> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    run();
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    const out = { bytes: 0, where: [] as string[] };
-    const walk = (node: ProfileNode, stack: string[], inStep: boolean): void => {
-      const f = node.callFrame;
-      const here = [...stack, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-1)[0]}:${f.lineNumber + 1}`];
-      if (inStep && /^reset/.test(f.functionName)) return;
-      const under = inStep || (f.functionName === 'step' && /vector-env\.[jt]s/.test(f.url));
-      if (under && node.selfSize > 0) {
-        out.bytes += node.selfSize;
-        out.where.push(`${node.selfSize} B at ${here.slice(-4).join(' < ')}`);
-      }
-      for (const c of node.children) walk(c, here, under);
-    };
-    walk(profile.head as unknown as ProfileNode, [], false);
-    return out;
-  } finally {
-    await session.post('HeapProfiler.disable').catch(() => undefined);
-    session.disconnect();
-  }
+  const got = await sampleStepBytes(run, {
+    isStep: (f) => f.functionName === 'step' && /vector-env\.[jt]s/.test(f.url),
+    excludedUnderStep: (f) => /^reset/.test(f.functionName),
+  });
+  return { bytes: got.step, where: got.where };
 }
 
 describe('VectorEnv.step allocates nothing (memory backend)', () => {

@@ -6,6 +6,7 @@ import { resolveScenario } from '../../src/env/scenario-resolve.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import type { ApplicationOptionsInput } from '../../src/env/application/application-options.js';
 import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
+import { hpaManifest } from '../helpers/hpa-manifest.js';
 
 /**
  * `simenv eval --deploy a,b,c` (and a scenario of several deployments): the evaluation
@@ -16,17 +17,7 @@ import { cliInProcess, DSB_TRACE, readJsonl, tempDir } from './helpers.js';
 
 const DEPLOY = 'nginx-thrift,compose-post-service,text-service';
 const NAMES = DEPLOY.split(',').map((d) => `dsb/${d}`);
-const HPA = (name: string, max: number): string => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: ${name} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
-  minReplicas: 1
-  maxReplicas: ${max}
-  metrics:
-    - type: Resource
-      resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
-`;
+const HPA = (name: string, max: number): string => hpaManifest(name, { min: 1, max, cpuUtilization: 50 });
 
 interface AppEpisode {
   seed: number;

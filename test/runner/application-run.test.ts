@@ -3,15 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLICATION_STEP_FIELDS } from '../../src/runner/application-run.js';
 import { cliInProcess, DSB_TRACE, readJsonl, spawnCli, tempDir, waitFor } from './helpers.js';
+import { hpaManifest } from '../helpers/hpa-manifest.js';
 
-const MANIFEST = (name: string, max: number): string => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: ${name} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
-  minReplicas: 1
-  maxReplicas: ${max}
-`;
+const MANIFEST = (name: string, max: number): string => hpaManifest(name, { min: 1, max });
 
 /** stderr without the backend's [backend] lines (memory: its nodes and workloads). */
 const errors = (err: string): string[] => err.split('\n').filter((l) => l !== '' && !l.startsWith('[backend] '));

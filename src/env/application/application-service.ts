@@ -1,4 +1,4 @@
-import type { DemandSeries } from '../demand.js';
+import { pieceFrom, type DemandSeries } from '../demand.js';
 import type { ServiceOptions } from '../options.js';
 import { SLO_RELATIVE_TOLERANCE } from '../service-model.js';
 import type { ServiceReport } from '../types.js';
@@ -185,7 +185,7 @@ export class ApplicationService {
     let t = clock[CLOCK_T0]!;
     while (t < t1) {
       clock[CLOCK_Q] = t;
-      p = pieceFrom(times, clock, p);
+      p = pieceFrom(times, clock, CLOCK_Q, p);
       const next = p + 1 < times.length ? times[p + 1]! : Infinity;
       const end = Math.min(t1, next);
       clock[CLOCK_DT] = end - t;
@@ -194,6 +194,40 @@ export class ApplicationService {
       t = end;
     }
     this.ownCursor[i] = p;
+  }
+
+  /** Set the graph's capacities from `ready`; whether one changed (the flow must propagate again). */
+  private setCapacities(ready: Int32Array): boolean {
+    const flow = this.flow!;
+    const ci = this.controlledIndex;
+    let changed = false;
+    for (let k = 0; k < ci.length; k++) {
+      if (ci[k]! < 0) continue;
+      const cap = ready[ci[k]!]! * this.mu;
+      if (flow.capacity[k] !== cap) {
+        flow.capacity[k] = cap;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Set the graph's entry rates at clock[CLOCK_Q], moving the entry cursors; whether one changed. */
+  private setEntryRates(): boolean {
+    const flow = this.flow!;
+    const clock = this.clock;
+    let changed = false;
+    for (let e = 0; e < this.entryService.length; e++) {
+      const p = pieceFrom(this.entryTimes[e]!, clock, CLOCK_Q, this.entryCursor[e]!);
+      this.entryCursor[e] = p;
+      const rate = this.entryValues[e]![p]!;
+      const k = this.entryService[e]!;
+      if (flow.entryRate[k] !== rate) {
+        flow.entryRate[k] = rate;
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /**
@@ -206,29 +240,16 @@ export class ApplicationService {
     const clock = this.clock;
     const t1 = clock[CLOCK_T1]!;
     const ci = this.controlledIndex;
-    let changed = false;
-    for (let k = 0; k < ci.length; k++) {
-      if (ci[k]! < 0) continue;
-      const cap = ready[ci[k]!]! * this.mu;
-      if (flow.capacity[k] !== cap) {
-        flow.capacity[k] = cap;
-        changed = true;
-      }
-    }
+    let changed = this.setCapacities(ready);
     let t = clock[CLOCK_T0]!;
     while (t < t1) {
       let end = t1;
       clock[CLOCK_Q] = t;
+      if (this.setEntryRates()) changed = true;
+      // The interval ends where an entry's load next changes.
       for (let e = 0; e < this.entryService.length; e++) {
         const times = this.entryTimes[e]!;
-        const p = pieceFrom(times, clock, this.entryCursor[e]!);
-        this.entryCursor[e] = p;
-        const rate = this.entryValues[e]![p]!;
-        const k = this.entryService[e]!;
-        if (flow.entryRate[k] !== rate) {
-          flow.entryRate[k] = rate;
-          changed = true;
-        }
+        const p = this.entryCursor[e]!;
         const next = p + 1 < times.length ? times[p + 1]! : Infinity;
         if (next < end) end = next;
       }
@@ -268,6 +289,7 @@ export class ApplicationService {
     const r = i * RATES;
     const rates = this.rates;
     // The rates are a function of (lambda, ready) alone, and most intervals repeat the last one's.
+    // Not shared with ServiceAccumulator.addConstant: a helper returning three doubles would box them or need scratch arrays there.
     if (this.rateLambda[i] !== lambda || this.rateReady[i] !== ready) {
       this.rateLambda[i] = lambda;
       this.rateReady[i] = ready;
@@ -384,34 +406,16 @@ export class ApplicationService {
     clock[CLOCK_Q] = clock[CLOCK_AT]!;
     for (let i = 0; i < this.n; i++) {
       if (this.graphIndex[i]! >= 0) continue;
-      const p = pieceFrom(this.ownTimes[i]!, clock, this.ownCursor[i]!);
+      const p = pieceFrom(this.ownTimes[i]!, clock, CLOCK_Q, this.ownCursor[i]!);
       this.ownCursor[i] = p;
       out[i] = this.ownValues[i]![p]!;
     }
     const flow = this.flow;
     if (flow === null) return;
-    const ci = this.controlledIndex;
     // The flow's demand already answers the inputs it was last propagated with (the last
     // segment ends now, usually with the same loads and ready pods): propagate only on a change.
-    let changed = false;
-    for (let k = 0; k < ci.length; k++) {
-      if (ci[k]! < 0) continue;
-      const cap = ready[ci[k]!]! * this.mu;
-      if (flow.capacity[k] !== cap) {
-        flow.capacity[k] = cap;
-        changed = true;
-      }
-    }
-    for (let e = 0; e < this.entryService.length; e++) {
-      const p = pieceFrom(this.entryTimes[e]!, clock, this.entryCursor[e]!);
-      this.entryCursor[e] = p;
-      const rate = this.entryValues[e]![p]!;
-      const k = this.entryService[e]!;
-      if (flow.entryRate[k] !== rate) {
-        flow.entryRate[k] = rate;
-        changed = true;
-      }
-    }
+    let changed = this.setCapacities(ready);
+    if (this.setEntryRates()) changed = true;
     if (changed) {
       flow.propagateDemand();
       this.pathsFresh = false;
@@ -421,26 +425,4 @@ export class ApplicationService {
       if (k >= 0) out[i] = flow.demand[k]!;
     }
   }
-}
-
-/**
- * The piece of a step series holding time t = clock[CLOCK_Q] (DemandSeries.pieceAt: the last
- * change point at or before t, or 0), searched from the piece `from`: a step forward in the
- * usual case, a binary search on a backwards jump (reset, trend lookup).
- */
-function pieceFrom(times: Float64Array, clock: Float64Array, from: number): number {
-  const t = clock[CLOCK_Q]!;
-  let i = from < times.length ? from : times.length - 1;
-  if (times[i]! > t) {
-    let lo = 0;
-    let hi = i;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (times[mid]! <= t) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-  while (i + 1 < times.length && times[i + 1]! <= t) i++;
-  return i;
 }

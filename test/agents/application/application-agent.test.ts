@@ -8,22 +8,13 @@ import { HpaAgent } from '../../../src/agents/hpa-agent.js';
 import type { ApplicationEnv } from '../../../src/env/application/application-env.js';
 import { ConfigError } from '../../../src/env/errors.js';
 import { SimEnv } from '../../../src/env/sim-env.js';
+import { hpaManifest } from '../../helpers/hpa-manifest.js';
 
 const DSB = 'examples/traces/dsb-scaling.sktrace';
 const THREE = ['nginx-thrift', 'compose-post-service', 'text-service'];
 
 function hpa(target: string, min: number, max: number, util: number): string {
-  return `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: ${target} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${target} }
-  minReplicas: ${min}
-  maxReplicas: ${max}
-  metrics:
-    - type: Resource
-      resource: { name: cpu, target: { type: Utilization, averageUtilization: ${util} } }
-`;
+  return hpaManifest(target, { min, max, cpuUtilization: util });
 }
 
 async function episode(env: ApplicationEnv, agent: ReturnType<typeof createApplicationAgent>, seed: number): Promise<Int32Array[]> {

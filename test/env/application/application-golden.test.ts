@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import type { ApplicationEnv } from '../../../src/env/application/application-env.js';
-import { Rng } from '../../../src/env/rng.js';
-import { SimEnv } from '../../../src/env/sim-env.js';
+import { describeGolden, episodeHash, type GoldenCase } from '../../helpers/golden-episodes.js';
 
 /**
  * Refactor guard for the application env: SHA-256 over the observations, rewards, per-deployment
@@ -13,7 +10,7 @@ import { SimEnv } from '../../../src/env/sim-env.js';
  */
 const DSB = 'examples/traces/dsb-scaling.sktrace';
 
-const CASES: Array<{ name: string; options: Record<string, unknown>; seeds: number[]; expected: string }> = [
+const CASES: GoldenCase[] = [
   {
     name: '27 deployments, call-graph demand, absolute 15s',
     options: { trace: DSB, deployments: { namespace: 'dsb' }, callGraph: { graph: 'dsb-social-network' } },
@@ -37,50 +34,23 @@ const CASES: Array<{ name: string; options: Record<string, unknown>; seeds: numb
   },
 ];
 
-function episodeHash(env: ApplicationEnv, seeds: number[]): string {
-  const h = createHash('sha256');
+describeGolden<ApplicationEnv>('golden seeded application episodes (bit-identical across refactors)', CASES, (env, seeds) => {
   const n = env.actionSpace.nvec.length;
-  const scalars = new Float64Array(1 + 6 * n + 4);
-  for (const seed of seeds) {
-    const r0 = env.reset({ seed });
-    h.update(new Uint8Array(r0.observation.buffer, r0.observation.byteOffset, r0.observation.byteLength));
-    const rng = new Rng(seed * 31 + 1);
-    for (;;) {
-      const r = env.step(env.actionSpace.sample(rng));
-      h.update(new Uint8Array(r.observation.buffer, r.observation.byteOffset, r.observation.byteLength));
-      let k = 0;
-      scalars[k++] = r.reward;
-      for (const d of r.info.deployments) {
-        scalars[k++] = d.reward.total;
-        scalars[k++] = d.service.demand;
-        scalars[k++] = d.service.latencyMs;
-        scalars[k++] = d.service.cpuSeconds;
-        scalars[k++] = d.service.violationS;
-        scalars[k++] = d.recordedReplicas;
-      }
-      const e = r.info.endToEnd;
-      scalars[k++] = e?.demand ?? -1;
-      scalars[k++] = e?.completed ?? -1;
-      scalars[k++] = e?.latencyMs ?? -1;
-      scalars[k++] = e?.violationS ?? -1;
-      h.update(new Uint8Array(scalars.buffer));
-      if (r.truncated || r.terminated) break;
+  return episodeHash(env, seeds, new Float64Array(1 + 6 * n + 4), (r, scalars) => {
+    let k = 0;
+    scalars[k++] = r.reward;
+    for (const d of r.info.deployments) {
+      scalars[k++] = d.reward.total;
+      scalars[k++] = d.service.demand;
+      scalars[k++] = d.service.latencyMs;
+      scalars[k++] = d.service.cpuSeconds;
+      scalars[k++] = d.service.violationS;
+      scalars[k++] = d.recordedReplicas;
     }
-  }
-  return h.digest('hex');
-}
-
-describe('golden seeded application episodes (bit-identical across refactors)', () => {
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const env = (await SimEnv.create(c.options as never)) as unknown as ApplicationEnv;
-      try {
-        const got = episodeHash(env, c.seeds);
-        if (process.env.SIMENV_PRINT_GOLDEN) console.log(`golden ${c.name}: ${got}`);
-        expect(got).toBe(c.expected);
-      } finally {
-        await env.close();
-      }
-    });
-  }
+    const e = r.info.endToEnd;
+    scalars[k++] = e?.demand ?? -1;
+    scalars[k++] = e?.completed ?? -1;
+    scalars[k++] = e?.latencyMs ?? -1;
+    scalars[k++] = e?.violationS ?? -1;
+  });
 });

@@ -1,9 +1,9 @@
-import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import type { ApplicationEnv } from '../../../src/env/application/application-env.js';
 import type { ApplicationStepInfo } from '../../../src/env/application/application-types.js';
 import { Rng } from '../../../src/env/rng.js';
 import { SimEnv } from '../../../src/env/sim-env.js';
+import { sampleStepBytes, type SampledBytes } from '../../helpers/heap-sampling.js';
 
 /**
  * `step()` allocates nothing on the memory backend (issue 12: 27 deployments, call-graph
@@ -19,50 +19,9 @@ const STEPS = 20_000;
 /** Bytes the steps may allocate in all: room for a rare one-off (a first feedback vector), not for a per-step allocation. */
 const BOUND_BYTES = 4096;
 
-interface Sampled {
-  /** Sampled bytes allocated under a `step` frame. */
-  step: number;
-  /** Sampled bytes allocated elsewhere in the window (resets, the loop). */
-  other: number;
-  /** Where the step bytes were allocated (innermost frames), for the failure message. */
-  where: string[];
-}
-
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] };
-
-/** Run `steps` steps (resetting at episode ends) under the sampling heap profiler. */
-async function sampleSteps(run: (steps: number) => void, steps: number): Promise<Sampled> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 32,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-    run(steps);
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    const out: Sampled = { step: 0, other: 0, where: [] };
-    const walk = (node: ProfileNode, stack: string[], underStep: boolean): void => {
-      const f = node.callFrame;
-      const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
-      const here = [...stack, name];
-      const inStep = underStep || (f.functionName === 'step' && /(application-env|sim-env)\.[jt]s/.test(f.url));
-      if (node.selfSize > 0) {
-        if (inStep) {
-          out.step += node.selfSize;
-          out.where.push(`${node.selfSize} B at ${here.slice(-4).join(' < ')}`);
-        } else out.other += node.selfSize;
-      }
-      for (const c of node.children) walk(c, here, inStep);
-    };
-    walk(profile.head as unknown as ProfileNode, [], false);
-    return out;
-  } finally {
-    await session.post('HeapProfiler.disable').catch(() => undefined);
-    session.disconnect();
-  }
+/** Bytes sampled under an env's `step` while `run` runs `steps` steps (resets outside a step count as other). */
+function sampleSteps(run: (steps: number) => void, steps: number): Promise<SampledBytes> {
+  return sampleStepBytes(() => run(steps), { isStep: (f) => f.functionName === 'step' && /(application-env|sim-env)\.[jt]s/.test(f.url) });
 }
 
 type Policy = (action: Int32Array, i: number, info: ApplicationStepInfo) => void;
@@ -105,7 +64,7 @@ describe('step allocates nothing (memory backend)', () => {
         following(3 * STEPS);
         randomly(STEPS / 4);
         for (const [name, run, steps] of [['follow-the-trace', following, STEPS], ['random actions', randomly, STEPS / 4]] as const) {
-          let best: Sampled | null = null;
+          let best: SampledBytes | null = null;
           for (let attempt = 0; attempt < 5 && (best === null || best.step >= BOUND_BYTES); attempt++) {
             const got = await sampleSteps(run, steps);
             if (best === null || got.step < best.step) best = got;
