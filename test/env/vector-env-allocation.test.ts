@@ -42,7 +42,10 @@ describe('VectorEnv.step allocates nothing (memory backend)', () => {
           };
           steps(20_000)(); // let V8 optimise the step first (unoptimised code boxes doubles)
           let best = { bytes: Infinity, where: [] as string[] };
-          for (let attempt = 0; attempt < 5 && best.bytes >= BOUND_BYTES; attempt++) {
+          // Best of up to 10 windows: under a loaded full suite V8's compiler thread lags, and a
+          // step re-specialised after the previous case's envs runs unoptimised (boxing doubles)
+          // for a while; an allocation the optimised step makes shows in every window.
+          for (let attempt = 0; attempt < 10 && best.bytes >= BOUND_BYTES; attempt++) {
             const got = await stepBytes(steps(5_000));
             if (got.bytes < best.bytes) best = got;
           }
@@ -50,7 +53,7 @@ describe('VectorEnv.step allocates nothing (memory backend)', () => {
         } finally {
           await vec.close();
         }
-      }, 60_000);
+      }, 120_000);
     }
   }
 });

@@ -65,7 +65,7 @@ describe('step allocates nothing (memory backend)', () => {
         randomly(STEPS / 4);
         for (const [name, run, steps] of [['follow-the-trace', following, STEPS], ['random actions', randomly, STEPS / 4]] as const) {
           let best: SampledBytes | null = null;
-          for (let attempt = 0; attempt < 5 && (best === null || best.step >= BOUND_BYTES); attempt++) {
+          for (let attempt = 0; attempt < 10 && (best === null || best.step >= BOUND_BYTES); attempt++) {
             const got = await sampleSteps(run, steps);
             if (best === null || got.step < best.step) best = got;
           }
