@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type * as TfModule from '@tensorflow/tfjs';
 import { ConfigError } from '../env/errors.js';
 import { TF_BACKENDS, type LogFn, type TfBackendName, type TfBackendPreference } from './tf-backend-names.js';
-import { requestedWasmThreads, withThreadedWasm, type WasmThreadsRequest } from './wasm-threads.js';
+import { requestedWasmThreads, unrefPthreadWorkers, withThreadedWasm, type WasmThreadsRequest } from './wasm-threads.js';
 
 /**
  * Chooses the TensorFlow.js backend for the learned agents, once per process:
@@ -83,8 +83,12 @@ async function tryWasm(): Promise<Tf> {
     await tf.ready();
   };
   // Only the first start builds the backend (and its threads); later calls switch back to it.
-  if (!wasmStarted && wasmThreads && wasmThreads.threads > 1) await withThreadedWasm(wasmThreads.threads, wasmModule!, tf.env(), start);
-  else await start();
+  if (!wasmStarted && wasmThreads && wasmThreads.threads > 1) {
+    await withThreadedWasm(wasmThreads.threads, wasmModule!, tf.env(), start);
+    unrefPthreadWorkers(tf.backend());
+  } else {
+    await start();
+  }
   wasmStarted = true;
   return tf;
 }

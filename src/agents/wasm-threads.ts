@@ -89,3 +89,17 @@ export async function withThreadedWasm<T>(threads: number, wasm: WasmThreadsApi,
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+interface PthreadHost {
+  wasm?: { PThread?: { runningWorkers: Array<{ unref(): void }> } };
+}
+
+/**
+ * Lets the process exit while XNNPACK's pool threads wait for work: Emscripten ref()s a worker
+ * when it runs a pthread, and the pool's threads never end, so without this Node never exits.
+ */
+export function unrefPthreadWorkers(backend: unknown): number {
+  const workers = (backend as PthreadHost).wasm?.PThread?.runningWorkers ?? [];
+  for (const w of workers) w.unref();
+  return workers.length;
+}
