@@ -107,9 +107,9 @@ const loaders: Record<TfBackendName, () => Promise<Tf>> = { tensorflow: tryNode,
  * validates SIMD (Node 16+ does). Its multi-threaded build runs in Node only through the shim in
  * wasm-threads.ts (tfjs 4.22 itself reports no thread support there, tfjs issue 3830), and only
  * when SIMENV_WASM_THREADS asks: on the 2-core machine 2 threads made a 256x64 by 64x64 matMul
- * no faster on a quiet machine and 3-5x slower on a busy one, PPO training 10-25% slower when quiet
- * (docs/agents.md): each small product wakes a worker that
- * then spins, and tfjs' wasm matMul with a transpose flag (the gradients) is a single-threaded loop.
+ * no faster on a quiet machine and 3-5x slower on a busy one, and PPO training 10-25% slower when
+ * quiet (docs/agents.md): each small product wakes a worker that then spins, and tfjs' wasm matMul
+ * with a transpose flag (the gradients) is a single-threaded loop.
  */
 async function backendMode(tf: Tf, name: TfBackendName): Promise<string> {
   if (name !== 'wasm' || !wasmModule) return '';
