@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type * as TfModule from '@tensorflow/tfjs';
 import { ConfigError } from '../env/errors.js';
 import { TF_BACKENDS, type LogFn, type TfBackendName, type TfBackendPreference } from './tf-backend-names.js';
+import { requestedWasmThreads, unrefPthreadWorkers, withThreadedWasm, type WasmThreadsRequest } from './wasm-threads.js';
 
 /**
  * Chooses the TensorFlow.js backend for the learned agents, once per process:
@@ -30,6 +31,9 @@ let tfjsModule: Tf | undefined;
 let nodeModule: Tf | undefined | null;
 let wasmRegistered = false;
 let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm') | undefined;
+/** The thread request the wasm backend started with (it cannot change once started). */
+let wasmThreads: WasmThreadsRequest | undefined;
+let wasmStarted = false;
 let current: TfBackendChoice | undefined;
 let autoChoice: TfBackendChoice | undefined;
 
@@ -65,6 +69,8 @@ async function tryNode(): Promise<Tf> {
 async function tryWasm(): Promise<Tf> {
   const tf = await loadTfjs();
   if (!wasmRegistered) {
+    // Read first: a malformed SIMENV_WASM_THREADS is a ConfigError, not a reason to fall back.
+    wasmThreads = requestedWasmThreads();
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasmModule = wasm;
     // In Node the .wasm binaries are read from the package's dist/ directory by file path.
@@ -72,8 +78,18 @@ async function tryWasm(): Promise<Tf> {
     wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
     wasmRegistered = true;
   }
-  if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
-  await tf.ready();
+  const start = async (): Promise<void> => {
+    if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
+    await tf.ready();
+  };
+  // Only the first start builds the backend (and its threads); later calls switch back to it.
+  if (!wasmStarted && wasmThreads && wasmThreads.threads > 1) {
+    await withThreadedWasm(wasmThreads.threads, wasmModule!, tf.env(), start);
+    unrefPthreadWorkers(tf.backend());
+  } else {
+    await start();
+  }
+  wasmStarted = true;
   return tf;
 }
 
@@ -87,16 +103,20 @@ async function tryCpu(): Promise<Tf> {
 const loaders: Record<TfBackendName, () => Promise<Tf>> = { tensorflow: tryNode, wasm: tryWasm, cpu: tryCpu };
 
 /**
- * How the chosen backend runs. The wasm backend picks its SIMD build when the runtime
- * validates SIMD (Node 16+ does); its multi-threaded build is never used in Node: tfjs 4.22
- * reports no thread support there (tfjs issue 3830), and forcing it fails because the
- * Emscripten pthread workers are started from blob: URLs, which Node's Worker rejects.
+ * How the chosen backend runs, and why. The wasm backend picks its SIMD build when the runtime
+ * validates SIMD (Node 16+ does). Its multi-threaded build runs in Node only through the shim in
+ * wasm-threads.ts (tfjs 4.22 itself reports no thread support there, tfjs issue 3830), and only
+ * when SIMENV_WASM_THREADS asks: on the 2-core machine 2 threads made a 256x64 by 64x64 matMul
+ * no faster on a quiet machine and 3-5x slower on a busy one, and PPO training 10-25% slower when
+ * quiet (docs/agents.md): each small product wakes a worker that then spins, and tfjs' wasm matMul
+ * with a transpose flag (the gradients) is a single-threaded loop.
  */
 async function backendMode(tf: Tf, name: TfBackendName): Promise<string> {
   if (name !== 'wasm' || !wasmModule) return '';
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasmModule.getThreadsCount();
-  return `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  const why = wasmThreads ? `: ${wasmThreads.reason}` : '';
+  return `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`;
 }
 
 function firstLine(err: unknown): string {
@@ -128,6 +148,7 @@ export async function initTfBackend(options: { prefer?: TfBackendPreference; log
       options.log?.(describeChoice(current));
       return current;
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       attempts.push(`${name}: unavailable (${firstLine(err)})`);
     }
   }
