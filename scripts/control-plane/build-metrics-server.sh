@@ -5,17 +5,7 @@
 # blocks) a Kubernetes build. A second run returns at once. Use --force to rebuild.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-FORCE=0
-for arg in "$@"; do
-  case "${arg}" in
-    --force) FORCE=1 ;;
-    -h | --help)
-      sed -n '2,6p' "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument: ${arg}" ;;
-  esac
-done
+parse_flag_args FORCE --force 2,6 "$@"
 
 if [[ "${FORCE}" == 0 ]] && have_metrics_server; then
   log "metrics-server ${METRICS_SERVER_VERSION} is cached in ${METRICS_SERVER_BIN_DIR}"

@@ -9,17 +9,7 @@
 # Needs Go >= 1.24 (go on PATH or /usr/local/go/bin/go) and a reachable GOPROXY.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-FORCE=0
-for arg in "$@"; do
-  case "${arg}" in
-    --force) FORCE=1 ;;
-    -h | --help)
-      sed -n "2,9p" "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument: ${arg}" ;;
-  esac
-done
+parse_flag_args FORCE --force 2,9 "$@"
 
 if [[ "${FORCE}" == 0 ]] && have_all_binaries; then
   log "binaries for Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION} are cached in ${BIN_DIR}"

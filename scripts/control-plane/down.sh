@@ -5,17 +5,7 @@
 # Safe to run when nothing is running.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KEEP=0
-for arg in "$@"; do
-  case "${arg}" in
-    --keep) KEEP=1 ;;
-    -h | --help)
-      sed -n '2,5p' "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument: ${arg}" ;;
-  esac
-done
+parse_flag_args KEEP --keep 2,5 "$@"
 
 lock_cluster
 if any_component_state; then

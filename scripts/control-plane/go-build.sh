@@ -2,6 +2,7 @@
 # Go build helpers shared by build.sh and build-metrics-server.sh (sourced after lib.sh).
 # Every build: `go build -trimpath`, CGO off, GOFLAGS=-mod=mod, the machine's GOPROXY, niced,
 # progress every 30 s, full output in a log file.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/wait-build.sh"
 
 # Sets GO to a Go toolchain of at least 1.<$1>, or dies naming what is missing.
 find_go() { # <minimum minor version>
@@ -24,25 +25,11 @@ export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 go_build() { # <module dir> <label> <ldflags> <packages...>
   local dir="$1" label="$2" ldflags="$3"
   shift 3
-  local start="${SECONDS}" pid rc lines0
+  local start="${SECONDS}" lines0
   lines0="$(grep -c . "${BUILD_LOG}" || true)"
   log "building ${label} (go $("${GO}" env GOVERSION), GOPROXY=$("${GO}" env GOPROXY)); log: ${BUILD_LOG}"
   (cd "${dir}" && exec "${NICE[@]}" "${GO}" build -v -trimpath -ldflags "${ldflags}" -o "${STAGE}/" "$@") >>"${BUILD_LOG}" 2>&1 &
-  pid=$!
-  while kill -0 "${pid}" 2>/dev/null; do
-    for _ in $(seq 1 30); do
-      kill -0 "${pid}" 2>/dev/null || break
-      sleep 1
-    done
-    if kill -0 "${pid}" 2>/dev/null; then
-      log "  still building ${label}: $((SECONDS - start))s, $(($(grep -c . "${BUILD_LOG}") - lines0)) packages compiled so far"
-    fi
-  done
-  rc=0
-  wait "${pid}" || rc=$?
-  if [[ "${rc}" != 0 ]]; then
-    tail -n 40 "${BUILD_LOG}" >&2
-    die "building ${label} failed (exit ${rc}); full log: ${BUILD_LOG}"
-  fi
+  # `go build -v` writes one line per package it compiles.
+  wait_build "$!" "${label}" "${start}" "${BUILD_LOG}" "building ${label}" . "${lines0}" packages
   log "built ${label} in $((SECONDS - start))s"
 }

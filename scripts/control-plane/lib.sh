@@ -58,6 +58,25 @@ log() { printf '[control-plane %4ss] %s\n' "$((SECONDS - _t0))" "$*"; }
 warn() { printf '[control-plane %4ss] WARNING: %s\n' "$((SECONDS - _t0))" "$*" >&2; }
 die() { printf '[control-plane %4ss] ERROR: %s\n' "$((SECONDS - _t0))" "$*" >&2; exit 1; }
 
+# The scripts' one argument shape: <flag> sets the variable <var> to 1 (else 0), -h/--help
+# prints lines <first,last> of the calling script (its header comment) and exits 0, anything
+# else dies naming the argument.
+parse_flag_args() { # <var> <flag> <first,last> <args...>
+  local var="$1" flag="$2" help_lines="$3" arg
+  shift 3
+  printf -v "${var}" 0
+  for arg in "$@"; do
+    case "${arg}" in
+      "${flag}") printf -v "${var}" 1 ;;
+      -h | --help)
+        sed -n "${help_lines}p" "${BASH_SOURCE[1]}"
+        exit 0
+        ;;
+      *) die "unknown argument: ${arg}" ;;
+    esac
+  done
+}
+
 have_all_binaries() {
   local b
   for b in "${CP_BINARIES[@]}"; do

@@ -12,17 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "${CP_DIR}/pki.sh"
 
-FRESH=0
-for arg in "$@"; do
-  case "${arg}" in
-    --fresh) FRESH=1 ;;
-    -h | --help)
-      sed -n '2,11p' "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument: ${arg}" ;;
-  esac
-done
+parse_flag_args FRESH --fresh 2,11 "$@"
 
 START_TIMEOUT="${SIMENV_CLUSTER_START_TIMEOUT:-120}"
 KUBECONFIG_PATH="${CLUSTER_DIR}/kubeconfig"

@@ -16,6 +16,7 @@ BIN_DIR="${ROOT}/bin"
 _t0="${SECONDS}"
 log() { printf '[simkube %4ss] %s\n' "$((SECONDS - _t0))" "$*"; }
 die() { printf '[simkube %4ss] ERROR: %s\n' "$((SECONDS - _t0))" "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/wait-build.sh"
 
 FORCE=0
 for arg in "$@"; do
@@ -77,19 +78,7 @@ for crate in "${CRATES[@]}"; do
   force_flag=()
   [[ "${FORCE}" == 1 ]] && force_flag=(--force)
   "${NICE[@]}" "${CARGO}" install --locked "${crate}" --version "${SIMKUBE_VERSION}" --root "${ROOT}" "${force_flag[@]}" >"${build_log}" 2>&1 &
-  pid=$!
-  while kill -0 "${pid}" 2>/dev/null; do
-    for _ in $(seq 1 30); do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
-    if kill -0 "${pid}" 2>/dev/null; then
-      log "  still building ${crate}: $((SECONDS - start))s, $(grep -c 'Compiling' "${build_log}" || true) crates compiled so far"
-    fi
-  done
-  rc=0
-  wait "${pid}" || rc=$?
-  if [[ "${rc}" != 0 ]]; then
-    tail -n 40 "${build_log}" >&2
-    die "cargo install ${crate} failed (exit ${rc}); full log: ${build_log}"
-  fi
+  wait_build "$!" "${crate}" "${start}" "${build_log}" "cargo install ${crate}" Compiling 0 crates
   have "${crate}" || die "cargo install ${crate} succeeded but ${BIN_DIR}/${crate} is missing"
   log "built ${crate} in $((SECONDS - start))s"
 done

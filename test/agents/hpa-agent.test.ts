@@ -3,6 +3,18 @@ import { HpaAgent } from '../../src/agents/hpa-agent.js';
 import { ConfigError } from '../../src/env/errors.js';
 import { makeContext, makeInfo, obsVector } from './fixtures.js';
 
+/** The agent's decisions on a 5 s step from 0 to 45 s, starting at 2 replicas, every one ready at 100% CPU. */
+function overloadedDecisions(a: HpaAgent): number[] {
+  const decisions: number[] = [];
+  let desired = 2;
+  for (let t = 0; t <= 45; t += 5) {
+    const info = makeInfo({ desired, ready: desired, utilisation: 1 }, { timeS: t });
+    desired = a.act(obsVector(info), info);
+    decisions.push(desired);
+  }
+  return decisions;
+}
+
 describe('HpaAgent (HPA fed from the observation)', () => {
   it('reads utilisation of ready replicas and scales by ceil(ready * util / target)', () => {
     const a = new HpaAgent(makeContext('absolute', 1, 20), { targetUtilisation: 50 });
@@ -24,14 +36,8 @@ describe('HpaAgent (HPA fed from the observation)', () => {
   it('reconciles on its 15 s sync period and holds in between when the env steps every 5 s', () => {
     const a = new HpaAgent(makeContext('absolute', 1, 40, 2, 5), { targetUtilisation: 50, readyMetricsDelaySeconds: 0 });
     a.reset(0);
-    const decisions: number[] = [];
-    let desired = 2;
-    for (let t = 0; t <= 45; t += 5) {
-      // always overloaded: any reconcile scales up
-      const info = makeInfo({ desired, ready: desired, utilisation: 1 }, { timeS: t });
-      desired = a.act(obsVector(info), info);
-      decisions.push(desired);
-    }
+    // always overloaded: any reconcile scales up
+    const decisions = overloadedDecisions(a);
     // utilisation saturates at 100% = 2x the 50% target, so each sync doubles: syncs at 0, 15, 30, 45
     expect(decisions).toEqual([4, 4, 4, 8, 8, 8, 16, 16, 16, 32]);
   });
@@ -40,13 +46,7 @@ describe('HpaAgent (HPA fed from the observation)', () => {
     const a = new HpaAgent(makeContext('absolute', 1, 40, 2, 5), { targetUtilisation: 50 });
     expect(a.options.readyMetricsDelaySeconds).toBe(22.5);
     a.reset(0);
-    const decisions: number[] = [];
-    let desired = 2;
-    for (let t = 0; t <= 45; t += 5) {
-      const info = makeInfo({ desired, ready: desired, utilisation: 1 }, { timeS: t });
-      desired = a.act(obsVector(info), info);
-      decisions.push(desired);
-    }
+    const decisions = overloadedDecisions(a);
     // 0: the reset pods have metrics: 2 -> 4. 15: the 2 new pods (seen Ready at 5) are 10 s
     // old: 2 at 100% and 2 set aside at 0% recompute to ratio 1.0: hold. 30: all 4 count
     // (25 s >= 22.5): 8. 45: the 4 pods seen at 35 are too new again: hold.

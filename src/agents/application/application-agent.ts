@@ -2,6 +2,7 @@ import type { ApplicationContext, ApplicationStepInfo } from '../../env/applicat
 import { DEPLOYMENT_OBSERVATION_FIELDS } from '../../env/application/application-types.js';
 import { ConfigError } from '../../env/errors.js';
 import { observationBox } from '../../env/observation.js';
+import { emptyStepInfo } from '../../env/step-info.js';
 import type { AgentContext, StepInfo } from '../../env/types.js';
 import type { Agent } from '../agent.js';
 import type { HpaOptionsInput } from '../hpa/hpa-config.js';
@@ -54,17 +55,8 @@ export class PerDeploymentAgent implements ApplicationAgent {
     if (agents.length !== n) throw new RangeError(`PerDeploymentAgent: expected ${n} agents, got ${agents.length}`);
     this.action = new Int32Array(n);
     this.observations = agents.map(() => new Float32Array(PER + 2));
-    this.views = agents.map(() => ({
-      episode: 0,
-      step: 0,
-      timeS: 0,
-      traceTs: 0,
-      action: { requested: 0, applied: 0 },
-      recordedReplicas: 0,
-      observation: undefined as never,
-      reward: undefined as never,
-      service: undefined as never,
-    }));
+    // act points each view's parts at its deployment's; the empty ones only fill the shape.
+    this.views = agents.map(() => emptyStepInfo());
   }
 
   reset(seed: number): void {

@@ -2,8 +2,29 @@ import type { AgentContext } from '../../../src/env/types.js';
 import type { AgentEnv } from '../../../src/agents/learned/rollout-env.js';
 import { Rng } from '../../../src/env/rng.js';
 import { Box, Discrete } from '../../../src/env/spaces.js';
-import type { ResetResult, StepInfo, StepResult } from '../../../src/env/types.js';
+import type { ResetResult, RewardBreakdown, StepInfo, StepResult } from '../../../src/env/types.js';
 import { makeInfo } from '../fixtures.js';
+
+// The toy rules, shared with ToyMultiEnv (one tier each there).
+
+/** Replicas after a move, within 1..5. */
+export function toyMove(replicas: number, move: number): number {
+  return Math.min(5, Math.max(1, replicas + move));
+}
+
+/** Demand after a step: with probability 0.2 one up or down, within 1..5 (draws from `rng` as before the split). */
+export function toyWander(demand: number, rng: Rng): number {
+  return rng.next() < 0.2 ? Math.min(5, Math.max(1, demand + (rng.next() < 0.5 ? -1 : 1))) : demand;
+}
+
+/** Writes the reward -0.5 gap - 0.05 moves and its parts into `reward`; returns the total. */
+export function toyReward(reward: RewardBreakdown, gap: number, moves: number): number {
+  reward.total = -0.5 * gap - 0.05 * moves;
+  reward.slo = -0.5 * gap;
+  reward.cost = 0;
+  reward.churn = -0.05 * moves;
+  return reward.total;
+}
 
 /**
  * A tiny scaling problem for fast learner tests: demand wanders over 1..5, the agent moves
@@ -57,15 +78,10 @@ export class ToyScalingEnv implements AgentEnv {
   }
 
   step(action: number): StepResult {
-    this.replicas = Math.min(5, Math.max(1, this.replicas + action));
-    if (this.rng.next() < 0.2) this.demand = Math.min(5, Math.max(1, this.demand + (this.rng.next() < 0.5 ? -1 : 1)));
+    this.replicas = toyMove(this.replicas, action);
+    this.demand = toyWander(this.demand, this.rng);
     this.t++;
-    const gap = Math.abs(this.replicas - this.demand);
-    const reward = -0.5 * gap - 0.05 * Math.abs(action);
-    this.info.reward.total = reward;
-    this.info.reward.slo = -0.5 * gap;
-    this.info.reward.cost = 0;
-    this.info.reward.churn = -0.05 * Math.abs(action);
+    const reward = toyReward(this.info.reward, Math.abs(this.replicas - this.demand), Math.abs(action));
     this.lastReward = reward;
     return { observation: this.fill(), reward, terminated: false, truncated: this.t >= this.horizon, info: this.info };
   }

@@ -3,6 +3,7 @@ import type { ApplicationContext } from '../../../src/env/application/applicatio
 import { Rng } from '../../../src/env/rng.js';
 import { Box, MultiDiscrete } from '../../../src/env/spaces.js';
 import type { MultiAction, ResetResult, RewardBreakdown, StepResult } from '../../../src/env/types.js';
+import { toyMove, toyReward, toyWander } from './toy-env.js';
 
 /**
  * A toy application for factorised-head tests: `tiers` deployments, each with replicas 1..5
@@ -66,17 +67,13 @@ export class ToyMultiEnv implements ApplicationAgentEnv {
     let gap = 0;
     let moves = 0;
     for (let d = 0; d < this.tiers; d++) {
-      this.replicas[d] = Math.min(5, Math.max(1, this.replicas[d]! + action[d]!));
-      if (this.rng.next() < 0.2) this.demand[d] = Math.min(5, Math.max(1, this.demand[d]! + (this.rng.next() < 0.5 ? -1 : 1)));
+      this.replicas[d] = toyMove(this.replicas[d]!, action[d]!);
+      this.demand[d] = toyWander(this.demand[d]!, this.rng);
       gap += Math.abs(this.replicas[d]! - this.demand[d]!);
       moves += Math.abs(action[d]!);
     }
     this.t++;
-    const reward = -0.5 * gap - 0.05 * moves;
-    this.info.reward.total = reward;
-    this.info.reward.slo = -0.5 * gap;
-    this.info.reward.cost = 0;
-    this.info.reward.churn = -0.05 * moves;
+    const reward = toyReward(this.info.reward, gap, moves);
     this.lastReward = reward;
     return { observation: this.fill(), reward, terminated: false, truncated: this.t >= this.horizon, info: this.info };
   }

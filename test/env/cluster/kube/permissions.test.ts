@@ -46,6 +46,16 @@ describe('runPermissions', () => {
     expect(has(sa, 'create', 'deployments', 'virtual-dsb')).toBe(true);
     expect(has(sa, 'get', 'secrets', 'dsb')).toBe(true);
   });
+
+  it('permissions: patch pods for usage, HPA verbs and a deployment watch only when asked for', () => {
+    const has = (p: PermissionInput, verb: string, resource: string) => runPermissions(p).some((x) => x.verb === verb && x.resource === resource && x.namespace === 'dsb');
+    expect(has(base, 'patch', 'pods')).toBe(false);
+    expect(has({ ...base, patchPods: true }, 'patch', 'pods')).toBe(true);
+    expect(has(base, 'create', 'horizontalpodautoscalers')).toBe(false);
+    expect(has({ ...base, hpa: true }, 'create', 'horizontalpodautoscalers')).toBe(true);
+    expect(has({ ...base, hpa: true }, 'deletecollection', 'horizontalpodautoscalers')).toBe(true);
+    expect(has({ ...base, hpa: true }, 'watch', 'deployments')).toBe(true);
+  });
 });
 
 describe('toPolicyRules', () => {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hpaManifestFor } from '../../../../src/env/cluster/kube/hpa-manifest-apply.js';
 import { parseKubeOptions } from '../../../../src/env/cluster/kube/kube-options.js';
-import { runPermissions, type PermissionInput } from '../../../../src/env/cluster/kube/permissions.js';
 import { readyPodCpu, usageAnnotationValue } from '../../../../src/env/cluster/kube/pod-usage.js';
-import { resourceInfo } from '../../../../src/env/cluster/kube/resources.js';
 import { DemandSeries } from '../../../../src/env/demand.js';
 import { ConfigError } from '../../../../src/env/errors.js';
 import { instantUtilisation } from '../../../../src/env/service-model.js';
@@ -76,23 +74,5 @@ describe('the run HPA manifest', () => {
     expect(field({ hpa: manifest, speed: 10 })).toMatch(/^kube\.speed \| .*expected speed 1 with an HPA manifest.*got 10/);
     expect(field({ hpa: manifest, mode: 'simkube' })).toMatch(/^kube\.hpa \| .*expected replay mode/);
     expect(field({ hpa: { ...manifest, apiVersion: 'autoscaling/v1' } })).toMatch(/^kube\.hpa\.apiVersion \| /);
-  });
-
-  it('permissions: patch pods for usage, HPA verbs and a deployment watch only when asked for', () => {
-    const base: PermissionInput = {
-      mode: 'replay',
-      namespace: 'dsb',
-      kinds: [resourceInfo('Deployment', 'apps/v1')],
-      controlled: resourceInfo('Deployment', 'apps/v1'),
-      secrets: [],
-      createNamespace: false,
-    };
-    const has = (p: PermissionInput, verb: string, resource: string) => runPermissions(p).some((x) => x.verb === verb && x.resource === resource && x.namespace === 'dsb');
-    expect(has(base, 'patch', 'pods')).toBe(false);
-    expect(has({ ...base, patchPods: true }, 'patch', 'pods')).toBe(true);
-    expect(has(base, 'create', 'horizontalpodautoscalers')).toBe(false);
-    expect(has({ ...base, hpa: true }, 'create', 'horizontalpodautoscalers')).toBe(true);
-    expect(has({ ...base, hpa: true }, 'deletecollection', 'horizontalpodautoscalers')).toBe(true);
-    expect(has({ ...base, hpa: true }, 'watch', 'deployments')).toBe(true);
   });
 });
