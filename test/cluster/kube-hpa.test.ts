@@ -20,7 +20,7 @@ import { compareTimelines, formatTimelineComparison, type TimelineComparison } f
 import { recordRun } from '../../src/runner/record-run.js';
 import { loadRun } from '../../src/runner/report/load-run.js';
 import { main } from '../../src/runner/cli.js';
-import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, testKubeconfigPath, waitFor } from './helpers.js';
+import { testKubeconfigPath, useTestNamespaces, waitFor } from './helpers.js';
 import { DSB_TRACE, memoryLog, scratchDir } from './kube-helpers.js';
 import { milliCores } from './metrics-helpers.js';
 
@@ -103,24 +103,22 @@ async function runBoth(opts: {
 }
 
 describe('the real HPA controller and the port, memory vs a real control plane', () => {
+  const testNamespaces = useTestNamespaces();
   let kc: KubeConfig;
   let dir: string;
-  const namespaces: string[] = [];
   const nodes: string[] = [];
 
   beforeAll(() => {
-    kc = loadTestKubeConfig();
+    kc = testNamespaces.kc();
     dir = scratchDir('hpa');
   });
   afterAll(async () => {
     const core = kc.makeApiClient(CoreV1Api);
     for (const n of nodes) await core.deleteNode({ name: n }).catch(() => {});
-    for (const ns of namespaces) await deleteTestNamespace(kc, ns, { wait: false });
   });
 
   it('(a) the HPA controller scales nginx-thrift through a burst from the pod CPU simenv publishes; the port follows it', async () => {
-    const ns = await createTestNamespace(kc, 'hpa-real');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('hpa-real');
     const custom = kc.makeApiClient(CustomObjectsApi);
     const hpaApi = kc.makeApiClient(AutoscalingV2Api);
     const seen = { metricsSteps: 0, maxCpuM: 0, hpaUtilisation: [] as number[], startups: [] as Array<{ drawnS: number; readyLateS: number }> };
@@ -186,8 +184,7 @@ describe('the real HPA controller and the port, memory vs a real control plane',
   });
 
   it('(b) the port on a node too small for the burst: part of the scale-up stays Pending on both backends', async () => {
-    const ns = await createTestNamespace(kc, 'hpa-pending');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('hpa-pending');
     const label = `hpa-small-${ns.slice(-8)}`;
     const node = `kwok-${label}`;
     nodes.push(node);
@@ -217,8 +214,7 @@ describe('the real HPA controller and the port, memory vs a real control plane',
   });
 
   it('`simenv run --backend kube --agent k8s-hpa --hpa FILE` through the CLI: the HPA is applied, the steps say the controller acted, nothing is left', async () => {
-    const ns = await createTestNamespace(kc, 'hpa-cli');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('hpa-cli');
     const out = join(dir, 'cli-runs');
     let printed = '';
     let errors = '';

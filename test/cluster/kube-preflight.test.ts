@@ -15,7 +15,7 @@ import { ClusterError, PreflightError } from '../../src/env/errors.js';
 import { Rng } from '../../src/env/rng.js';
 import { SimEnv } from '../../src/env/sim-env.js';
 import { main } from '../../src/runner/cli.js';
-import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, serviceAccountKubeConfig, testKubeconfigPath } from './helpers.js';
+import { serviceAccountKubeConfig, testKubeconfigPath, useTestNamespaces } from './helpers.js';
 import { deleteClusterRolePair, DSB_TRACE, kubeconfigWithServer, labelledObjects, loadDsb, memoryLog, scratchDir, total, writeKubeconfig } from './kube-helpers.js';
 
 const SA = 'sk-ctrl-sa';
@@ -44,27 +44,24 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('kube preflight and setup on a real control plane', () => {
+  const testNamespaces = useTestNamespaces();
   let kc: KubeConfig;
   let admin: string;
-  const namespaces: string[] = [];
   const clusterRoles: string[] = [];
   let dir: string;
 
   beforeAll(() => {
-    kc = loadTestKubeConfig();
+    kc = testNamespaces.kc();
     admin = testKubeconfigPath();
     dir = scratchDir('preflight');
   });
 
   afterAll(async () => {
     for (const n of clusterRoles) await deleteClusterRolePair(kc, n);
-    for (const ns of namespaces) await deleteTestNamespace(kc, ns, { wait: false });
   });
 
   async function freshNamespace(prefix: string): Promise<string> {
-    const ns = await createTestNamespace(kc, prefix);
-    namespaces.push(ns);
-    return ns;
+    return testNamespaces.create(prefix);
   }
 
   it('a missing ServiceAccount fails SimEnv.create before anything is created, naming it and the fix', async () => {

@@ -18,7 +18,7 @@ import { main } from '../../src/runner/cli.js';
 import { compareRuns, formatComparison } from '../../src/runner/compare.js';
 import { recordRun, type RecordRunOptions } from '../../src/runner/record-run.js';
 import { loadRun } from '../../src/runner/report/load-run.js';
-import { createTestNamespace, deleteTestNamespace, loadTestKubeConfig, serviceAccountKubeConfig, testKubeconfigPath } from './helpers.js';
+import { deleteTestNamespace, serviceAccountKubeConfig, testKubeconfigPath, useTestNamespaces } from './helpers.js';
 import { deleteClusterRolePair, DSB_TRACE, labelledObjects, loadDsb, memoryLog, scratchDir, total, writeKubeconfig } from './kube-helpers.js';
 
 const SA = 'sk-ctrl-sa';
@@ -63,26 +63,24 @@ async function runToDir(env: SimEnv, parent: string, runId: string, onStep?: Rec
 }
 
 describe('kube backend, replay mode, on a real control plane', () => {
+  const testNamespaces = useTestNamespaces();
   let kc: KubeConfig;
   let admin: string;
   let dir: string;
-  const namespaces: string[] = [];
   const clusterRoles: string[] = [];
 
   beforeAll(() => {
-    kc = loadTestKubeConfig();
+    kc = testNamespaces.kc();
     admin = testKubeconfigPath();
     dir = scratchDir('replay');
   });
 
   afterAll(async () => {
     for (const n of clusterRoles) await deleteClusterRolePair(kc, n);
-    for (const ns of namespaces) await deleteTestNamespace(kc, ns, { wait: false });
   });
 
   it('runs a 20-step episode on dsb-scaling 480..780 s: ready follows the agent on KWOK nodes, the trace replays, and memory vs kube agree', async () => {
-    const ns = await createTestNamespace(kc, 'replay-episode');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('replay-episode');
     const { model, controlled } = await loadDsb();
     // Least privilege for real: setup's ServiceAccount runs the episode with its own token.
     clusterRoles.push(clusterRoleName(ns, SA));
@@ -174,8 +172,7 @@ describe('kube backend, replay mode, on a real control plane', () => {
   });
 
   it('set-up is idempotent: a second reset, a restart after a crash and a new run neither duplicate nor leak', async () => {
-    const ns = await createTestNamespace(kc, 'replay-idem');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('replay-idem');
     const { model, controlled } = await loadDsb();
     const ctx = (log: (m: string) => void) => ({ model, controlled, tracePath: DSB_TRACE, log });
     const kube = { kubeconfig: admin, namespace: ns, speed: 20, workloads: ['compose-post-service', 'text-service'] };
@@ -229,8 +226,7 @@ describe('kube backend, replay mode, on a real control plane', () => {
   });
 
   it('`simenv teardown` removes what a crashed run left behind, by its label', async () => {
-    const ns = await createTestNamespace(kc, 'replay-teardown');
-    namespaces.push(ns);
+    const ns = await testNamespaces.create('replay-teardown');
     const { model, controlled } = await loadDsb();
     const left = await createKubeBackend({ model, controlled, tracePath: DSB_TRACE, log: () => {} }, { kubeconfig: admin, namespace: ns, speed: 20, workloads: [], runId: 'left' });
     await left.reset({ startTimeS: 0, initialReplicas: 2, rng: new Rng(0) });
