@@ -3,7 +3,7 @@ import { ConfigError } from './errors.js';
 import { mapLoad, type LoadResolution } from './load-mapping.js';
 import { parseSourceSeries } from './load-series.js';
 import type { DemandOptions } from './options.js';
-import { generateSyntheticLoad, SyntheticLoadSchema } from './synthetic-load.js';
+import { generateSyntheticLoad } from './synthetic-load.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
 import { replicaTimeline } from './trace/trace-model.js';
 
@@ -180,15 +180,12 @@ export async function loadDemand(
   untilS = model.durationS,
 ): Promise<DemandSeries> {
   switch (opts.source) {
-    case 'load': {
-      const src = parseSourceSeries(await readLoadFile(opts.path), opts.path, opts.format, opts.intervalS);
-      const { series, resolution } = mapLoad(src, opts.mapping, perReplicaRps, untilS, 'load');
-      series.mapping = resolution;
-      return series;
-    }
+    case 'load':
     case 'synthetic': {
-      const src = generateSyntheticLoad(SyntheticLoadSchema.parse(opts.synthetic));
-      const { series, resolution } = mapLoad(src, opts.mapping, perReplicaRps, untilS, 'synthetic');
+      // opts.synthetic is DemandSchema's output: already validated, defaults filled.
+      const src =
+        opts.source === 'load' ? parseSourceSeries(await readLoadFile(opts.path), opts.path, opts.format, opts.intervalS) : generateSyntheticLoad(opts.synthetic);
+      const { series, resolution } = mapLoad(src, opts.mapping, perReplicaRps, untilS, opts.source);
       series.mapping = resolution;
       return series;
     }

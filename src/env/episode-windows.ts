@@ -26,7 +26,7 @@ export function checkWindows(windows: ReadonlyArray<readonly [number, number]>, 
 }
 
 /** Draw a start uniformly over every window's aligned starts (one Rng draw). */
-export function drawWindowStart(windows: ReadonlyArray<readonly [number, number]>, spanS: number, alignS: number, rng: Rng): number {
+function drawWindowStart(windows: ReadonlyArray<readonly [number, number]>, spanS: number, alignS: number, rng: Rng): number {
   let total = 0;
   for (const [a, b] of windows) total += startsIn(a, b, spanS, alignS);
   let k = rng.int(0, Math.max(0, total - 1));

@@ -39,7 +39,7 @@ export function builtInScenarioNames(): string[] {
 }
 
 /** Parse a scenario file's text as YAML (.yaml/.yml) or JSON (anything else). */
-export function parseScenarioText(text: string, file: string): unknown {
+function parseScenarioText(text: string, file: string): unknown {
   const ext = extname(file).toLowerCase();
   try {
     // YAML 1.2 is a superset of JSON, but JSON.parse gives the better message for .json files.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { issuePath, type SchemaIssue } from './parse.js';
 import { nonNegativeNumber, positiveInt, positiveNumber } from './schema-helpers.js';
 import { CallGraphSchema } from './application/call-graph.js';
 import { DemandSchema, NodesSchema, RewardWeightsSchema, ServiceSchema, SimEnvOptionsSchema, StartupLatencySchema } from './options.js';
@@ -87,8 +88,8 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;
 
 /** Render the first zod issue as `path: expected X, got Y`. */
-export function describeIssue(issue: z.core.$ZodIssue): { field: string; message: string } {
-  const field = issue.path.map(String).join('.') || '(scenario)';
+function describeIssue(issue: SchemaIssue): { field: string; message: string } {
+  const field = issuePath(issue, '(scenario)');
   if (issue.code === 'unrecognized_keys') {
     return { field, message: `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
   }

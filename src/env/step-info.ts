@@ -31,8 +31,8 @@ export function emptyStepInfo(): StepInfo {
   };
 }
 
-/** Copy every field of `from` into `to` (no allocation). */
-export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo): StepInfo {
+/** Copy every field of `from` into `to` (no allocation), or into a new StepInfo without `to`. */
+export function copyStepInfo(from: Readonly<StepInfo>, to: StepInfo = emptyStepInfo()): StepInfo {
   to.episode = from.episode;
   to.step = from.step;
   to.timeS = from.timeS;
@@ -54,13 +54,8 @@ function copyDeploymentParts(from: Readonly<DeploymentParts>, to: DeploymentPart
   Object.assign(to.service, from.service);
 }
 
-/** copyStepInfo as an InfoCopier. */
-function stepInfoCopier(from: Readonly<StepInfo>, to?: StepInfo): StepInfo {
-  return copyStepInfo(from, to ?? emptyStepInfo());
-}
-
 /** Copy an application's info into `to` (allocation-free when `to` has as many deployments and the same call-graph presence). */
-export function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?: ApplicationStepInfo): ApplicationStepInfo {
+function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?: ApplicationStepInfo): ApplicationStepInfo {
   const out: ApplicationStepInfo = to ?? { episode: 0, step: 0, timeS: 0, traceTs: 0, reward: emptyReward(), deployments: [], endToEnd: null };
   out.episode = from.episode;
   out.step = from.step;
@@ -94,7 +89,7 @@ export function infoCopierFor<I>(sample: I): InfoCopier<I> {
   const o = sample as unknown as Record<string, unknown>;
   if (typeof o === 'object' && o !== null) {
     if (Array.isArray(o.deployments) && 'endToEnd' in o) return copyApplicationStepInfo as unknown as InfoCopier<I>;
-    if (typeof o.service === 'object' && typeof o.action === 'object' && typeof o.observation === 'object') return stepInfoCopier as unknown as InfoCopier<I>;
+    if (typeof o.service === 'object' && typeof o.action === 'object' && typeof o.observation === 'object') return copyStepInfo as unknown as InfoCopier<I>;
   }
   return plainCopier;
 }
@@ -126,9 +121,10 @@ export function storeStep<I>(slots: StepSlots<I>, i: number, r: StepResult<I>): 
 /**
  * Keep the final observation (at `offset`) and a copy of the final info of env i's ended
  * episode, with hasFinal[i] = 1; call it before the reset, which reuses the env's info object.
+ * The copy's result is stored: a copier that cannot reuse `to` (plain data) returns a new object.
  */
 export function storeFinal<I>(slots: FinalSlots<I>, i: number, offset: number, r: StepResult<I>, copy: InfoCopier<I>): void {
   slots.finalObservations.set(r.observation, offset);
-  copy(r.info, slots.finalInfos[i]);
+  slots.finalInfos[i] = copy(r.info, slots.finalInfos[i]);
   slots.hasFinal[i] = 1;
 }

@@ -141,6 +141,9 @@ export interface SyncEnv<S extends ActionSpace = Discrete, I = StepInfo> {
   close(): Promise<void>;
 }
 
+/** The info type of an env (what its reset and step return as `info`). */
+export type InfoOf<E> = E extends SyncEnv<ActionSpace, infer I> ? I : never;
+
 /** The env protocol for envs that do IO on reset and step (the kube backend): SyncEnv's contract, awaited. */
 export interface AsyncEnv<S extends ActionSpace = Discrete, I = StepInfo> {
   readonly observationSpace: Box;

@@ -6,9 +6,7 @@ import { SimEnv } from './sim-env.js';
 import { Box, MultiDiscrete, type ActionSpace } from './spaces.js';
 import { infoCopierFor, storeFinal, storeStep, type InfoCopier } from './step-info.js';
 import { readTrace } from './trace/trace-codec.js';
-import type { AsyncEnv, MultiAction, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
-
-export { copyStepInfo, emptyStepInfo } from './step-info.js';
+import type { AsyncEnv, InfoOf, MultiAction, ResetResult, StepInfo, StepResult, SyncEnv } from './types.js';
 
 /**
  * N envs stepping in lockstep, with batched observations for training throughput. Any
@@ -72,9 +70,6 @@ export interface VectorResetResult<I = StepInfo> {
 /** Any env a batch can hold: one deployment (Discrete) or several (MultiDiscrete), any info. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type BatchableEnv = SyncEnv<ActionSpace, any>;
-
-/** The info type of an env. */
-export type InfoOf<E> = E extends SyncEnv<ActionSpace, infer I> ? I : never;
 
 /**
  * Create one SimEnv per options object (an ApplicationEnv per options object with

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidActionError } from '../../src/env/errors.js';
 import { SimEnv } from '../../src/env/sim-env.js';
+import type { ResetResult, StepInfo, StepResult } from '../../src/env/types.js';
 import { VectorEnv } from '../../src/env/vector-env.js';
 import { CounterEnv } from './toy-env.js';
 
@@ -128,6 +129,31 @@ describe('VectorEnv over any SyncEnv (a toy counter env, not a SimEnv)', () => {
     expect(end.infos[0]!.step).toBe(0); // already the new episode
     expect(envs[0]!.resets).toBe(2);
     expect(vec.finalInfos[0]!.reward.slo).toBe(end.rewards[0]! - vec.finalInfos[0]!.reward.churn);
+  });
+
+  it('same-step autoreset keeps a copy of a plain-data info (an info that is not a StepInfo)', () => {
+    /** CounterEnv with its own info shape: a reused { step, tag } object. */
+    class PlainInfoEnv extends CounterEnv {
+      private readonly plain = { step: 0, tag: 'counter' };
+      override reset(opts?: { seed?: number }): ResetResult {
+        const r = super.reset(opts);
+        this.plain.step = r.info.step;
+        return { observation: r.observation, info: this.plain as unknown as StepInfo };
+      }
+      override step(action: number): StepResult {
+        const r = super.step(action);
+        this.plain.step = r.info.step;
+        return { ...r, info: this.plain as unknown as StepInfo };
+      }
+    }
+    const vec = new VectorEnv([new PlainInfoEnv(2), new PlainInfoEnv(2)], { autoreset: 'same-step' });
+    vec.reset({ seed: 0 });
+    vec.step([0, 0]);
+    const end = vec.step([0, 0]);
+    expect(Array.from(vec.hasFinal)).toEqual([1, 1]);
+    expect(vec.finalInfos[0]).toEqual({ step: 2, tag: 'counter' });
+    expect(vec.finalInfos[0]).not.toBe(end.infos[0]);
+    expect(end.infos[0]).toEqual({ step: 0, tag: 'counter' });
   });
 
   it('copy: reset and step return owned arrays that later steps do not overwrite', () => {

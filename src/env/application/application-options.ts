@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkPodBound, defaultMaxReplicas, loadTrace, setupEnv } from '../env-setup.js';
 import { ConfigError } from '../errors.js';
+import { issuePath } from '../parse.js';
 import { parseOptions, SimEnvOptionsSchema, type SimEnvOptions } from '../options.js';
 import type { Trace } from '../trace/schema.js';
 import { buildTraceModel, replicasAt, workloadsOfKind, type TraceModel, type Workload } from '../trace/trace-model.js';
@@ -59,14 +60,14 @@ export async function setupApplication(input: unknown, preloaded?: Trace): Promi
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const top = String(issue.path[0] ?? '');
-    if (top === 'deployments' || top === 'callGraph') throw new ConfigError(issue.path.map(String).join('.'), issue.message);
+    if (top === 'deployments' || top === 'callGraph') throw new ConfigError(issuePath(issue), issue.message);
     // Every other field is SimEnv's: its parser phrases the problem (and throws).
     parseOptions({ ...rest, deployment: '(any)' });
     throw new ConfigError('(options)', issue.message);
   }
   const parsed = r.data;
   const trace = await loadTrace(parsed.trace, preloaded);
-  const names = resolveDeploymentNames(parsed.deployments, buildTraceModel(trace));
+  const names = resolveDeploymentNames(parsed.deployments, trace);
   // SimEnv's setup resolves and checks every shared option (against the first deployment).
   const single = await setupEnv({ ...rest, deployment: names[0]! }, trace);
   const controlled = names.map((n) => single.findDeployment(n));
@@ -111,9 +112,13 @@ export async function setupApplication(input: unknown, preloaded?: Trace): Promi
   };
 }
 
-/** The deployment names of a `deployments` option: the list as given, or a namespace's Deployments in name order. */
-function resolveDeploymentNames(d: string[] | { namespace: string }, model: TraceModel): string[] {
+/**
+ * The deployment names of a `deployments` option: the list as given, or a namespace's
+ * Deployments in name order (only this form reads the trace: setupEnv builds the env's model).
+ */
+function resolveDeploymentNames(d: string[] | { namespace: string }, trace: Trace): string[] {
   if (Array.isArray(d)) return d;
+  const model = buildTraceModel(trace);
   const inNs = [...new Set(workloadsOfKind(model, 'Deployment').filter((w) => w.namespace === d.namespace).map((w) => w.key))].sort();
   if (inNs.length === 0) {
     const namespaces = [...new Set(workloadsOfKind(model, 'Deployment').map((w) => w.namespace))].sort();

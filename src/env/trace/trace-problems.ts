@@ -8,7 +8,7 @@ import { LIMITS } from '../limits.js';
  */
 
 /** Problems listed before `validate` stops counting them one by one. */
-export const PROBLEM_LIMIT = 100;
+const PROBLEM_LIMIT = 100;
 /** Where problems go: thrown at once (`throw`) or collected (`collect`). */
 export class ProblemSink {
   readonly problems: TraceFormatError[] = [];

@@ -1,5 +1,5 @@
 import type { ActionSpace } from '../spaces.js';
-import type { ActionOf, AsyncEnv, ResetResult, RewardBreakdown, StepResult, SyncEnv } from '../types.js';
+import type { ActionOf, AsyncEnv, InfoOf, ResetResult, RewardBreakdown, StepResult, SyncEnv } from '../types.js';
 
 /** One finished episode's totals: the return, the length, and the reward's components summed. */
 export interface EpisodeStatistics {
@@ -15,7 +15,6 @@ export interface RewardInfo {
   reward: Pick<RewardBreakdown, 'slo' | 'cost' | 'churn'>;
 }
 
-type InfoOf<E> = E extends SyncEnv<ActionSpace, infer I> ? I : never;
 type Action<E extends SyncEnv<ActionSpace, RewardInfo>> = ActionOf<E['actionSpace']>;
 
 export interface RecordEpisodeStatisticsOptions {
