@@ -123,13 +123,9 @@ export async function runHeldout(rootArg?: string): Promise<unknown> {
     // The tuned HPA as the manifest a residual agent trains on top of (the same options the table's hpa(tuned) runs).
     const tunedManifest = join(root, `hpa-tuned-${scenario}.yaml`);
     {
-      const { env: e } = await scenarioSplitEnv(scenario, 'train');
-      const ctx = e.agentContext;
-      await e.close();
-      const deployment = loadScenario(scenario).scenario.deployment;
-      if (deployment === undefined) throw new Error(`held-out bench: expected a scenario of one deployment, got ${scenario} (an application)`);
-      const [ns, name] = deployment.split('/');
-      writeFileSync(tunedManifest, formatHpaManifest({ name: name!, namespace: ns!, options: { ...tuned, minReplicas: tuned.minReplicas ?? Math.max(1, ctx.minReplicas), maxReplicas: tuned.maxReplicas ?? ctx.maxReplicas } }));
+      // tuneHpa refuses applications, so the scenario has one deployment; its options carry the range.
+      const [ns, name] = loadScenario(scenario).scenario.deployment!.split('/');
+      writeFileSync(tunedManifest, formatHpaManifest({ name: name!, namespace: ns!, options: tuned }));
     }
     const policies: string[] = [];
     for (const seed of TRAIN_SEEDS) policies.push(await trained(root, scenario, seed, tunedManifest));

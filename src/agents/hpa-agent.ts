@@ -2,7 +2,7 @@ import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
 import { actionForReplicas, type Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
-import { HpaOptionsSchema, HpaTargetUtilisationSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';
 import { parse } from '../env/parse.js';
@@ -108,6 +108,3 @@ export class HpaAgent implements Agent {
     return { agent: this.name, ...this.options, minReplicas: this.controller.minReplicas, maxReplicas: this.controller.maxReplicas };
   }
 }
-
-/** Parse a `--target` value for the HPA: integer percent of the CPU request. */
-export const HpaTargetSchema = HpaTargetUtilisationSchema;
