@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Agent } from '../src/agents/agent.js';
 import { createAgent, loadAgent } from '../src/agents/registry.js';
+import { hpaDefaultRange } from '../src/agents/hpa-agent.js';
 import type { HpaOptionsInput } from '../src/agents/hpa/hpa-config.js';
 import { formatHpaManifest } from '../src/agents/hpa/hpa-manifest.js';
 import { defaultHpaOptions } from '../src/runner/tune/hpa-search-space.js';
@@ -134,7 +135,7 @@ export async function runHeldout(rootArg?: string): Promise<unknown> {
       const { env: e } = await scenarioSplitEnv(scenario, split);
       try {
         const ctx = e.agentContext;
-        const range = { minReplicas: Math.max(1, ctx.minReplicas), maxReplicas: ctx.maxReplicas };
+        const range = hpaDefaultRange(ctx);
         const hpa = (o: HpaOptionsInput): Agent => createAgent('hpa', ctx, { seed: 1, hpa: o });
         const tunedEps = await agentEpisodes(e, hpa(tuned), seeds);
         const rows: Row[] = [];

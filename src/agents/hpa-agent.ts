@@ -40,8 +40,9 @@ export class HpaAgent implements Agent {
     this.options = parse(HpaOptionsSchema, options, (issue) =>
       new ConfigError(['hpa', ...issue.path.map(String)].join('.'), issue.message, { hint: 'see docs/agents.md for the HPA options (autoscaling/v2 names)' }),
     );
-    const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
-    const max = this.options.maxReplicas ?? ctx.maxReplicas;
+    const range = hpaDefaultRange(ctx);
+    const min = this.options.minReplicas ?? range.minReplicas;
+    const max = this.options.maxReplicas ?? range.maxReplicas;
     if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);
     // The env clips every action to its own range: an HPA range beyond it would be silently narrowed.
     if (max > ctx.maxReplicas) {
@@ -107,4 +108,9 @@ export class HpaAgent implements Agent {
   describe(): Record<string, unknown> {
     return { agent: this.name, ...this.options, minReplicas: this.controller.minReplicas, maxReplicas: this.controller.maxReplicas };
   }
+}
+
+/** The HPA's replica range when its options set none: the env's, with at least one replica (an HPA never scales to 0). */
+export function hpaDefaultRange(ctx: AgentContext): { minReplicas: number; maxReplicas: number } {
+  return { minReplicas: Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas)), maxReplicas: ctx.maxReplicas };
 }

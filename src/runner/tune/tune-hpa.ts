@@ -4,6 +4,7 @@ import { loadScenario } from '../../env/scenario-files.js';
 import type { SplitName } from '../../env/scenario.js';
 import type { SimEnv } from '../../env/sim-env.js';
 import { createAgent } from '../../agents/registry.js';
+import { hpaDefaultRange } from '../../agents/hpa-agent.js';
 import type { RangedHpaOptions } from '../../agents/hpa/hpa-config.js';
 import { buildEvalRecord, type EvalRecord } from '../eval-report.js';
 import { agentEvalStats, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type MeanCi } from '../eval-stats.js';
@@ -104,8 +105,7 @@ export async function tuneHpa(o: TuneHpaOptions): Promise<TuneHpaResult> {
   const { env: train, deployment } = await scenarioSplitEnv(o.scenario, 'train');
   let result: Omit<TuneHpaResult, 'heldout' | 'heldoutSeeds' | 'wallS'>;
   try {
-    const ctx = train.agentContext;
-    const range = { minReplicas: Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas)), maxReplicas: ctx.maxReplicas };
+    const range = hpaDefaultRange(train.agentContext);
     const rng = new Rng(o.seed);
     const candidates: RangedHpaOptions[] = [defaultHpaOptions(range)];
     while (candidates.length < o.budget) candidates.push(sampleHpaOptions(rng, range));
