@@ -14,7 +14,6 @@ import { loadModel, writePolicyDir } from './policy-io.js';
 export class PolicyAgent implements Agent {
   readonly name: string;
   private readonly input: Float32Array;
-  private readonly nActions: number;
   private readonly action: DiscreteActionMetadata;
 
   constructor(
@@ -28,7 +27,6 @@ export class PolicyAgent implements Agent {
       throw new PolicyError(`expected a policy of one deployment, got one of ${metadata.action.deployments.length} deployments`, { hint: 'load it with loadApplicationPolicyAgent (simenv run --deploy a,b,c)' });
     }
     this.action = metadata.action;
-    this.nActions = metadata.action.n;
   }
 
   /** The network's raw outputs (Q-values or logits) for one observation. */
@@ -39,7 +37,7 @@ export class PolicyAgent implements Agent {
   /** Greedy action: start + argmax of the outputs. */
   act(observation: Float32Array, _info: StepInfo): Action {
     const out = this.outputs(observation);
-    return this.action.start + argmax(out, 0, this.nActions);
+    return this.action.start + argmax(out, 0, this.action.n);
   }
 
   async save(dir: string): Promise<void> {
