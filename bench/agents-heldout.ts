@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Agent } from '../src/agents/agent.js';
 import { createAgent, loadAgent } from '../src/agents/registry.js';
+import { hpaDefaultRange } from '../src/agents/hpa-agent.js';
 import type { HpaOptionsInput } from '../src/agents/hpa/hpa-config.js';
 import { formatHpaManifest } from '../src/agents/hpa/hpa-manifest.js';
 import { defaultHpaOptions } from '../src/runner/tune/hpa-search-space.js';
@@ -123,13 +124,9 @@ export async function runHeldout(rootArg?: string): Promise<unknown> {
     // The tuned HPA as the manifest a residual agent trains on top of (the same options the table's hpa(tuned) runs).
     const tunedManifest = join(root, `hpa-tuned-${scenario}.yaml`);
     {
-      const { env: e } = await scenarioSplitEnv(scenario, 'train');
-      const ctx = e.agentContext;
-      await e.close();
-      const deployment = loadScenario(scenario).scenario.deployment;
-      if (deployment === undefined) throw new Error(`held-out bench: expected a scenario of one deployment, got ${scenario} (an application)`);
-      const [ns, name] = deployment.split('/');
-      writeFileSync(tunedManifest, formatHpaManifest({ name: name!, namespace: ns!, options: { ...tuned, minReplicas: tuned.minReplicas ?? Math.max(1, ctx.minReplicas), maxReplicas: tuned.maxReplicas ?? ctx.maxReplicas } }));
+      // tuneHpa refuses applications, so the scenario has one deployment; its options carry the range.
+      const [ns, name] = loadScenario(scenario).scenario.deployment!.split('/');
+      writeFileSync(tunedManifest, formatHpaManifest({ name: name!, namespace: ns!, options: tuned }));
     }
     const policies: string[] = [];
     for (const seed of TRAIN_SEEDS) policies.push(await trained(root, scenario, seed, tunedManifest));
@@ -138,7 +135,7 @@ export async function runHeldout(rootArg?: string): Promise<unknown> {
       const { env: e } = await scenarioSplitEnv(scenario, split);
       try {
         const ctx = e.agentContext;
-        const range = { minReplicas: Math.max(1, ctx.minReplicas), maxReplicas: ctx.maxReplicas };
+        const range = hpaDefaultRange(ctx);
         const hpa = (o: HpaOptionsInput): Agent => createAgent('hpa', ctx, { seed: 1, hpa: o });
         const tunedEps = await agentEpisodes(e, hpa(tuned), seeds);
         const rows: Row[] = [];

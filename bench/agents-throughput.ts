@@ -33,7 +33,8 @@ export interface ThroughputRow {
   dqnCpu: number;
 }
 
-function cpuSeconds(): number {
+/** CPU seconds (user + system) this process has used. */
+export function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }

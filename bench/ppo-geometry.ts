@@ -9,6 +9,7 @@ import type { Rollouts } from '../src/agents/learned/rollout-env.js';
 import { initTfBackend, type Tf } from '../src/agents/tf-backend.js';
 import type { EvalRecord } from '../src/runner/eval-report.js';
 import { trainAgent } from '../src/runner/train/train-loop.js';
+import { cpuSeconds } from './agents-throughput.js';
 import { DelayedScalingEnv, meanReturn } from '../test/agents/learned/delayed-scaling-env.js';
 import { meanMultiReturn, ToyMultiEnv } from '../test/agents/learned/toy-multi-env.js';
 
@@ -55,11 +56,6 @@ const GEOMETRIES: Geometry[] = [
   { name: '4x2, 2x lr', hyper: (b) => ({ ...b, updateEpochs: 4, numMinibatches: 2, learningRate: 2 * b.learningRate }) },
   { name: '4x1, 2x lr', hyper: (b) => ({ ...b, updateEpochs: 4, numMinibatches: 1, learningRate: 2 * b.learningRate }) },
 ];
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 /** Two-sided 97.5% t quantiles for 1..9 degrees of freedom. */
 const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262];

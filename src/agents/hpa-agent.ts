@@ -2,7 +2,7 @@ import { ConfigError } from '../env/errors.js';
 import type { Action, StepInfo } from '../env/types.js';
 import { actionForReplicas, type Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
-import { HpaOptionsSchema, HpaTargetUtilisationSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaOptionsSchema, resolveBehavior, type HpaOptions, type HpaOptionsInput } from './hpa/hpa-config.js';
 import { HpaController, type HpaDecision } from './hpa/hpa-controller.js';
 import type { AggregateMetrics } from './hpa/replica-calculator.js';
 import { parse } from '../env/parse.js';
@@ -40,8 +40,9 @@ export class HpaAgent implements Agent {
     this.options = parse(HpaOptionsSchema, options, (issue) =>
       new ConfigError(['hpa', ...issue.path.map(String)].join('.'), issue.message, { hint: 'see docs/agents.md for the HPA options (autoscaling/v2 names)' }),
     );
-    const min = this.options.minReplicas ?? Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas));
-    const max = this.options.maxReplicas ?? ctx.maxReplicas;
+    const range = hpaDefaultRange(ctx);
+    const min = this.options.minReplicas ?? range.minReplicas;
+    const max = this.options.maxReplicas ?? range.maxReplicas;
     if (min > max) throw new ConfigError('hpa.minReplicas', `expected minReplicas <= maxReplicas, got ${min} > ${max}`);
     // The env clips every action to its own range: an HPA range beyond it would be silently narrowed.
     if (max > ctx.maxReplicas) {
@@ -109,5 +110,7 @@ export class HpaAgent implements Agent {
   }
 }
 
-/** Parse a `--target` value for the HPA: integer percent of the CPU request. */
-export const HpaTargetSchema = HpaTargetUtilisationSchema;
+/** The HPA's replica range when its options set none: the env's, with at least one replica (an HPA never scales to 0). */
+export function hpaDefaultRange(ctx: AgentContext): { minReplicas: number; maxReplicas: number } {
+  return { minReplicas: Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas)), maxReplicas: ctx.maxReplicas };
+}

@@ -223,7 +223,7 @@ export class HpaResidualAgent implements Agent {
 export function policyHpaResidual(meta: Record<string, unknown>, dir: string): HpaResidualOptions | undefined {
   const r = meta.hpaResidual;
   if (r === undefined) return undefined;
-  const p = HpaResidualOptionsSchema.safeParse(r);
-  if (!p.success) throw new PolicyError(`${dir}/policy.json: expected hpaResidual {maxDelta, hpa, demandLags}, got ${JSON.stringify(r)}`, { hint: 'the policy metadata is corrupt: retrain' });
-  return p.data;
+  return parse(HpaResidualOptionsSchema, r, () =>
+    new PolicyError(`${dir}/policy.json: expected hpaResidual {maxDelta, hpa, demandLags}, got ${JSON.stringify(r)}`, { hint: 'the policy metadata is corrupt: retrain' }),
+  );
 }

@@ -1,8 +1,8 @@
 import { ConfigError, PolicyError } from '../env/errors.js';
 import type { Agent } from './agent.js';
 import type { AgentContext } from '../env/types.js';
-import { HpaAgent, HpaTargetSchema } from './hpa-agent.js';
-import type { HpaOptionsInput } from './hpa/hpa-config.js';
+import { HpaAgent } from './hpa-agent.js';
+import { HpaTargetUtilisationSchema, type HpaOptionsInput } from './hpa/hpa-config.js';
 import type { HpaManifest } from './hpa/hpa-manifest.js';
 import { K8sHpaAgent } from './k8s-hpa-agent.js';
 import { RandomAgent } from './random-agent.js';
@@ -50,7 +50,7 @@ export function createAgent(name: string, ctx: AgentContext, opts: CreateAgentOp
     case 'hpa': {
       const hpa: HpaOptionsInput = { ...(opts.hpaManifest?.options ?? {}), ...(opts.hpa ?? {}) };
       if (opts.target !== undefined) {
-        const t = HpaTargetSchema.safeParse(opts.target);
+        const t = HpaTargetUtilisationSchema.safeParse(opts.target);
         if (!t.success) {
           throw new ConfigError('target', `expected the HPA's target CPU utilisation as an integer percent in (0, 100], got ${opts.target}`, {
             hint: 'pass e.g. --target 60 for 60% of the CPU request',

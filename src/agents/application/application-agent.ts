@@ -106,6 +106,11 @@ export interface CreateApplicationAgentOptions extends CreateAgentOptions {
   hpaByDeployment?: ReadonlyMap<string, HpaOptionsInput>;
 }
 
+/** `NAME` of `NAMESPACE/NAME` (HPA manifests name their target without a namespace). */
+function bareName(deployment: string): string {
+  return deployment.slice(deployment.indexOf('/') + 1);
+}
+
 /**
  * Build a baseline for an application env: static, random (deployment i seeded with seed + i),
  * trace or hpa, one per deployment. Learned agents refuse with a ConfigError saying why.
@@ -122,12 +127,11 @@ export function createApplicationAgent(name: string, ctx: ApplicationContext, op
   const byName = opts.hpaByDeployment;
   const agents = ctx.deployments.map((deployment, i) => {
     const dctx = deploymentContext(ctx, i);
-    const bare = deployment.slice(deployment.indexOf('/') + 1);
-    const hpa = byName?.get(deployment) ?? byName?.get(bare);
+    const hpa = byName?.get(deployment) ?? byName?.get(bareName(deployment));
     return createAgent(name, dctx, { ...opts, seed: opts.seed + i, ...(hpa !== undefined ? { hpa } : {}) });
   });
   if (byName !== undefined) {
-    const known = new Set(ctx.deployments.flatMap((d) => [d, d.slice(d.indexOf('/') + 1)]));
+    const known = new Set(ctx.deployments.flatMap((d) => [d, bareName(d)]));
     const stray = [...byName.keys()].filter((k) => !known.has(k));
     if (stray.length > 0) {
       throw new ConfigError('hpa', `expected HPA manifests for the controlled deployments (${ctx.deployments.join(', ')}), got one for ${stray.join(', ')}`, {

@@ -66,6 +66,8 @@ export const HpaOptionsSchema = z.strictObject({
     .optional(),
 });
 export type HpaOptionsInput = z.input<typeof HpaOptionsSchema>;
+/** HPA options with the replica range spelled out, as a manifest must name it (`spec.minReplicas`/`maxReplicas`). */
+export type RangedHpaOptions = HpaOptionsInput & { minReplicas: number; maxReplicas: number };
 export type HpaOptions = z.output<typeof HpaOptionsSchema>;
 
 /** Scaling rules with every default filled in. */

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../env/errors.js';
-import { HpaOptionsSchema, HpaScalingPolicySchema, HpaTargetUtilisationSchema, type HpaOptionsInput } from './hpa-config.js';
+import { HpaOptionsSchema, HpaScalingPolicySchema, HpaTargetUtilisationSchema, type HpaOptionsInput, type RangedHpaOptions } from './hpa-config.js';
 
 /**
  * A real `autoscaling/v2` HorizontalPodAutoscaler manifest (YAML or JSON, one document) read
@@ -200,7 +200,7 @@ export interface HpaManifestTarget {
   /** metadata.namespace; omitted when null. */
   namespace: string | null;
   /** The HPA's settings; minReplicas and maxReplicas are required (a manifest must name its range). */
-  options: HpaOptionsInput & { minReplicas: number; maxReplicas: number };
+  options: RangedHpaOptions;
   /** Comment lines above the document (provenance); each is prefixed with `# `. */
   comment?: readonly string[];
 }

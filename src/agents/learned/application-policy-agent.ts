@@ -2,7 +2,7 @@ import type { ApplicationContext, ApplicationStepInfo } from '../../env/applicat
 import type { ApplicationAgent } from '../application/application-agent.js';
 import type { Tf } from '../tf-backend.js';
 import { argmax, type LayersModel } from './networks.js';
-import { loadPolicyNetwork, type LoadPolicyOptions } from './policy-agent.js';
+import { loadPolicyNetwork, policyOutputs, type LoadPolicyOptions } from './policy-agent.js';
 import { checkApplicationPolicyFits, readPolicyMetadata, resolvePolicyDir, type MultiDiscreteActionMetadata, type PolicyMetadata } from './policy-metadata.js';
 
 /**
@@ -27,9 +27,7 @@ export class ApplicationPolicyAgent implements ApplicationAgent {
 
   /** The network's logits for one observation (all components side by side). */
   outputs(observation: Float32Array): Float32Array {
-    const { offset, scale } = this.metadata.scaling;
-    for (let i = 0; i < this.input.length; i++) this.input[i] = (observation[i]! - offset[i]!) / scale[i]!;
-    return this.tf.tidy(() => (this.model.predict(this.tf.tensor2d(this.input, [1, this.input.length])) as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array);
+    return policyOutputs(this.tf, this.model, this.metadata, this.input, observation);
   }
 
   /** Greedy action: per component, start + argmax of its logits. */

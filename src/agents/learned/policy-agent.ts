@@ -14,7 +14,6 @@ import { loadModel, writePolicyDir } from './policy-io.js';
 export class PolicyAgent implements Agent {
   readonly name: string;
   private readonly input: Float32Array;
-  private readonly nActions: number;
   private readonly action: DiscreteActionMetadata;
 
   constructor(
@@ -28,29 +27,17 @@ export class PolicyAgent implements Agent {
       throw new PolicyError(`expected a policy of one deployment, got one of ${metadata.action.deployments.length} deployments`, { hint: 'load it with loadApplicationPolicyAgent (simenv run --deploy a,b,c)' });
     }
     this.action = metadata.action;
-    this.nActions = metadata.action.n;
-  }
-
-  /** Scale the observation into the network's input buffer. */
-  private scale(observation: Float32Array): Float32Array {
-    const { offset, scale } = this.metadata.scaling;
-    for (let i = 0; i < this.input.length; i++) this.input[i] = (observation[i]! - offset[i]!) / scale[i]!;
-    return this.input;
   }
 
   /** The network's raw outputs (Q-values or logits) for one observation. */
   outputs(observation: Float32Array): Float32Array {
-    const x = this.scale(observation);
-    return this.tf.tidy(() => {
-      const out = this.model.predict(this.tf.tensor2d(x, [1, x.length])) as import('@tensorflow/tfjs').Tensor;
-      return out.dataSync() as Float32Array;
-    });
+    return policyOutputs(this.tf, this.model, this.metadata, this.input, observation);
   }
 
   /** Greedy action: start + argmax of the outputs. */
   act(observation: Float32Array, _info: StepInfo): Action {
     const out = this.outputs(observation);
-    return this.action.start + argmax(out, 0, this.nActions);
+    return this.action.start + argmax(out, 0, this.action.n);
   }
 
   async save(dir: string): Promise<void> {
@@ -64,6 +51,16 @@ export class PolicyAgent implements Agent {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/**
+ * A saved policy network's outputs for one observation: scaled by the metadata's scaling into
+ * `input` (the caller's reused buffer), one predict.
+ */
+export function policyOutputs(tf: Tf, model: LayersModel, metadata: PolicyMetadata, input: Float32Array, observation: Float32Array): Float32Array {
+  const { offset, scale } = metadata.scaling;
+  for (let i = 0; i < input.length; i++) input[i] = (observation[i]! - offset[i]!) / scale[i]!;
+  return tf.tidy(() => (model.predict(tf.tensor2d(input, [1, input.length])) as import('@tensorflow/tfjs').Tensor).dataSync() as Float32Array);
 }
 
 /** Options for loading a policy. */

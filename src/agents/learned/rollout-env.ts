@@ -45,8 +45,6 @@ export class RolloutEnv<E extends AgentEnv | ApplicationAgentEnv = AgentEnv> imp
   readonly obsSize: number;
   /** Categories of the first action component (a Discrete space's `n`: what DQN picks from). */
   readonly nActions: number;
-  /** The first action component's lowest action (a Discrete space's `start`). */
-  readonly actionStart: number;
   readonly nvec: readonly number[];
   /** The batch the rollouts step (its envs are the wrapped envs). */
   readonly vec: VectorEnv<RecordEpisodeStatistics<E>>;
@@ -87,7 +85,6 @@ export class RolloutEnv<E extends AgentEnv | ApplicationAgentEnv = AgentEnv> imp
     this.nvec = Array.from(this.vec.actionSpace.nvec.subarray(0, C));
     this.starts = this.vec.actionSpace.start;
     this.nActions = this.nvec[0]!;
-    this.actionStart = this.starts[0]!;
     this.obs = this.vec.observations;
     this.finalObs = new Float32Array(this.numEnvs * this.obsSize);
     this.rewards = new Float32Array(this.numEnvs);

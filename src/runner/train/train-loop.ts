@@ -239,7 +239,7 @@ export async function trainAgent(input: TrainOptionsInput, hooks: TrainHooks = {
   try {
     learner =
       opts.agent === 'dqn'
-        ? new DqnLearner(tf, obsSize, (rollout as RolloutEnv).nActions, opts.numEnvs, opts.seed, hyper)
+        ? new DqnLearner(tf, obsSize, rollout.nActions, opts.numEnvs, opts.seed, hyper)
         : new PpoLearner(tf, obsSize, rollout.nvec.length === 1 ? rollout.nvec[0]! : rollout.nvec, opts.numEnvs, opts.seed, hyper);
   } catch (err) {
     await rollout.close();

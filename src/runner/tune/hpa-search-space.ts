@@ -1,5 +1,5 @@
 import type { Rng } from '../../env/rng.js';
-import type { HpaOptionsInput, HpaScalingPolicy, HpaScalingRulesInput } from '../../agents/hpa/hpa-config.js';
+import type { HpaOptionsInput, HpaScalingPolicy, HpaScalingRulesInput, RangedHpaOptions } from '../../agents/hpa/hpa-config.js';
 
 /**
  * What `simenv tune hpa` searches: the fields of an autoscaling/v2 HPA an operator would tune
@@ -45,7 +45,7 @@ function rules(rng: Rng, windows: readonly number[], percent: readonly number[],
 }
 
 /** One random candidate in the replica range [min, max]; every draw comes from `rng`. */
-export function sampleHpaOptions(rng: Rng, range: { minReplicas: number; maxReplicas: number }): HpaOptionsInput & { minReplicas: number; maxReplicas: number } {
+export function sampleHpaOptions(rng: Rng, range: { minReplicas: number; maxReplicas: number }): RangedHpaOptions {
   return {
     targetUtilisation: pick(rng, TARGETS),
     minReplicas: range.minReplicas,
@@ -58,7 +58,7 @@ export function sampleHpaOptions(rng: Rng, range: { minReplicas: number; maxRepl
 }
 
 /** The Kubernetes default HPA in the same range: 60% CPU, the API's default behavior. */
-export function defaultHpaOptions(range: { minReplicas: number; maxReplicas: number }): HpaOptionsInput & { minReplicas: number; maxReplicas: number } {
+export function defaultHpaOptions(range: { minReplicas: number; maxReplicas: number }): RangedHpaOptions {
   return { targetUtilisation: 60, minReplicas: range.minReplicas, maxReplicas: range.maxReplicas };
 }
 

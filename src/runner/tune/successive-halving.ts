@@ -12,6 +12,8 @@
  * Ties keep the earlier candidate (a stable sort), so the result is a function of the inputs.
  */
 
+import { mean } from '../stats.js';
+
 /** How the search spends its episodes. */
 export interface HalvingOptions {
   /** Episodes per candidate in the first rung. */
@@ -40,12 +42,6 @@ export interface RungReport {
   bestMean: number;
 }
 
-function mean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
 /**
  * Run the halving. `score(c, from, to)` evaluates candidate `c` on episodes `from..to-1` of the
  * common seed list and returns one score per episode (higher is better). Resolves to the
@@ -71,9 +67,9 @@ export async function successiveHalving<C>(
     for (const a of alive) {
       if (a.scores.length < episodes) a.scores.push(...(await score(a.candidate, a.scores.length, episodes)));
     }
-    alive = [...alive].sort((x, y) => mean(y.scores) - mean(x.scores) || x.index - y.index);
+    alive = [...alive].sort((x, y) => mean(y.scores)! - mean(x.scores)! || x.index - y.index);
     const kept = last ? Math.min(alive.length, opts.finalists) : Math.max(opts.finalists, Math.ceil(alive.length / eta));
-    onRung?.({ rung, candidates: alive.length, episodes, kept, bestMean: mean(alive[0]!.scores) });
+    onRung?.({ rung, candidates: alive.length, episodes, kept, bestMean: mean(alive[0]!.scores)! });
     if (last) return alive.slice(0, kept);
     alive = alive.slice(0, kept);
     episodes = Math.min(opts.maxEpisodes, Math.round(episodes * eta));

@@ -4,7 +4,8 @@ import { loadScenario } from '../../env/scenario-files.js';
 import type { SplitName } from '../../env/scenario.js';
 import type { SimEnv } from '../../env/sim-env.js';
 import { createAgent } from '../../agents/registry.js';
-import type { HpaOptionsInput } from '../../agents/hpa/hpa-config.js';
+import { hpaDefaultRange } from '../../agents/hpa-agent.js';
+import type { RangedHpaOptions } from '../../agents/hpa/hpa-config.js';
 import { buildEvalRecord, type EvalRecord } from '../eval-report.js';
 import { agentEvalStats, DEFAULT_LEVEL, DEFAULT_RESAMPLES, type MeanCi } from '../eval-stats.js';
 import type { EpisodeSummary } from '../records.js';
@@ -44,7 +45,7 @@ export interface TunedCandidate {
   /** 0 is the default HPA. */
   candidate: number;
   description: string;
-  options: HpaOptionsInput & { minReplicas: number; maxReplicas: number };
+  options: RangedHpaOptions;
   /** Mean training-episode reward with its bootstrap interval. */
   reward: MeanCi;
   components: { slo: number | null; cost: number | null; churn: number | null };
@@ -72,14 +73,13 @@ export interface TuneHpaResult {
 }
 
 const ETA = 2;
-type Options = HpaOptionsInput & { minReplicas: number; maxReplicas: number };
 
 /** Episodes of one HPA on the given seeds. */
-function hpaEpisodes(env: SimEnv, options: Options, seeds: readonly number[]): Promise<EpisodeSummary[]> {
+function hpaEpisodes(env: SimEnv, options: RangedHpaOptions, seeds: readonly number[]): Promise<EpisodeSummary[]> {
   return agentEpisodes(env, createAgent('hpa', env.agentContext, { seed: seeds[0] ?? 0, hpa: options }), seeds);
 }
 
-function finalist(index: number, options: Options, episodes: readonly EpisodeSummary[], bootstrapSeed: number): TunedCandidate {
+function finalist(index: number, options: RangedHpaOptions, episodes: readonly EpisodeSummary[], bootstrapSeed: number): TunedCandidate {
   const s = agentEvalStats(episodes, { seed: bootstrapSeed, resamples: DEFAULT_RESAMPLES, level: DEFAULT_LEVEL });
   return { candidate: index, description: index === 0 ? `default (${describeHpaOptions(options)})` : describeHpaOptions(options), options, reward: s.reward, components: s.components };
 }
@@ -105,10 +105,9 @@ export async function tuneHpa(o: TuneHpaOptions): Promise<TuneHpaResult> {
   const { env: train, deployment } = await scenarioSplitEnv(o.scenario, 'train');
   let result: Omit<TuneHpaResult, 'heldout' | 'heldoutSeeds' | 'wallS'>;
   try {
-    const ctx = train.agentContext;
-    const range = { minReplicas: Math.min(ctx.maxReplicas, Math.max(1, ctx.minReplicas)), maxReplicas: ctx.maxReplicas };
+    const range = hpaDefaultRange(train.agentContext);
     const rng = new Rng(o.seed);
-    const candidates: Options[] = [defaultHpaOptions(range)];
+    const candidates: RangedHpaOptions[] = [defaultHpaOptions(range)];
     while (candidates.length < o.budget) candidates.push(sampleHpaOptions(rng, range));
     // Training episodes: a block from the seed (as `simenv eval --seeds SEED --episodes N` would draw them).
     const trainSeeds = planSeeds([o.seed], o.maxEpisodes).episodeSeeds;
