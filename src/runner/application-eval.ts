@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { UsageError } from '../env/errors.js';
 import type { ApplicationEpisodeSummary } from './application-episodes.js';
 import { withPolicyDefaults, type FinishedApplicationRun } from './application-run.js';
-import { agentLabel } from './eval-baseline.js';
+import { agentLabel, baselineAgentSpec } from './eval-baseline.js';
 import { buildEvalRecord, evalLines, EVAL_FILE, num, signed, type DeploymentEval, type EvalRecord } from './eval-report.js';
 import { bootstrapMeanCi, DEFAULT_LEVEL, DEFAULT_RESAMPLES, UnpairedEpisodesError } from './eval-stats.js';
 import { executeRun, type RunIo } from './execute-run.js';
 import { shownPath, writeFileAtomic } from './run-dir.js';
-import type { AgentSpec, RunPlan } from './run-plan.js';
+import { mean } from './stats.js';
+import type { RunPlan } from './run-plan.js';
 
 /**
  * `simenv eval --deploy a,b,c` (or a scenario of several deployments): the evaluation
@@ -35,7 +36,6 @@ async function runCapturing(plan: RunPlan, io: RunIo): Promise<{ code: number; f
 export function deploymentEvals(agent: readonly ApplicationEpisodeSummary[], baseline: readonly ApplicationEpisodeSummary[] | null, bootstrapSeed: number): { agent: DeploymentEval[]; baseline: DeploymentEval[] | null; difference: DeploymentEval[] | null } {
   const opts = { seed: bootstrapSeed, resamples: DEFAULT_RESAMPLES, level: DEFAULT_LEVEL };
   const complete = (eps: readonly ApplicationEpisodeSummary[]): ApplicationEpisodeSummary[] => eps.filter((e) => e.complete);
-  const mean = (xs: number[]): number | null => (xs.length > 0 ? xs.reduce((a, x) => a + x, 0) / xs.length : null);
   const of = (eps: ApplicationEpisodeSummary[], other: ApplicationEpisodeSummary[] | null): DeploymentEval[] => {
     const names = eps[0]?.deployments.map((d) => d.name) ?? [];
     return names.map((name, i) => {
@@ -86,12 +86,7 @@ export async function executeApplicationEval(planned: RunPlan, io: RunIo): Promi
   let baseline: FinishedApplicationRun | null = null;
   let baselineLabel = '';
   if (spec?.kind === 'agent') {
-    const agent: AgentSpec = {
-      kind: 'baseline',
-      name: spec.name,
-      ...(spec.target !== undefined ? { target: spec.target } : {}),
-      ...(spec.hpa ? { hpa: spec.hpa } : {}),
-    };
+    const agent = baselineAgentSpec(spec);
     baselineLabel = agentLabel(agent);
     const b = await runCapturing({ ...plan, agent, runId: null, quiet: true, json: false, progress: false }, io);
     if (b.code !== 0 || !b.finished) return b.code;

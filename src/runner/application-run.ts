@@ -11,7 +11,6 @@ import type { ApplicationStepInfo } from '../env/application/application-types.j
 import { ConfigError, UnknownWorkloadError, UsageError } from '../env/errors.js';
 import { SimEnv } from '../env/sim-env.js';
 import { mkdirParents, RUN_FILES, writeFileAtomic } from './run-dir.js';
-import { agentLabel } from './eval-baseline.js';
 import { episodeSeeds } from './run-loop.js';
 import { withPolicyEpisodeShape, type RunPlan } from './run-plan.js';
 import { SIMENV_VERSION } from './version.js';
@@ -36,14 +35,9 @@ export const APPLICATION_STEP_FIELDS = ['requested', 'applied', 'recorded', 'des
 /** What an application run hands back once its summary is written (RunIo.onApplicationFinished). */
 export interface FinishedApplicationRun {
   dir: string;
-  /** The agent as `simenv eval` labels it (hpa, static(4), policy(DIR)). */
-  label: string;
   /** The seed of every episode, in order. */
   seeds: number[];
   episodes: ApplicationEpisodeSummary[];
-  status: 'completed' | 'interrupted';
-  /** The env's resolved options (both agents of an eval must share them, the action mode aside). */
-  env: Record<string, unknown>;
 }
 
 function usage(err: unknown): unknown {
@@ -67,8 +61,16 @@ export function readCallGraphFlag(value: string): unknown {
   }
 }
 
-/** One step line: the step's totals and each deployment's columns. */
-export function applicationStepLine(run: string, info: ApplicationStepInfo, reward: number, terminated: boolean, truncated: boolean): string {
+/** Per deployment, the column name `<namespace/name>.<field>` of each step field. */
+type StepColumns = Array<Record<(typeof APPLICATION_STEP_FIELDS)[number], string>>;
+
+/** The step columns of `deployments`, built once per run rather than on every step line. */
+function applicationStepColumns(deployments: readonly string[]): StepColumns {
+  return deployments.map((name) => Object.fromEntries(APPLICATION_STEP_FIELDS.map((f) => [f, `${name}.${f}`])) as StepColumns[number]);
+}
+
+/** One step line: the step's totals and each deployment's columns (`columns` from applicationStepColumns, in the env's deployment order). */
+export function applicationStepLine(run: string, columns: StepColumns, info: ApplicationStepInfo, reward: number, terminated: boolean, truncated: boolean): string {
   const rec: Record<string, unknown> = {
     run,
     episode: info.episode,
@@ -84,20 +86,22 @@ export function applicationStepLine(run: string, info: ApplicationStepInfo, rewa
     rec.e2eCompleted = info.endToEnd.completed;
     rec.e2eLatencyMs = info.endToEnd.latencyMs;
   }
-  for (const d of info.deployments) {
-    rec[`${d.name}.requested`] = d.action.requested;
-    rec[`${d.name}.applied`] = d.action.applied;
-    rec[`${d.name}.recorded`] = d.recordedReplicas;
-    rec[`${d.name}.desired`] = d.observation.desired;
-    rec[`${d.name}.ready`] = d.observation.ready;
-    rec[`${d.name}.demand`] = d.observation.demand;
-    rec[`${d.name}.served`] = d.service.served;
-    rec[`${d.name}.latencyMs`] = d.service.latencyMs;
-    rec[`${d.name}.reward`] = d.reward.total;
-  }
+  info.deployments.forEach((d, i) => {
+    const c = columns[i]!;
+    rec[c.requested] = d.action.requested;
+    rec[c.applied] = d.action.applied;
+    rec[c.recorded] = d.recordedReplicas;
+    rec[c.desired] = d.observation.desired;
+    rec[c.ready] = d.observation.ready;
+    rec[c.demand] = d.observation.demand;
+    rec[c.served] = d.service.served;
+    rec[c.latencyMs] = d.service.latencyMs;
+    rec[c.reward] = d.reward.total;
+  });
   rec.terminated = terminated;
   rec.truncated = truncated;
-  return `${JSON.stringify(rec)}\n`;
+  return `${JSON.stringify(rec)}
+`;
 }
 
 /** The policy's action space (mode, max delta, bounds) and episode shape, for the flags not given (policy.json only, no TensorFlow.js). */
@@ -186,6 +190,8 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
     const stepsPath = join(dir, RUN_FILES.steps);
     const logSteps = plan.log === 'steps';
     if (logSteps) writeFileSync(stepsPath, '');
+    // From the first line's deployments (the reset's), so the names are the ones each line carries.
+    let columns: StepColumns | null = null;
     let lines: string[] = [];
     const controller = new AbortController();
     if (io.handleSignals !== false) {
@@ -203,7 +209,7 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
       agent,
       seeds,
       signal: controller.signal,
-      onStep: logSteps ? (info, reward, terminated, truncated) => lines.push(applicationStepLine(runId, info, reward, terminated, truncated)) : undefined,
+      onStep: logSteps ? (info, reward, terminated, truncated) => lines.push(applicationStepLine(runId, (columns ??= applicationStepColumns(info.deployments.map((d) => d.name))), info, reward, terminated, truncated)) : undefined,
       onEpisodeEnd: (sum) => {
         if (logSteps) appendFileSync(stepsPath, lines.join(''));
         lines = [];
@@ -226,7 +232,7 @@ export async function executeApplicationRun(planned: RunPlan, io: RunIo, runId: 
       perEpisode: outcome.episodes,
     };
     writeFileAtomic(join(dir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
-    io.onApplicationFinished?.({ dir, label: agentLabel(plan.agent), seeds, episodes: outcome.episodes, status: outcome.status, env: env.options as unknown as Record<string, unknown> });
+    io.onApplicationFinished?.({ dir, seeds, episodes: outcome.episodes });
     if (plan.json && io.printJson !== false) io.stdout(`${JSON.stringify({ dir, ...summary }, null, 2)}\n`);
     else if (human) io.stdout(`[summary] mean return ${summary.meanReturn.toFixed(3)} over ${complete.length} episode(s); ${shownPath(dir)}\n`);
     return outcome.status === 'interrupted' ? exitCodeOf(signal) : 0;

@@ -45,6 +45,16 @@ export function parseBaselineSpec(text: string): BaselineSpec {
   throw new UsageError(`--baseline: expected ${name} without a parameter (only static:N, hpa:N and hpa:FILE take one), got "${text}"`);
 }
 
+/** The agent a `--baseline` agent spec runs as. */
+export function baselineAgentSpec(spec: Extract<BaselineSpec, { kind: 'agent' }>): AgentSpec {
+  return {
+    kind: 'baseline',
+    name: spec.name,
+    ...(spec.target !== undefined ? { target: spec.target } : {}),
+    ...(spec.hpa ? { hpa: spec.hpa } : {}),
+  };
+}
+
 /** A short label for an agent: `hpa`, `hpa(60)`, `hpa(tuned.yaml)`, `static(4)`, `policy(runs/dqn-1)`. */
 export function agentLabel(agent: AgentSpec): string {
   if (agent.kind === 'policy') return `policy(${agent.dir})`;

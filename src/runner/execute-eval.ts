@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../env/errors.js';
 import { readPolicyInfo } from '../agents/registry.js';
-import { agentLabel, loadBaselineRun, type BaselineRun } from './eval-baseline.js';
+import { agentLabel, baselineAgentSpec, loadBaselineRun, type BaselineRun } from './eval-baseline.js';
 import { buildEvalRecord, evalLines, EVAL_FILE, type EvaluatedAgent } from './eval-report.js';
 import { UnpairedEpisodesError } from './eval-stats.js';
 import { executeRun, type RunIo } from './execute-run.js';
@@ -9,7 +9,7 @@ import { executeApplicationEval } from './application-eval.js';
 import { fileSha256 } from './record-run.js';
 import type { RunConfigRecord, SummaryRecord } from './records.js';
 import { shownPath, writeFileAtomic } from './run-dir.js';
-import { applyPolicyDefaults, type AgentSpec, type RunPlan } from './run-plan.js';
+import { applyPolicyDefaults, type RunPlan } from './run-plan.js';
 
 /**
  * `simenv eval`: the evaluation protocol (docs/runs.md, "Evaluation"). The agent runs on the
@@ -108,12 +108,7 @@ export async function executeEval(planned: RunPlan, io: RunIo): Promise<number> 
       baselineAgent = { label: baselineRun.label, run: baselineRun.dir, episodes: baselineRun.summary.perEpisode };
     }
   } else if (spec?.kind === 'agent') {
-    const agent: AgentSpec = {
-      kind: 'baseline',
-      name: spec.name,
-      ...(spec.target !== undefined ? { target: spec.target } : {}),
-      ...(spec.hpa ? { hpa: spec.hpa } : {}),
-    };
+    const agent = baselineAgentSpec(spec);
     const label = agentLabel(agent);
     const b = await runCapturing({ ...plan, agent, runId: null, quiet: true, json: false, progress: false }, io);
     if (b.code !== 0 || !b.finished) return b.code;

@@ -49,8 +49,6 @@ function asUsage(err: unknown): unknown {
   return err;
 }
 
-export { BACKEND_LOG_PREFIX } from './backend-log.js';
-
 /** Run `plan`; resolves to the exit code (0, or 130/143 when interrupted). Runtime failures throw after the summary is written. */
 export async function executeRun(planned: RunPlan, io: RunIo): Promise<number> {
   let plan = planned;

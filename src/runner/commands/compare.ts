@@ -79,6 +79,7 @@ function timelineComparisons(dirA: string, dirB: string, gridS: number, target: 
   const b = readTimeline(dirB, problems);
   for (const p of problems) process.stderr.write(`simenv: warning: ${p}\n`);
   if (!a || !b) return [];
-  const episodes = [...new Set(a.map((r) => r.episode))].filter((e) => b.some((r) => r.episode === e)).sort((x, y) => x - y);
+  const inB = new Set(b.map((r) => r.episode));
+  const episodes = [...new Set(a.map((r) => r.episode))].filter((e) => inB.has(e)).sort((x, y) => x - y);
   return episodes.map((episode) => compareTimelines(a, b, { gridS, episode, ...(target !== undefined ? { target } : {}) }));
 }

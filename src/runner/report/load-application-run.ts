@@ -69,21 +69,20 @@ const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFi
 
 /** The deployments of an application run directory, or null when `dir` holds a single-deployment run (or none). */
 export function applicationDeployments(dir: string): string[] | null {
-  for (const [file, pick] of [
-    [RUN_FILES.summary, (j: Record<string, unknown>) => j.deployments],
-    [RUN_FILES.config, (j: Record<string, unknown>) => record(j.env)?.deployments],
-  ] as const) {
+  const read = (file: string): Record<string, unknown> | null => {
     const path = join(dir, file);
-    if (!existsSync(path)) continue;
+    if (!existsSync(path)) return null;
     try {
-      const j = record(JSON.parse(readRegularText(path)));
-      const list = j ? stringList(pick(j)) : null;
-      if (list) return list;
+      return record(JSON.parse(readRegularText(path)));
     } catch {
       // unreadable: not evidence either way; the run loader reports it
+      return null;
     }
-  }
-  return null;
+  };
+  const config = read(RUN_FILES.config);
+  // A single-deployment run's config.json names its deployment: its summary (the larger file, which loadRun reads) need not be read here too.
+  if (typeof config?.deployment === 'string') return null;
+  return stringList(read(RUN_FILES.summary)?.deployments) ?? stringList(record(config?.env)?.deployments);
 }
 
 /** Load an application run directory (`deployments` from applicationDeployments). */
@@ -100,6 +99,8 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
   const agentRec = record(config?.agent);
   const columns = new Map<string, Record<KeptField, number[]>>();
   for (const d of deployments) columns.set(d, Object.fromEntries(KEPT_FIELDS.map((f) => [f, [] as number[]])) as unknown as Record<KeptField, number[]>);
+  // Each column's key `<deployment>.<field>`, built once rather than per line.
+  const keyed = [...columns].map(([d, cols]) => ({ cols, keys: KEPT_FIELDS.map((f) => `${d}.${f}`) }));
   const steps = { episode: [] as number[], step: [] as number[], timeS: [] as number[] };
   // Episodes summed from the step lines: the figures of a run killed before its summary.
   const summed = new Map<number, ApplicationEpisode>();
@@ -112,12 +113,12 @@ export function loadApplicationRun(dir: string, deployments: readonly string[]):
           steps.episode.push(r.episode);
           steps.step.push(r.step);
           steps.timeS.push(r.timeS);
-          for (const [d, cols] of columns) {
-            for (const f of KEPT_FIELDS) {
-              const v = num(r[`${d}.${f}`]);
-              if (v === null) missing.add(`${d}.${f}`);
+          for (const { cols, keys } of keyed) {
+            KEPT_FIELDS.forEach((f, i) => {
+              const v = num(r[keys[i]!]);
+              if (v === null) missing.add(keys[i]!);
               cols[f].push(v ?? Number.NaN);
-            }
+            });
           }
           let e = summed.get(r.episode);
           if (!e) summed.set(r.episode, (e = { episode: r.episode, seed: 0, steps: 0, complete: false, reward: { total: 0, slo: 0, cost: 0, churn: 0 } }));

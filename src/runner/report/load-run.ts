@@ -80,13 +80,6 @@ export function parseStepLines(text: string, problems: string[] = []): StepRecor
   return out;
 }
 
-/** Recompute a run's summary from its step records (for runs that have none). */
-export function summaryFromSteps(id: string, steps: readonly StepRecord[], config: RunConfigRecord | null): ReportSummary {
-  const s = new StepSummarizer(config);
-  for (const r of steps) s.add(r);
-  return s.summary(id);
-}
-
 /** The summary of a run without one, fed record by record (no step kept). */
 export class StepSummarizer {
   private readonly stats = new RunStats();
