@@ -1,4 +1,3 @@
-import { assertOpen, assertStarted, assertSync } from './env-guards.js';
 import { episodeWindow } from './episode-windows.js';
 import { ConfigError, EnvStateError } from './errors.js';
 import type { SimEnvOptions } from './options.js';
@@ -12,7 +11,9 @@ export type EpisodeClockOptions = Pick<SimEnvOptions, 'seed' | 'episodeStart' | 
  * run the same way: open/closed, started/done, the reset seeding (a seeder PRNG whose draws
  * seed each episode's PRNG), the episode window, the step's end time and the end-of-step
  * verdict (`terminated` at the controlled deployment's deletion, `truncated` at the horizon or
- * the episode's end). The envs keep what differs: actions, backend calls, service, observation.
+ * the episode's end), and the lifecycle errors (no call after close(), reset/step only on a
+ * synchronous backend, observe/step only after reset), so the two envs' errors cannot drift apart.
+ * The envs keep what differs: actions, backend calls, service model, observation.
  *
  * Fields are public for the envs to read on the step path without a call; only the clock
  * writes them, except `lastReward`, which the env sets. No method takes or returns a double:
@@ -66,18 +67,24 @@ export class EpisodeClock {
 
   /** Throw unless the env is open: `what` is the call that was attempted. */
   assertOpen(what: string): void {
-    assertOpen(this.closed, what);
+    if (this.closed) throw new EnvStateError(`expected an open env, got ${what}() after close()`, { hint: 'create a new env with SimEnv.create()' });
   }
 
-  /** Throw unless the env is open and its backend synchronous (reset/step). */
+  /** Throw unless the env is open and its backend synchronous (reset/step; the kube backend needs the Async forms). */
   assertSync(what: 'reset' | 'step'): void {
-    assertSync(this.closed, this.isAsync, this.backendKind, what);
+    this.assertOpen(what);
+    if (this.isAsync) {
+      const kind = this.backendKind;
+      throw new EnvStateError(`expected ${what}Async() on the ${kind} backend, got ${what}()`, {
+        hint: `the ${kind} backend does network IO: await env.${what}Async(...)`,
+      });
+    }
   }
 
   /** Throw unless the env is open and an episode has started (`what`: observe). */
   assertObservable(what: string): void {
-    assertOpen(this.closed, what);
-    assertStarted(this.started);
+    this.assertOpen(what);
+    if (!this.started) throw new EnvStateError('expected reset() before observe(), got no episode yet', { hint: 'call reset() first' });
   }
 
   /** Mark the env closed; whether it was open (the env then releases its backend). */
