@@ -29,3 +29,11 @@ export function computeReward(
 export function emptyReward(): RewardBreakdown {
   return { total: 0, slo: 0, cost: 0, churn: 0 };
 }
+
+/** Zero `r` in place (an episode's start: no step, no reward yet). */
+export function zeroReward(r: RewardBreakdown): void {
+  r.total = 0;
+  r.slo = 0;
+  r.cost = 0;
+  r.churn = 0;
+}

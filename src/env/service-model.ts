@@ -185,3 +185,17 @@ export function emptyServiceReport(): ServiceReport {
     violationS: 0,
   };
 }
+
+/** Zero `s` in place (an episode's start: no window yet); the env then sets the demand now. */
+export function zeroServiceReport(s: ServiceReport): void {
+  s.demand = 0;
+  s.served = 0;
+  s.unmet = 0;
+  s.utilisation = 0;
+  s.latencyMs = 0;
+  s.sloViolated = false;
+  s.cpuSeconds = 0;
+  s.windowS = 0;
+  s.sloPenaltyS = 0;
+  s.violationS = 0;
+}

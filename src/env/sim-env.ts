@@ -1,17 +1,17 @@
 import { emptySnapshot, type ClusterBackend, type ClusterSnapshot } from './cluster/backend.js';
-import { assertOpen, assertStarted, assertSync } from './env-guards.js';
 import { createBackend } from './cluster/create-backend.js';
 import { DemandSeries, loadDemand } from './demand.js';
 import { ApplicationEnv } from './application/application-env.js';
 import { isApplicationInput, type ApplicationOptionsInput } from './application/application-options.js';
 import { setupEnv } from './env-setup.js';
-import { ConfigError, EnvStateError, InvalidActionError } from './errors.js';
+import { EpisodeClock } from './episode-clock.js';
+import { EnvStateError, InvalidActionError } from './errors.js';
 import { emptyNamedObservation, ObservationEncoder, OBSERVATION_SIZE, observationBox } from './observation.js';
 import type { SimEnvOptions, SimEnvOptionsInput } from './options.js';
-import { computeReward, emptyReward } from './reward.js';
-import { Rng } from './rng.js';
-import { checkWindowsWithinLoad, episodeWindow } from './episode-windows.js';
-import { emptyServiceReport, instantUtilisation, ServiceAccumulator } from './service-model.js';
+import { computeReward, emptyReward, zeroReward } from './reward.js';
+import type { Rng } from './rng.js';
+import { checkWindowsWithinLoad } from './episode-windows.js';
+import { emptyServiceReport, instantUtilisation, ServiceAccumulator, zeroServiceReport } from './service-model.js';
 import { Box, Discrete } from './spaces.js';
 import type { Trace } from './trace/schema.js';
 import type { TraceModel, Workload } from './trace/trace-model.js';
@@ -55,8 +55,8 @@ export class SimEnv implements DualEnv {
   private readonly demand: DemandSeries;
   private readonly service: ServiceAccumulator;
   private readonly encoder: ObservationEncoder;
-  private readonly seeder: Rng;
-  private readonly rng: Rng;
+  /** Lifecycle, seeding and simulated clock of the episodes. */
+  private readonly ep: EpisodeClock;
   private readonly snap: ClusterSnapshot = emptySnapshot();
   private readonly obs = new Float32Array(OBSERVATION_SIZE);
   private readonly info: StepInfo;
@@ -68,22 +68,11 @@ export class SimEnv implements DualEnv {
   private readonly maxReplicas: number;
   private readonly absolute: boolean;
   private readonly stepSeconds: number;
-  private readonly horizonSteps: number;
-  private readonly deletedAtS: number;
 
-  private episode = -1;
-  private steps = 0;
-  private t = 0;
-  private endS = 0;
   private desired = 0;
   private lastDemand = 0;
-  private lastReward = 0;
-  private started = false;
-  private done = false;
-  private closed = false;
   private pendingChange = 0;
   private pendingRequested = 0;
-  private pendingEnd = 0;
 
   /**
    * Validate `options`, load the trace, build the backend: a ready env (call reset next).
@@ -134,8 +123,7 @@ export class SimEnv implements DualEnv {
     this.maxReplicas = options.maxReplicas;
     this.absolute = options.actionMode === 'absolute';
     this.stepSeconds = options.stepSeconds;
-    this.horizonSteps = options.horizon ?? Infinity;
-    this.deletedAtS = controlled.deletedAtS ?? Infinity;
+    this.ep = new EpisodeClock(options, model.durationS, demand.endS, controlled.deletedAtS ?? Infinity, backend);
     this.observationSpace = observationBox();
     this.actionSpace = this.absolute
       ? new Discrete(options.maxReplicas - options.minReplicas + 1, options.minReplicas)
@@ -150,8 +138,6 @@ export class SimEnv implements DualEnv {
     };
     this.encoder = new ObservationEncoder(options.maxReplicas, options.service.perReplicaRps);
     this.service = new ServiceAccumulator(options.service, demand);
-    this.seeder = new Rng(options.seed);
-    this.rng = new Rng(options.seed);
     const service = this.service;
     this.sink = (t0, t1, ready, desired, held, pending) => {
       service.add(t0, t1, ready, held ?? ready);
@@ -184,7 +170,7 @@ export class SimEnv implements DualEnv {
 
   /** Start an episode (sync; on an async backend use resetAsync). */
   reset(opts?: { seed?: number }): ResetResult {
-    this.guardSync('reset');
+    this.ep.assertSync('reset');
     const r = this.backend.reset(this.beginReset(opts?.seed));
     if (r !== undefined) throw new EnvStateError('expected a synchronous backend reset, got a Promise', { hint: 'use resetAsync()' });
     return this.finishReset();
@@ -192,27 +178,27 @@ export class SimEnv implements DualEnv {
 
   /** Start an episode (any backend). */
   async resetAsync(opts?: { seed?: number }): Promise<ResetResult> {
-    this.guardOpen('resetAsync');
+    this.ep.assertOpen('resetAsync');
     await this.backend.reset(this.beginReset(opts?.seed));
     return this.finishReset();
   }
 
   /** Hold `action` for one step (sync; on an async backend use stepAsync). */
   step(action: number): StepResult {
-    this.guardSync('step');
+    this.ep.assertSync('step');
     const applied = this.beginStep(action);
     const backend = this.backend;
     if (applied !== this.desired) backend.setDesiredReplicas(applied);
-    backend.advanceTo(this.pendingEnd, this.sink);
+    backend.advanceTo(this.ep.stepEnd, this.sink);
     return this.finishStep(applied);
   }
 
   /** Hold `action` for one step (any backend). */
   async stepAsync(action: number): Promise<StepResult> {
-    this.guardOpen('stepAsync');
+    this.ep.assertOpen('stepAsync');
     const applied = this.beginStep(action);
     if (applied !== this.desired) await this.backend.setDesiredReplicas(applied);
-    await this.backend.advanceTo(this.pendingEnd, this.sink);
+    await this.backend.advanceTo(this.ep.stepEnd, this.sink);
     return this.finishStep(applied);
   }
 
@@ -227,101 +213,65 @@ export class SimEnv implements DualEnv {
 
   /** The current observation (the env's reused buffer), without advancing time. */
   observe(): Float32Array {
-    this.guardOpen('observe');
-    assertStarted(this.started);
+    this.ep.assertObservable('observe');
     return this.obs;
   }
 
   /** The last step's reward (0 right after reset). */
   reward(): number {
-    return this.lastReward;
+    return this.ep.lastReward;
   }
 
   /** Release the backend. Idempotent; step/reset afterwards throw EnvStateError. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.backend.close();
+    if (this.ep.close()) await this.backend.close();
   }
 
   /** Whether close() was called. */
   get isClosed(): boolean {
-    return this.closed;
+    return this.ep.closed;
   }
 
   /** Whether the current episode has ended (step would throw). */
   get episodeDone(): boolean {
-    return this.done;
+    return this.ep.done;
   }
 
   // --- internals ---
 
-  private guardOpen(what: string): void {
-    assertOpen(this.closed, what);
-  }
-
-  private guardSync(what: 'reset' | 'step'): void {
-    assertSync(this.closed, this.isAsync, this.backendKind, what);
-  }
-
   private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; rng: Rng } {
-    if (seed !== undefined) {
-      if (!Number.isFinite(seed)) throw new ConfigError('seed', `expected a finite number as reset seed, got ${seed}`);
-      this.seeder.reseed(seed);
-    }
-    this.rng.reseed(this.seeder.nextUint32());
+    const ep = this.ep;
+    ep.beginReset(seed);
+    const start = ep.t;
     const o = this.options;
-    const { startS: start, endS } = episodeWindow(o, this.model.durationS, this.demand.endS, this.rng);
-    this.endS = endS;
-    this.t = start;
     const initial =
       o.initialReplicas === 'recorded' ? replicasAt(this.controlled, start) : o.initialReplicas;
     this.desired = Math.min(this.maxReplicas, Math.max(this.minReplicas, initial));
-    return { startTimeS: start, initialReplicas: this.desired, rng: this.rng };
+    return { startTimeS: start, initialReplicas: this.desired, rng: ep.rng };
   }
 
   private finishReset(): ResetResult {
-    this.episode++;
-    this.steps = 0;
-    this.started = true;
-    this.done = false;
-    this.lastReward = 0;
+    const ep = this.ep;
+    ep.finishReset();
     const info = this.info;
-    info.episode = this.episode;
+    info.episode = ep.episode;
     info.step = 0;
     info.action.requested = this.desired;
     info.action.applied = this.desired;
-    const r = info.reward;
-    r.total = 0;
-    r.slo = 0;
-    r.cost = 0;
-    r.churn = 0;
-    const s = info.service;
-    s.demand = this.demand.at(this.t);
-    s.served = 0;
-    s.unmet = 0;
-    s.utilisation = 0;
-    s.latencyMs = 0;
-    s.sloViolated = false;
-    s.cpuSeconds = 0;
-    s.windowS = 0;
-    s.sloPenaltyS = 0;
-    s.violationS = 0;
+    zeroReward(info.reward);
+    zeroServiceReport(info.service);
+    info.service.demand = this.demand.at(ep.t);
     this.backend.snapshot(this.snap);
-    this.lastDemand = this.demand.at(this.t - this.stepSeconds);
-    const util = instantUtilisation(this.demand.at(this.t), this.snap.ready, this.options.service.perReplicaRps);
+    this.lastDemand = this.demand.at(ep.t - this.stepSeconds);
+    const util = instantUtilisation(this.demand.at(ep.t), this.snap.ready, this.options.service.perReplicaRps);
     this.observeNow(util);
     return this.resetResult;
   }
 
   /** Validate the action; return the replicas it applies and set up the step's window. */
   private beginStep(action: number): number {
-    if (!this.started) throw new EnvStateError('expected reset() before step(), got no episode yet', { hint: 'call env.reset() first' });
-    if (this.done) {
-      throw new EnvStateError(`expected a running episode, got step() after the episode ended (step ${this.steps})`, {
-        hint: 'call env.reset() to start a new episode',
-      });
-    }
+    const ep = this.ep;
+    ep.beginStep();
     const space = this.actionSpace;
     if (!space.contains(action)) {
       throw new InvalidActionError(
@@ -334,34 +284,26 @@ export class SimEnv implements DualEnv {
     else if (applied > this.maxReplicas) applied = this.maxReplicas;
     this.pendingRequested = action;
     this.pendingChange = applied - this.desired;
-    let end = this.t + this.stepSeconds;
-    if (end > this.endS) end = this.endS;
-    this.pendingEnd = end;
     // The snapshot taken at the end of the last step (or reset) is still current.
-    this.service.begin(this.t, this.snap.podCpu);
+    this.service.begin(ep.t, this.snap.podCpu);
     return applied;
   }
 
   private finishStep(applied: number): StepResult {
     this.desired = applied;
-    this.t = this.pendingEnd;
-    this.steps++;
+    const ep = this.ep;
+    const res = this.stepResult;
+    ep.finishStep(res);
     const info = this.info;
     this.backend.snapshot(this.snap);
     this.service.finish(info.service);
     const reward = computeReward(info.service, this.pendingChange, this.options.reward, info.reward);
-    this.lastReward = reward.total;
-    info.step = this.steps;
+    ep.lastReward = reward.total;
+    info.step = ep.steps;
     info.action.requested = this.pendingRequested;
     info.action.applied = applied;
     this.observeNow(info.service.utilisation);
-    const terminated = this.t >= this.deletedAtS;
-    const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
-    this.done = terminated || truncated;
-    const res = this.stepResult;
     res.reward = reward.total;
-    res.terminated = terminated;
-    res.truncated = truncated;
     return res;
   }
 
@@ -369,7 +311,7 @@ export class SimEnv implements DualEnv {
   private observeNow(utilisation: number): void {
     const snap = this.snap;
     const info = this.info;
-    const t = this.t;
+    const t = this.ep.t;
     const n = info.observation;
     const demand = this.demand.at(t);
     n.desired = snap.desired;

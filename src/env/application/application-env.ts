@@ -8,15 +8,14 @@ import {
   type ClusterSnapshot,
   type ControlledState,
 } from '../cluster/backend.js';
-import { assertOpen, assertStarted, assertSync } from '../env-guards.js';
 import { createBackend } from '../cluster/create-backend.js';
 import { loadDemand, traceDemand, type DemandSeries } from '../demand.js';
-import { episodeWindow } from '../episode-windows.js';
+import { EpisodeClock } from '../episode-clock.js';
 import { ConfigError, EnvStateError, InvalidActionError } from '../errors.js';
 import { emptyNamedObservation, ObservationEncoder, observationBox } from '../observation.js';
-import { computeReward, emptyReward } from '../reward.js';
-import { Rng } from '../rng.js';
-import { emptyServiceReport, instantUtilisation } from '../service-model.js';
+import { computeReward, emptyReward, zeroReward } from '../reward.js';
+import type { Rng } from '../rng.js';
+import { emptyServiceReport, instantUtilisation, zeroServiceReport } from '../service-model.js';
 import { Box, MultiDiscrete } from '../spaces.js';
 import type { Trace } from '../trace/schema.js';
 import type { TraceModel, Workload } from '../trace/trace-model.js';
@@ -30,9 +29,6 @@ import {
   type ApplicationStepInfo,
   type DeploymentStepInfo,
 } from './application-types.js';
-
-// Over 500 lines: sync and async step/reset, the allocation-free step path (typed-array
-// state, backend advanceControlled) and the per-deployment info share the env's private state.
 
 /** Observation components per deployment (the cluster's two follow the last deployment's block). */
 const PER_DEPLOYMENT = DEPLOYMENT_OBSERVATION_FIELDS.length;
@@ -69,8 +65,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly recorded: DemandSeries[];
   private readonly service: ApplicationService;
   private readonly encoders: ObservationEncoder[];
-  private readonly seeder: Rng;
-  private readonly rng: Rng;
+  /** Lifecycle, seeding and simulated clock of the episodes (shared with SimEnv). */
+  private readonly ep: EpisodeClock;
   private readonly snap: ClusterSnapshot = emptySnapshot();
   private readonly obs: Float32Array;
   private readonly info: ApplicationStepInfo;
@@ -86,10 +82,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly maxReplicas: Int32Array;
   private readonly absolute: boolean;
   private readonly stepSeconds: number;
-  private readonly horizonSteps: number;
-  private readonly deletedAtS: number;
-  /** Where the earliest demand series ends (Infinity: all hold their last value). */
-  private readonly loadEndS: number;
   private readonly desired: Int32Array;
   private readonly applied: Int32Array;
   private readonly requested: Int32Array;
@@ -99,16 +91,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   private readonly state: ControlledState;
   private readonly demandNow: Float64Array;
   private readonly lastDemand: Float64Array;
-
-  private episode = -1;
-  private steps = 0;
-  private t = 0;
-  private endS = 0;
-  private lastReward = 0;
-  private started = false;
-  private done = false;
-  private closed = false;
-  private pendingEnd = 0;
 
   /** Validate `options`, load the trace, build the backend: a ready env (call reset next). */
   static async create(options: ApplicationOptionsInput, internal?: { preloadedTrace?: Trace; log?: (message: string) => void }): Promise<ApplicationEnv> {
@@ -151,7 +133,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     service: ApplicationService,
     loadEndS: number,
   ) {
-    this.loadEndS = loadEndS;
     this.options = options;
     this.model = model;
     this.controlled = controlled;
@@ -166,8 +147,8 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     this.maxReplicas = Int32Array.from(options.maxReplicas);
     this.absolute = options.actionMode === 'absolute';
     this.stepSeconds = options.stepSeconds;
-    this.horizonSteps = options.horizon ?? Infinity;
-    this.deletedAtS = Math.min(...controlled.map((w) => w.deletedAtS ?? Infinity));
+    // The loads end where the earliest series ends; the episode at the first deletion.
+    this.ep = new EpisodeClock(options, model.durationS, loadEndS, Math.min(...controlled.map((w) => w.deletedAtS ?? Infinity)), backend);
     const one = observationBox();
     const low: number[] = [];
     const high: number[] = [];
@@ -197,8 +178,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       observationNames: this.observationNames,
     };
     this.encoders = options.maxReplicas.map((m) => new ObservationEncoder(m, options.service.perReplicaRps));
-    this.seeder = new Rng(options.seed);
-    this.rng = new Rng(options.seed);
     this.desired = new Int32Array(n);
     this.applied = new Int32Array(n);
     this.requested = new Int32Array(n);
@@ -260,7 +239,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
 
   /** Start an episode (sync; memory backend). */
   reset(opts?: { seed?: number }): ResetResult<ApplicationStepInfo> {
-    this.guardSync('reset');
+    this.ep.assertSync('reset');
     const r = this.backend.reset(this.beginReset(opts?.seed));
     if (r !== undefined) throw new EnvStateError('expected a synchronous backend reset, got a Promise', { hint: 'use resetAsync()' });
     return this.finishReset();
@@ -268,114 +247,88 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
 
   /** Start an episode (any backend). */
   async resetAsync(opts?: { seed?: number }): Promise<ResetResult<ApplicationStepInfo>> {
-    this.guardOpen('resetAsync');
+    this.ep.assertOpen('resetAsync');
     await this.backend.reset(this.beginReset(opts?.seed));
     return this.finishReset();
   }
 
   /** Hold `action` (one component per deployment) for one step (sync; memory backend). */
   step(action: MultiAction): StepResult<ApplicationStepInfo> {
-    this.guardSync('step');
+    this.ep.assertSync('step');
     this.beginStep(action);
     const backend = this.backend;
     for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) backend.setDesiredReplicas(this.applied[i]!, i);
     if (backend.advanceControlled !== undefined) {
-      this.advanceTimes[ADVANCE_TARGET] = this.pendingEnd;
+      this.advanceTimes[ADVANCE_TARGET] = this.ep.stepEnd;
       backend.advanceControlled(this.advanceTimes, this.controlledSink);
-    } else backend.advanceTo(this.pendingEnd, this.sink);
+    } else backend.advanceTo(this.ep.stepEnd, this.sink);
     return this.finishStep();
   }
 
   /** Hold `action` for one step (any backend). */
   async stepAsync(action: MultiAction): Promise<StepResult<ApplicationStepInfo>> {
-    this.guardOpen('stepAsync');
+    this.ep.assertOpen('stepAsync');
     this.beginStep(action);
     for (let i = 0; i < this.n; i++) if (this.applied[i] !== this.desired[i]) await this.backend.setDesiredReplicas(this.applied[i]!, i);
-    await this.backend.advanceTo(this.pendingEnd, this.sink);
+    await this.backend.advanceTo(this.ep.stepEnd, this.sink);
     return this.finishStep();
   }
 
   /** The current observation (the env's reused buffer), without advancing time. */
   observe(): Float32Array {
-    this.guardOpen('observe');
-    assertStarted(this.started);
+    this.ep.assertObservable('observe');
     return this.obs;
   }
 
   /** The last step's reward (0 right after reset). */
   reward(): number {
-    return this.lastReward;
+    return this.ep.lastReward;
   }
 
   /** Release the backend. Idempotent; step/reset afterwards throw EnvStateError. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.backend.close();
+    if (this.ep.close()) await this.backend.close();
   }
 
+  /** Whether close() was called. */
   get isClosed(): boolean {
-    return this.closed;
+    return this.ep.closed;
   }
 
+  /** Whether the current episode has ended (step would throw). */
   get episodeDone(): boolean {
-    return this.done;
+    return this.ep.done;
   }
 
   // --- internals ---
 
-  private guardOpen(what: string): void {
-    assertOpen(this.closed, what);
-  }
-
-  private guardSync(what: 'reset' | 'step'): void {
-    assertSync(this.closed, this.isAsync, this.backendKind, what);
-  }
-
   private beginReset(seed: number | undefined): { startTimeS: number; initialReplicas: number; initialReplicasOf: Int32Array; rng: Rng } {
-    if (seed !== undefined) {
-      if (!Number.isFinite(seed)) throw new ConfigError('seed', `expected a finite number as reset seed, got ${seed}`);
-      this.seeder.reseed(seed);
-    }
-    this.rng.reseed(this.seeder.nextUint32());
-    const { startS, endS } = episodeWindow(this.options, this.model.durationS, this.loadEndS, this.rng);
-    this.endS = endS;
-    this.t = startS;
+    const ep = this.ep;
+    ep.beginReset(seed);
+    const startS = ep.t;
     for (let i = 0; i < this.n; i++) this.desired[i] = initialReplicasOf(this.options, this.controlled[i]!, this.maxReplicas[i]!, startS);
-    return { startTimeS: startS, initialReplicas: this.desired[0]!, initialReplicasOf: this.desired, rng: this.rng };
+    return { startTimeS: startS, initialReplicas: this.desired[0]!, initialReplicasOf: this.desired, rng: ep.rng };
   }
 
   private finishReset(): ResetResult<ApplicationStepInfo> {
-    this.episode++;
-    this.steps = 0;
-    this.started = true;
-    this.done = false;
-    this.lastReward = 0;
+    const ep = this.ep;
+    ep.finishReset();
     const info = this.info;
-    info.episode = this.episode;
+    info.episode = ep.episode;
     info.step = 0;
     zeroReward(info.reward);
     this.readState();
-    this.service.clock[CLOCK_AT] = this.t - this.stepSeconds;
+    this.service.clock[CLOCK_AT] = ep.t - this.stepSeconds;
     this.service.demandNow(this.state.ready, this.lastDemand);
-    this.service.clock[CLOCK_AT] = this.t;
+    this.service.clock[CLOCK_AT] = ep.t;
     this.service.demandNow(this.state.ready, this.demandNow);
     for (let i = 0; i < this.n; i++) {
       const d = info.deployments[i]!;
       d.action.requested = this.desired[i]!;
       d.action.applied = this.desired[i]!;
       zeroReward(d.reward);
-      const s = d.service;
-      s.demand = this.demandNow[i]!;
-      s.served = 0;
-      s.unmet = 0;
-      s.utilisation = 0;
-      s.latencyMs = 0;
-      s.sloViolated = false;
-      s.cpuSeconds = 0;
-      s.windowS = 0;
-      s.sloPenaltyS = 0;
-      s.violationS = 0;
+      zeroServiceReport(d.service);
+      d.service.demand = this.demandNow[i]!;
     }
     if (info.endToEnd !== null) {
       info.endToEnd.demand = 0;
@@ -389,12 +342,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
 
   /** Validate the action, compute the replicas it applies and open the step's window. */
   private beginStep(action: MultiAction): void {
-    if (!this.started) throw new EnvStateError('expected reset() before step(), got no episode yet', { hint: 'call env.reset() first' });
-    if (this.done) {
-      throw new EnvStateError(`expected a running episode, got step() after the episode ended (step ${this.steps})`, {
-        hint: 'call env.reset() to start a new episode',
-      });
-    }
+    this.ep.beginStep();
     const space = this.actionSpace;
     if (!space.contains(action)) throw invalidAction(space, action, this.absolute);
     for (let i = 0; i < this.n; i++) {
@@ -406,16 +354,14 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       this.requested[i] = a;
       this.applied[i] = applied;
     }
-    let end = this.t + this.stepSeconds;
-    if (end > this.endS) end = this.endS;
-    this.pendingEnd = end;
     // The state read at the end of the last step (or reset) still holds: pod CPU per deployment.
     this.service.begin(this.state.podCpu);
   }
 
   private finishStep(): StepResult<ApplicationStepInfo> {
-    this.t = this.pendingEnd;
-    this.steps++;
+    const ep = this.ep;
+    const res = this.stepResult;
+    ep.finishStep(res);
     const info = this.info;
     this.service.finish(this.reports, info.endToEnd);
     const total = info.reward;
@@ -432,19 +378,13 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
       d.action.applied = this.applied[i]!;
       this.desired[i] = this.applied[i]!;
     }
-    this.lastReward = total.total;
-    info.step = this.steps;
+    ep.lastReward = total.total;
+    info.step = ep.steps;
     this.readState();
-    this.service.clock[CLOCK_AT] = this.t;
+    this.service.clock[CLOCK_AT] = ep.t;
     this.service.demandNow(this.state.ready, this.demandNow);
     this.observeNow(false);
-    const terminated = this.t >= this.deletedAtS;
-    const truncated = !terminated && (this.steps >= this.horizonSteps || this.t >= this.endS);
-    this.done = terminated || truncated;
-    const res = this.stepResult;
     res.reward = total.total;
-    res.terminated = terminated;
-    res.truncated = truncated;
     return res;
   }
 
@@ -471,7 +411,7 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
   /** Fill every deployment's named observation, the clock fields and the normalised buffer (after readState). */
   private observeNow(atReset: boolean): void {
     const info = this.info;
-    const t = this.t;
+    const t = this.ep.t;
     const d = this.model.durationS;
     const progress = d > 0 ? (t < d ? t / d : 1) : 1;
     const st = this.state;
@@ -503,13 +443,6 @@ export class ApplicationEnv implements DualEnv<MultiDiscrete, ApplicationStepInf
     info.timeS = t;
     info.traceTs = this.model.startTs + t;
   }
-}
-
-function zeroReward(r: { total: number; slo: number; cost: number; churn: number }): void {
-  r.total = 0;
-  r.slo = 0;
-  r.cost = 0;
-  r.churn = 0;
 }
 
 function invalidAction(space: MultiDiscrete, action: unknown, absolute: boolean): InvalidActionError {
