@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/env/rng.js';
 import { VectorEnv } from '../../src/env/vector-env.js';
-import { sampleStepBytes } from '../helpers/heap-sampling.js';
+import { leastStepBytes, sampleStepBytes, type SampledBytes } from '../helpers/heap-sampling.js';
 
 /**
  * VectorEnv.step allocates nothing on the memory backend, for single-deployment envs and for
@@ -15,12 +15,11 @@ const DSB = 'examples/traces/dsb-scaling.sktrace';
 const BOUND_BYTES = 4096;
 
 /** Bytes sampled under VectorEnv.step (not under a reset) while `run` runs, and where. */
-async function stepBytes(run: () => void): Promise<{ bytes: number; where: string[] }> {
-  const got = await sampleStepBytes(run, {
+function stepBytes(run: () => void): Promise<SampledBytes> {
+  return sampleStepBytes(run, {
     isStep: (f) => f.functionName === 'step' && /vector-env\.[jt]s/.test(f.url),
     excludedUnderStep: (f) => /^reset/.test(f.functionName),
   });
-  return { bytes: got.step, where: got.where };
 }
 
 describe('VectorEnv.step allocates nothing (memory backend)', () => {
@@ -41,15 +40,8 @@ describe('VectorEnv.step allocates nothing (memory backend)', () => {
             for (let t = 0; t < n; t++) vec.step(batches[t & 63]!);
           };
           steps(20_000)(); // let V8 optimise the step first (unoptimised code boxes doubles)
-          let best = { bytes: Infinity, where: [] as string[] };
-          // Best of up to 10 windows: under a loaded full suite V8's compiler thread lags, and a
-          // step re-specialised after the previous case's envs runs unoptimised (boxing doubles)
-          // for a while; an allocation the optimised step makes shows in every window.
-          for (let attempt = 0; attempt < 10 && best.bytes >= BOUND_BYTES; attempt++) {
-            const got = await stepBytes(steps(5_000));
-            if (got.bytes < best.bytes) best = got;
-          }
-          expect(best.bytes, `VectorEnv.step allocated:\n${best.where.slice(0, 8).join('\n')}`).toBeLessThan(BOUND_BYTES);
+          const best = await leastStepBytes(() => stepBytes(steps(5_000)), BOUND_BYTES);
+          expect(best.step, `VectorEnv.step allocated:\n${best.where.slice(0, 8).join('\n')}`).toBeLessThan(BOUND_BYTES);
         } finally {
           await vec.close();
         }
