@@ -56,7 +56,7 @@ export class TemplateTable {
    */
   idOf(f: PodTemplateFacts, revision = ''): number {
     const spec: TemplateSpec = {
-      cpuMilli: Math.round(f.cpu * 1000),
+      cpuMilli: f.cpuMilli,
       memBytes: Math.round(f.memory),
       nodeSelector: { ...f.nodeSelector, ...(this.inject?.nodeSelector ?? {}) },
       tolerations: [...f.tolerations, ...(this.inject?.tolerations ?? [])],
