@@ -67,12 +67,12 @@ export class MemoryBackend implements ClusterBackend {
   private readonly pods: PodTable;
   private readonly events = new EventQueue(256);
   private readonly latency: StartupLatencyDraw;
+  /** Slot of controlled deployment 0, the one `advanceTo`'s sink describes. */
   private readonly c: number;
   /** Slots of the controlled deployments, by controlled index (index 0 is `c`). */
   private readonly cSlots: Int32Array;
   /** Controlled index of each slot, -1 for workloads that replay as recorded. */
   private readonly ctrlOf: Int32Array;
-  private readonly slotCount: number;
   /** Per-slot controller state. */
   private readonly w: WorkloadTable;
   /** What the controllers act through (built once: no allocation per call). */
@@ -110,17 +110,16 @@ export class MemoryBackend implements ClusterBackend {
     const fallback = opts.pools[0]!;
     this.script = compileTrace(
       ctx.model,
-      ctx.controlledAll ?? ctx.controlled,
+      ctx.controlledAll ?? [ctx.controlled],
       (w, vi, revision) => this.templates.idOf(w.versions[vi]!.template, revision),
       fallback,
     );
     this.virtual = opts.nodeSource === 'virtual' ? virtualNodeFacts(opts.pools) : [];
     this.nodes = new NodeTable(opts.nodeSource === 'virtual' ? this.virtual : this.script.traceNodes);
     this.latency = new StartupLatencyDraw(opts.startupLatency);
-    this.c = this.script.controlledSlot;
     this.cSlots = this.script.controlledSlots;
+    this.c = this.cSlots[0]!;
     const n = this.script.slots.length;
-    this.slotCount = n;
     this.ctrlOf = new Int32Array(n).fill(-1);
     this.cSlots.forEach((slot, i) => (this.ctrlOf[slot] = i));
     this.controlledSeen = new Uint8Array(this.cSlots.length);
@@ -173,7 +172,7 @@ export class MemoryBackend implements ClusterBackend {
     this.refreshNodes();
     this.now = start;
     this.segStart = start;
-    for (let slot = 0; slot < this.slotCount; slot++) {
+    for (let slot = 0; slot < this.w.count; slot++) {
       if (this.w.alive[slot] === 1) reconcile(this.host, slot, true);
     }
   }
