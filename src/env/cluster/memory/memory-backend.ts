@@ -4,13 +4,7 @@ import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, type BackendContext, type Backe
 import { EventQueue } from './event-queue.js';
 import { StartupLatencyDraw } from './startup-latency.js';
 import { NodeTable, virtualNodeFacts, type NodeFacts } from './node-table.js';
-import {
-  PHASE_PENDING,
-  PHASE_READY,
-  PHASE_STARTING,
-  PHASE_TERMINATING,
-  PodTable,
-} from './pod-table.js';
+import { PHASE_PENDING, PHASE_READY, PHASE_STARTING, PHASE_TERMINATING, PodTable } from './pod-table.js';
 import { bindResources, pickNode, releaseResources, TemplateTable } from './scheduler.js';
 import type { TolerationLike } from './placement.js';
 import { ACT_APPLY, ACT_DELETE, ACT_NODE_APPLY, ACT_NODE_DELETE, compileTrace, KIND_STATEFULSET, type TraceScript } from './trace-script.js';
@@ -33,14 +27,13 @@ export { inspectMemoryBackend } from './memory-inspector.js';
  * (node-table.ts, scheduler.ts), read-only views for tests and tools (memory-inspector.ts).
  *
  * What it models: workloads applied and deleted at their recorded times (the controlled
- * deployment's replicas come from the agent instead); controllers (controllers.ts:
- * Deployment/ReplicaSet, StatefulSet, Job, bare Pods, each Job or Pod pod running its recorded
- * duration after Ready); the scheduler
- * (scheduler.ts) with Pending pods retried in FIFO order whenever capacity frees up or nodes
+ * deployments' replicas come from the agent instead); controllers (Deployment/ReplicaSet,
+ * StatefulSet, Job, bare Pods, each Job or Pod pod running its recorded duration after Ready);
+ * the scheduler with Pending pods retried in FIFO order whenever capacity frees up or nodes
  * change; start-up latency from bind to Ready (seeded draw); termination that holds the node's
  * resources for the pod's grace period; nodes from the trace or virtual pools.
  *
- * Rolling updates follow the RollingUpdate defaults (see `rollout`). Not modelled (documented
+ * Rolling updates follow the RollingUpdate defaults (controllers.ts, `rolloutStep`). Not modelled (documented
  * in docs/env.md): CronJob schedules (their Jobs replay if the trace recorded them), PreferNoSchedule
  * scoring, pod priority and preemption, affinity beyond nodeSelector.
  */
