@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { PreflightError, SimEnvError, TraceFormatError, TraceVersionError } from '../../errors.js';
 import type { CheckResult, CheckStatus, PreflightReport } from './kube-reports.js';
 import { readTrace } from '../../trace/trace-codec.js';
-import { buildTraceModel, type TraceModel, type Workload } from '../../trace/trace-model.js';
+import { buildTraceModel } from '../../trace/trace-model.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
 import { mapLimit } from './concurrency.js';
 import { KubeClient, loadKubeConfig } from './kube-client.js';
@@ -12,6 +12,7 @@ import { describePermission, runPermissions, serviceAccountPermissions, type Per
 import { nodeSchedulable } from './pod-state.js';
 import { permissionInput, resolveRunScope, type RunScope } from './run-scope.js';
 import type { Clock } from './wall-clock.js';
+import type { KubePreflightInput } from './kube-tools.js';
 
 export { formatPreflightReport, preflightError, type CheckResult, type CheckStatus, type PreflightReport } from './kube-reports.js';
 
@@ -23,14 +24,8 @@ export { formatPreflightReport, preflightError, type CheckResult, type CheckStat
  * SimEnv.create and throws the first failure as a PreflightError.
  */
 
-export interface PreflightInput {
-  options: KubeOptions;
-  /** The decoded trace (SimEnv.create has it) ... */
-  model?: TraceModel;
-  /** ... and/or its file (read and validated here when `model` is missing). */
-  tracePath?: string;
-  /** The controlled workload, when known. */
-  controlled?: Workload;
+/** kubePreflight's input plus what only the env passes. */
+export interface PreflightInput extends KubePreflightInput {
   /** An already connected client (the backend's), else one is built from the options. */
   client?: KubeClient;
   clock?: Clock;

@@ -1,6 +1,5 @@
 import type { V1PolicyRule, RbacV1Subject } from '@kubernetes/client-node';
 import { ConfigError } from '../../errors.js';
-import type { TraceModel, Workload } from '../../trace/trace-model.js';
 import { httpStatusOf } from './api-errors.js';
 import { KubeClient } from './kube-client.js';
 import { DEFAULT_SERVICE_ACCOUNT, type KubeOptions } from './kube-options.js';
@@ -8,6 +7,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
 import { runPermissions, serviceAccountPermissions, toPolicyRules, type Permission, type PolicyRule } from './permissions.js';
 import { permissionInput, resolveRunScope } from './run-scope.js';
 import type { SetupItem, SetupReport } from './kube-reports.js';
+import type { KubeSetupInput } from './kube-tools.js';
 
 export { formatSetupReport, type SetupAction, type SetupItem, type SetupReport } from './kube-reports.js';
 
@@ -20,14 +20,8 @@ export { formatSetupReport, type SetupAction, type SetupItem, type SetupReport }
  * written only when it differs, so a second run reports everything "unchanged".
  */
 
-export interface SetupInput {
-  options: KubeOptions;
-  model?: TraceModel;
-  controlled?: Workload;
-  /** Namespace to copy `options.secrets` from when they are missing. */
-  secretsFrom?: string;
-  /** Also grant the cluster-scoped reads (nodes; SimKube: simulations). Default true. */
-  clusterRole?: boolean;
+/** kubeSetup's input plus an already connected client. */
+export interface SetupInput extends KubeSetupInput {
   client?: KubeClient;
 }
 

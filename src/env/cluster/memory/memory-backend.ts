@@ -4,42 +4,36 @@ import { ADVANCE_T0, ADVANCE_T1, ADVANCE_TARGET, type BackendContext, type Backe
 import { EventQueue } from './event-queue.js';
 import { StartupLatencyDraw } from './startup-latency.js';
 import { NodeTable, virtualNodeFacts, type NodeFacts } from './node-table.js';
-import {
-  PHASE_PENDING,
-  PHASE_READY,
-  PHASE_STARTING,
-  PHASE_TERMINATING,
-  PodTable,
-} from './pod-table.js';
+import { PHASE_PENDING, PHASE_READY, PHASE_STARTING, PHASE_TERMINATING, PodTable } from './pod-table.js';
 import { bindResources, pickNode, releaseResources, TemplateTable } from './scheduler.js';
 import type { TolerationLike } from './placement.js';
 import { ACT_APPLY, ACT_DELETE, ACT_NODE_APPLY, ACT_NODE_DELETE, compileTrace, KIND_STATEFULSET, type TraceScript } from './trace-script.js';
 import { reconcile, removeAllPods, startRollout, type ControllerHost } from './controllers.js';
 import { MemoryInspector } from './memory-inspector.js';
 import { WorkloadTable } from './workload-table.js';
-import { EnvStateError } from '../../errors.js';
+import { applyEpisodeStart } from './episode-start.js';
 
-// Over 500 lines: the event loop, pod lifecycle and the allocation-free reads of several
-// controlled deployments (advanceControlled, readControlledState) share private state; the
-// controllers, scheduler, tables and read-only views are already their own modules.
+// The inspector's entry point, long imported from here.
+export { inspectMemoryBackend } from './memory-inspector.js';
 
 /**
  * The memory backend: a deterministic discrete-event model of a Kubernetes cluster replaying
  * a trace. Time advances from event to event (trace actions from a cursor, pod events from a
  * heap); ties go to trace actions, then to events in the order they were queued. This module
  * is the event loop: it applies trace actions, fires pod events and creates, binds and deletes
- * pods; the workload controllers that decide which pods should exist are in controllers.ts and
- * read-only views for tests and tools in memory-inspector.ts.
+ * pods, and reports the controlled deployments' constant segments and counts (ClusterBackend).
+ * Elsewhere: the workload controllers that decide which pods should exist (controllers.ts), the
+ * cluster at an episode's start (episode-start.ts), node facts and the scheduler's node lists
+ * (node-table.ts, scheduler.ts), read-only views for tests and tools (memory-inspector.ts).
  *
  * What it models: workloads applied and deleted at their recorded times (the controlled
- * deployment's replicas come from the agent instead); controllers (controllers.ts:
- * Deployment/ReplicaSet, StatefulSet, Job, bare Pods, each Job or Pod pod running its recorded
- * duration after Ready); the scheduler
- * (scheduler.ts) with Pending pods retried in FIFO order whenever capacity frees up or nodes
+ * deployments' replicas come from the agent instead); controllers (Deployment/ReplicaSet,
+ * StatefulSet, Job, bare Pods, each Job or Pod pod running its recorded duration after Ready);
+ * the scheduler with Pending pods retried in FIFO order whenever capacity frees up or nodes
  * change; start-up latency from bind to Ready (seeded draw); termination that holds the node's
  * resources for the pod's grace period; nodes from the trace or virtual pools.
  *
- * Rolling updates follow the RollingUpdate defaults (see `rollout`). Not modelled (documented
+ * Rolling updates follow the RollingUpdate defaults (controllers.ts, `rolloutStep`). Not modelled (documented
  * in docs/env.md): CronJob schedules (their Jobs replay if the trace recorded them), PreferNoSchedule
  * scoring, pod priority and preemption, affinity beyond nodeSelector.
  */
@@ -66,12 +60,12 @@ export class MemoryBackend implements ClusterBackend {
   private readonly pods: PodTable;
   private readonly events = new EventQueue(256);
   private readonly latency: StartupLatencyDraw;
+  /** Slot of controlled deployment 0, the one `advanceTo`'s sink describes. */
   private readonly c: number;
   /** Slots of the controlled deployments, by controlled index (index 0 is `c`). */
   private readonly cSlots: Int32Array;
   /** Controlled index of each slot, -1 for workloads that replay as recorded. */
   private readonly ctrlOf: Int32Array;
-  private readonly slotCount: number;
   /** Per-slot controller state. */
   private readonly w: WorkloadTable;
   /** What the controllers act through (built once: no allocation per call). */
@@ -95,11 +89,9 @@ export class MemoryBackend implements ClusterBackend {
   private clusterCpuUsed = 0;
   private capacityFreed = false;
   private retryPass = 0;
-  private failStamp: Int32Array;
+  /** Retry pass in which each template last failed to fit (retryPending). */
+  private readonly failStamp: Int32Array;
   private closed = false;
-  private compatPresence: Uint8Array;
-  private nodeVersion: Int32Array;
-  private nodeFactsChanged = true;
   /** Reset scratch: whether each controlled deployment was applied by the episode start. */
   private readonly controlledSeen: Uint8Array;
 
@@ -111,17 +103,16 @@ export class MemoryBackend implements ClusterBackend {
     const fallback = opts.pools[0]!;
     this.script = compileTrace(
       ctx.model,
-      ctx.controlledAll ?? ctx.controlled,
+      ctx.controlledAll ?? [ctx.controlled],
       (w, vi, revision) => this.templates.idOf(w.versions[vi]!.template, revision),
       fallback,
     );
     this.virtual = opts.nodeSource === 'virtual' ? virtualNodeFacts(opts.pools) : [];
     this.nodes = new NodeTable(opts.nodeSource === 'virtual' ? this.virtual : this.script.traceNodes);
     this.latency = new StartupLatencyDraw(opts.startupLatency);
-    this.c = this.script.controlledSlot;
     this.cSlots = this.script.controlledSlots;
+    this.c = this.cSlots[0]!;
     const n = this.script.slots.length;
-    this.slotCount = n;
     this.ctrlOf = new Int32Array(n).fill(-1);
     this.cSlots.forEach((slot, i) => (this.ctrlOf[slot] = i));
     this.controlledSeen = new Uint8Array(this.cSlots.length);
@@ -148,9 +139,8 @@ export class MemoryBackend implements ClusterBackend {
       return k;
     });
     this.events.setLanes(graces.length);
+    // Every template is registered by compileTrace above: the table never grows after this.
     this.failStamp = new Int32Array(Math.max(16, this.templates.specs.length));
-    this.compatPresence = new Uint8Array(this.nodes.count);
-    this.nodeVersion = new Int32Array(this.nodes.count).fill(-1);
     ctx.log(
       `memory backend: ${this.nodes.count} ${opts.nodeSource} node(s), ${n} workload(s), ${this.script.times.length} trace action(s)`,
     );
@@ -170,47 +160,12 @@ export class MemoryBackend implements ClusterBackend {
     this.controlledSink = null;
     const start = params.startTimeS;
     for (let i = 0; i < this.virtual.length; i++) this.nodes.present[i] = 1;
-    // The cluster as the trace has it at the start: apply every action up to it, without
-    // dynamics, then create the pods as already running.
-    const s = this.script;
-    let k = 0;
-    const controlledSeen = this.controlledSeen.fill(0);
-    for (; k < s.times.length && s.times[k]! <= start; k++) {
-      const target = s.target[k]!;
-      switch (s.type[k]) {
-        case ACT_APPLY: {
-          const ci = this.ctrlOf[target]!;
-          if (ci >= 0) controlledSeen[ci] = 1;
-          this.w.alive[target] = 1;
-          this.w.tplOf[target] = s.tpl[k]!;
-          if (ci < 0) this.w.desired[target] = s.value[k]!;
-          break;
-        }
-        case ACT_DELETE:
-          this.w.alive[target] = 0;
-          this.w.desired[target] = 0;
-          break;
-        case ACT_NODE_APPLY:
-          this.nodes.present[target] = 1;
-          this.applyNodeVersion(target, s.value[k]!);
-          break;
-        case ACT_NODE_DELETE:
-          this.nodes.present[target] = 0;
-          break;
-      }
-    }
-    this.cursor = k;
+    // The cluster as the trace has it at the start, then its pods as already running.
+    this.cursor = applyEpisodeStart(this.script, params, this.w, this.nodes, this.cSlots, this.ctrlOf, this.controlledSeen);
     this.refreshNodes();
-    // The controlled deployments exist for the whole episode (their replicas are the agent's).
-    for (let i = 0; i < this.cSlots.length; i++) {
-      const slot = this.cSlots[i]!;
-      if (controlledSeen[i] === 0) this.w.tplOf[slot] = s.tpl[this.firstApplyOf(slot)]!;
-      this.w.alive[slot] = 1;
-      this.w.desired[slot] = i === 0 ? params.initialReplicas : params.initialReplicasOf![i]!;
-    }
     this.now = start;
     this.segStart = start;
-    for (let slot = 0; slot < this.slotCount; slot++) {
+    for (let slot = 0; slot < this.w.count; slot++) {
       if (this.w.alive[slot] === 1) reconcile(this.host, slot, true);
     }
   }
@@ -316,12 +271,6 @@ export class MemoryBackend implements ClusterBackend {
 
   // --- internals ---
 
-  private firstApplyOf(slot: number): number {
-    const s = this.script;
-    for (let k = 0; k < s.times.length; k++) if (s.type[k] === ACT_APPLY && s.target[k] === slot) return k;
-    return 0;
-  }
-
   /** Emit the controlled deployments' segment up to now, before any of their states changes. */
   private touchControlled(): void {
     const now = this.now;
@@ -341,27 +290,10 @@ export class MemoryBackend implements ClusterBackend {
     }
   }
 
-  private applyNodeVersion(node: number, version: number): void {
-    if (this.nodeVersion[node] === version) return;
-    this.nodeVersion[node] = version;
-    this.nodes.setFacts(node, this.script.nodeVersions[version]!);
-    this.nodeFactsChanged = true;
-  }
-
+  /** Nodes appeared, vanished or changed: the scheduler's node lists and the cluster's CPU follow. */
   private refreshNodes(): void {
-    // Resets usually rebuild the same node set: skip the (allocating) compat rebuild then.
-    const present = this.nodes.present;
-    let same = !this.nodeFactsChanged && this.compatPresence.length === present.length;
-    for (let i = 0; same && i < present.length; i++) if (present[i] !== this.compatPresence[i]) same = false;
-    if (!same) {
-      this.templates.refreshCompat(this.nodes);
-      this.compatPresence.set(present);
-      this.nodeFactsChanged = false;
-    }
-    let cpu = 0;
-    for (let i = 0; i < this.nodes.count; i++) if (this.nodes.schedulable(i)) cpu += this.nodes.allocCpu[i]!;
-    this.clusterCpu = cpu;
-    if (this.failStamp.length < this.templates.specs.length) this.failStamp = new Int32Array(this.templates.specs.length * 2);
+    this.templates.refreshCompat(this.nodes);
+    this.clusterCpu = this.nodes.schedulableCpu();
   }
 
   private applyAction(k: number): void {
@@ -394,12 +326,14 @@ export class MemoryBackend implements ClusterBackend {
         this.w.desired[target] = 0;
         removeAllPods(this.host, target);
         return;
-      case ACT_NODE_APPLY:
+      case ACT_NODE_APPLY: {
+        const version = s.value[k]!;
         this.nodes.present[target] = 1;
-        this.applyNodeVersion(target, s.value[k]!);
+        this.nodes.applyVersion(target, version, s.nodeVersions[version]!);
         this.refreshNodes();
         this.capacityFreed = true;
         return;
+      }
       case ACT_NODE_DELETE:
         this.nodeGone(target);
         return;
@@ -546,16 +480,4 @@ export class MemoryBackend implements ClusterBackend {
     this.refreshNodes();
     for (const slot of touched) if (this.w.alive[slot] === 1) reconcile(this.host, slot, false);
   }
-}
-
-/**
- * The inspector of `env`'s memory backend (pod counts, placements, node usage), for tests and
- * tools; an EnvStateError on another backend.
- */
-export function inspectMemoryBackend(env: { readonly backend: ClusterBackend }): MemoryInspector {
-  const backend = env.backend;
-  if (!(backend instanceof MemoryBackend)) {
-    throw new EnvStateError(`expected an env on the memory backend, got the ${backend.kind} backend`, { hint: 'inspect envs created with backend: memory' });
-  }
-  return backend.inspector;
 }

@@ -1,9 +1,10 @@
+import { EnvStateError } from '../../errors.js';
 import type { PodPhaseCounts } from '../../k8s/pod-phase.js';
+import type { ClusterBackend } from '../backend.js';
 import type { NodeTable } from './node-table.js';
 import { PHASE_PENDING, PHASE_READY, PHASE_STARTING, PHASE_TERMINATING, type PodTable } from './pod-table.js';
 import type { WorkloadTable } from './workload-table.js';
 
-/** Per-slot pod counts of one workload (for tests and debugging; not the hot path). */
 /** A workload's pods by phase (the shared k8s rule's counts) and its desired replicas. */
 export interface PodCounts extends PodPhaseCounts {
   desired: number;
@@ -85,4 +86,18 @@ export class MemoryInspector {
   get timeS(): number {
     return this.clock();
   }
+}
+
+/**
+ * The inspector of `env`'s memory backend (pod counts, placements, node usage), for tests and
+ * tools; an EnvStateError on another backend.
+ */
+export function inspectMemoryBackend(env: { readonly backend: ClusterBackend }): MemoryInspector {
+  const backend = env.backend;
+  // Checked by the inspector's class: importing MemoryBackend here would be an import cycle.
+  const inspector = (backend as { readonly inspector?: unknown }).inspector;
+  if (!(inspector instanceof MemoryInspector)) {
+    throw new EnvStateError(`expected an env on the memory backend, got the ${backend.kind} backend`, { hint: 'inspect envs created with backend: memory' });
+  }
+  return inspector;
 }

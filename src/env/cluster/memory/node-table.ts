@@ -84,6 +84,13 @@ export class NodeTable {
   /** Requests as the scoring sees them (zero requests count as 100m / 200Mi, as in kube-scheduler). */
   readonly scoreCpu: Float64Array;
   readonly scoreMem: Float64Array;
+  /**
+   * Bumped whenever a node's facts change, so the scheduler's compatible-node lists know when
+   * they are stale (TemplateTable.refreshCompat).
+   */
+  factsEpoch = 0;
+  /** The trace node version each node has (-1: the facts it was built with). */
+  private readonly version: Int32Array;
   private readonly index = new Map<string, number>();
 
   /** `all`: every node that ever exists, in any order (they are sorted by name here). */
@@ -101,6 +108,7 @@ export class NodeTable {
     this.usedPods = new Int32Array(n);
     this.scoreCpu = new Float64Array(n);
     this.scoreMem = new Float64Array(n);
+    this.version = new Int32Array(n).fill(-1);
     sorted.forEach((f, i) => {
       this.index.set(f.name, i);
       this.setFacts(i, f);
@@ -122,6 +130,14 @@ export class NodeTable {
     this.allocCpu[i] = f.cpuMilli;
     this.allocMem[i] = f.memBytes;
     this.allocPods[i] = f.pods;
+    this.factsEpoch++;
+  }
+
+  /** Give node i version `version` of its facts (`f`), unless it has that version already. */
+  applyVersion(i: number, version: number, f: NodeFacts): void {
+    if (this.version[i] === version) return;
+    this.version[i] = version;
+    this.setFacts(i, f);
   }
 
   /** Forget all usage and presence (episode reset). */
@@ -137,5 +153,12 @@ export class NodeTable {
   /** Whether the scheduler may place pods on node i. */
   schedulable(i: number): boolean {
     return this.present[i] === 1 && !this.facts[i]!.unschedulable;
+  }
+
+  /** Allocatable CPU of the schedulable nodes, millicores. */
+  schedulableCpu(): number {
+    let cpu = 0;
+    for (let i = 0; i < this.count; i++) if (this.schedulable(i)) cpu += this.allocCpu[i]!;
+    return cpu;
   }
 }

@@ -42,6 +42,9 @@ export class TemplateTable {
   grace: Float64Array = new Float64Array(16);
   /** Compatible nodes of each template (by the static predicates). */
   compat: Int32Array[] = [];
+  /** The node presence and facts epoch `compat` was computed for (-1: never). */
+  private compatPresence = new Uint8Array(0);
+  private compatEpoch = -1;
   private readonly ids = new Map<string, number>();
 
   constructor(private readonly inject: { nodeSelector: Record<string, string>; tolerations: TolerationLike[] } | null) {}
@@ -53,7 +56,7 @@ export class TemplateTable {
    */
   idOf(f: PodTemplateFacts, revision = ''): number {
     const spec: TemplateSpec = {
-      cpuMilli: Math.round(f.cpu * 1000),
+      cpuMilli: f.cpuMilli,
       memBytes: Math.round(f.memory),
       nodeSelector: { ...f.nodeSelector, ...(this.inject?.nodeSelector ?? {}) },
       tolerations: [...f.tolerations, ...(this.inject?.tolerations ?? [])],
@@ -88,8 +91,19 @@ export class TemplateTable {
     this.grace = g(this.grace);
   }
 
-  /** Recompute every template's compatible nodes (after nodes appear, vanish or change). */
+  /**
+   * Recompute every template's compatible nodes (after nodes appear, vanish or change); a no-op
+   * when presence and facts are as at the last call (resets usually rebuild the same node set,
+   * and the rebuild allocates).
+   */
   refreshCompat(nodes: NodeTable): void {
+    const present = nodes.present;
+    let same = this.compatEpoch === nodes.factsEpoch && this.compatPresence.length === present.length;
+    for (let i = 0; same && i < present.length; i++) if (present[i] !== this.compatPresence[i]) same = false;
+    if (same) return;
+    if (this.compatPresence.length !== present.length) this.compatPresence = new Uint8Array(present.length);
+    this.compatPresence.set(present);
+    this.compatEpoch = nodes.factsEpoch;
     const scratch = new Int32Array(nodes.count);
     for (let t = 0; t < this.specs.length; t++) {
       const spec = this.specs[t]!;

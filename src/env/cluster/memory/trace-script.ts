@@ -45,8 +45,7 @@ export interface SlotInfo {
 
 export interface TraceScript {
   slots: SlotInfo[];
-  controlledSlot: number;
-  /** The slot of every controlled deployment, in the order given (index 0 is `controlledSlot`). */
+  /** The slot of every controlled deployment, in the order given. */
   controlledSlots: Int32Array;
   times: Float64Array;
   type: Uint8Array;
@@ -120,16 +119,15 @@ function templateRevisions(model: TraceModel): Map<Workload, string[]> {
   return out;
 }
 
-/** Compile `model` for replay; `templateOf` registers a template and returns its id. */
+/** Compile `model` for replay (`controlled`: the deployments the agent controls); `templateOf` registers a template and returns its id. */
 export function compileTrace(
   model: TraceModel,
-  controlledList: Workload | readonly Workload[],
+  controlled: readonly Workload[],
   templateOf: (w: Workload, versionIndex: number, revision: string) => number,
   nodeFallback: NodePoolOptions,
 ): TraceScript {
   const slots: SlotInfo[] = [];
   const slotOf = new Map<Workload, number>();
-  const controlled = Array.isArray(controlledList) ? (controlledList as readonly Workload[]) : [controlledList as Workload];
   const controlledSlots = new Int32Array(controlled.length).fill(-1);
   const controlledIndex = (w: Workload): number => controlled.findIndex((c) => w.kind === c.kind && w.key === c.key);
   const lifecycles = new Map<string, number[]>();
@@ -158,7 +156,6 @@ export function compileTrace(
   controlledSlots.forEach((slot, i) => {
     if (slot < 0) throw new RangeError(`compileTrace: controlled workload ${controlled[i]!.key} is not in the model`);
   });
-  const controlledSlot = controlledSlots[0]!;
 
   const revisions = templateRevisions(model);
   const raw: RawAction[] = [];
@@ -205,7 +202,6 @@ export function compileTrace(
   const n = raw.length;
   const script: TraceScript = {
     slots,
-    controlledSlot,
     controlledSlots,
     times: new Float64Array(n),
     type: new Uint8Array(n),
