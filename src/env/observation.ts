@@ -44,6 +44,19 @@ export function emptyNamedObservation(): NamedObservation {
   };
 }
 
+/** Copy every field of `from` into `to`, field by field (Object.assign boxes the doubles it moves). */
+export function copyNamedObservation(from: Readonly<NamedObservation>, to: NamedObservation): void {
+  to.desired = from.desired;
+  to.ready = from.ready;
+  to.pending = from.pending;
+  to.terminating = from.terminating;
+  to.utilisation = from.utilisation;
+  to.demand = from.demand;
+  to.demandTrend = from.demandTrend;
+  to.freeCpu = from.freeCpu;
+  to.traceProgress = from.traceProgress;
+}
+
 function clip(v: number, lo: number, hi: number): number {
   // NaN maps to lo so a bad input never leaks a non-finite value into a learner.
   return v > hi ? hi : v >= lo ? v : lo;

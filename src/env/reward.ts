@@ -30,6 +30,14 @@ export function emptyReward(): RewardBreakdown {
   return { total: 0, slo: 0, cost: 0, churn: 0 };
 }
 
+/** Copy `from` into `to`, field by field (Object.assign boxes the doubles it moves). */
+export function copyReward(from: Readonly<RewardBreakdown>, to: RewardBreakdown): void {
+  to.total = from.total;
+  to.slo = from.slo;
+  to.cost = from.cost;
+  to.churn = from.churn;
+}
+
 /** Zero `r` in place (an episode's start: no step, no reward yet). */
 export function zeroReward(r: RewardBreakdown): void {
   r.total = 0;

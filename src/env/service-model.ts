@@ -186,6 +186,20 @@ export function emptyServiceReport(): ServiceReport {
   };
 }
 
+/** Copy every field of `from` into `to`, field by field (Object.assign boxes the doubles it moves). */
+export function copyServiceReport(from: Readonly<ServiceReport>, to: ServiceReport): void {
+  to.demand = from.demand;
+  to.served = from.served;
+  to.unmet = from.unmet;
+  to.utilisation = from.utilisation;
+  to.latencyMs = from.latencyMs;
+  to.sloViolated = from.sloViolated;
+  to.cpuSeconds = from.cpuSeconds;
+  to.windowS = from.windowS;
+  to.sloPenaltyS = from.sloPenaltyS;
+  to.violationS = from.violationS;
+}
+
 /** Zero `s` in place (an episode's start: no window yet); the env then sets the demand now. */
 export function zeroServiceReport(s: ServiceReport): void {
   s.demand = 0;

@@ -1,7 +1,7 @@
 import type { ApplicationStepInfo } from './application/application-types.js';
-import { emptyNamedObservation } from './observation.js';
-import { emptyReward } from './reward.js';
-import { emptyServiceReport } from './service-model.js';
+import { copyNamedObservation, emptyNamedObservation } from './observation.js';
+import { copyReward, emptyReward } from './reward.js';
+import { copyServiceReport, emptyServiceReport } from './service-model.js';
 import type { StepInfo, StepResult } from './types.js';
 
 /**
@@ -49,9 +49,9 @@ function copyDeploymentParts(from: Readonly<DeploymentParts>, to: DeploymentPart
   to.action.requested = from.action.requested;
   to.action.applied = from.action.applied;
   to.recordedReplicas = from.recordedReplicas;
-  Object.assign(to.observation, from.observation);
-  Object.assign(to.reward, from.reward);
-  Object.assign(to.service, from.service);
+  copyNamedObservation(from.observation, to.observation);
+  copyReward(from.reward, to.reward);
+  copyServiceReport(from.service, to.service);
 }
 
 /** Copy an application's info into `to` (allocation-free when `to` has as many deployments and the same call-graph presence). */
@@ -61,7 +61,7 @@ function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?: Appli
   out.step = from.step;
   out.timeS = from.timeS;
   out.traceTs = from.traceTs;
-  Object.assign(out.reward, from.reward);
+  copyReward(from.reward, out.reward);
   const n = from.deployments.length;
   if (out.deployments.length !== n || (n > 0 && out.deployments[0]!.name !== from.deployments[0]!.name)) {
     out.deployments = from.deployments.map((d) => ({
@@ -75,7 +75,13 @@ function copyApplicationStepInfo(from: Readonly<ApplicationStepInfo>, to?: Appli
   }
   for (let d = 0; d < n; d++) copyDeploymentParts(from.deployments[d]!, out.deployments[d]!);
   if (from.endToEnd === null) out.endToEnd = null;
-  else out.endToEnd = Object.assign(out.endToEnd ?? { demand: 0, completed: 0, latencyMs: 0, violationS: 0 }, from.endToEnd);
+  else {
+    const e = (out.endToEnd ??= { demand: 0, completed: 0, latencyMs: 0, violationS: 0 });
+    e.demand = from.endToEnd.demand;
+    e.completed = from.endToEnd.completed;
+    e.latencyMs = from.endToEnd.latencyMs;
+    e.violationS = from.endToEnd.violationS;
+  }
   return out;
 }
 

@@ -23,6 +23,13 @@ export interface SampledBytes {
 export interface StepFrames {
   isStep(frame: CallFrame): boolean;
   excludedUnderStep?(frame: CallFrame): boolean;
+  /**
+   * Whether bytes allocated by a frame count (default: every frame under a step), asked of
+   * the innermost frame with a script (a builtin such as Array.from is charged to its caller).
+   * Picks a layer by the allocating function's own file, which survives inlining: an inlined
+   * callee's frame can be missing from a sampled stack, its allocations never are.
+   */
+  countsSelf?(frame: CallFrame): boolean;
 }
 
 /**
@@ -44,21 +51,22 @@ export async function sampleStepBytes(run: () => void, frames: StepFrames): Prom
     const { profile } = await session.post('HeapProfiler.stopSampling');
     const out: SampledBytes = { step: 0, other: 0, where: [] };
     // under: 0 outside a step, 1 under a step, 2 under an excluded frame under a step.
-    const walk = (node: ProfileNode, stack: string[], under: 0 | 1 | 2): void => {
+    const walk = (node: ProfileNode, stack: string[], under: 0 | 1 | 2, owner: CallFrame | null): void => {
       const f = node.callFrame;
+      const scripted = f.url !== '' ? f : owner;
       const here = [...stack, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`];
       let now = under;
       if (now === 1 && frames.excludedUnderStep?.(f)) now = 2;
       else if (now === 0 && frames.isStep(f)) now = 1;
       if (node.selfSize > 0) {
-        if (now === 1) {
+        if (now === 1 && (frames.countsSelf === undefined || (scripted !== null && frames.countsSelf(scripted)))) {
           out.step += node.selfSize;
           out.where.push(`${node.selfSize} B at ${here.slice(-4).join(' < ')}`);
         } else out.other += node.selfSize;
       }
-      for (const c of node.children) walk(c, here, now);
+      for (const c of node.children) walk(c, here, now, scripted);
     };
-    walk(profile.head as unknown as ProfileNode, [], 0);
+    walk(profile.head as unknown as ProfileNode, [], 0, null);
     return out;
   } finally {
     await session.post('HeapProfiler.disable').catch(() => undefined);
